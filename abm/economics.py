@@ -1,0 +1,131 @@
+"""The trust's view of each innovation: benefit to itself, cost to itself, effect.
+
+These (trust x innovation) matrices change only when an institution acts
+(a programme starts or ends, an ICB fund runs dry, trusts merge, the open
+platform lowers adaptation effort), so the model recomputes them on those
+events instead of every month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import ScenarioConfig, StrategyConfig
+from .inputs import EnglandData
+from .population import MONTHS_PER_YEAR, Population
+
+TINY = 1e-9
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Matrices (trusts x innovations) derived from the current institutions."""
+
+    utility_base: np.ndarray  # log benefit-cost ratio plus bonuses and penalties
+    cost_horizon_gbp_m: np.ndarray  # trust's own cost over its planning horizon
+    pilot_monthly_gbp_m: np.ndarray  # full monthly pilot cost (all payers)
+    running_monthly_gbp_m: np.ndarray  # full monthly running cost once embedded
+    trust_share: np.ndarray  # share of cost the trust pays
+    icb_share: np.ndarray  # share the ICB fund pays
+    national_share: np.ndarray  # (I,) share the government pays
+    effect_bed_days: np.ndarray  # bed days saved a month once benefit is realised
+    effect_gbp_m: np.ndarray  # cash saving a month once realised
+    failure_probability: np.ndarray  # chance a completed pilot fails (unsupported)
+
+
+@dataclass(frozen=True)
+class Institutions:
+    """What the institutions have decided, as the economics needs it."""
+
+    programme_live: np.ndarray  # (I,) bool
+    quick_win_window: bool
+    icb_priority: np.ndarray  # (K,) domain index
+    icb_fund_open: np.ndarray  # (K,) bool
+    icb_pooled_share: np.ndarray  # (K,)
+    vendor_pilot_factor: np.ndarray  # (I,)
+    vendor_running_factor: np.ndarray  # (I,)
+
+
+def volume_multiplier(group_size: np.ndarray, gain: float, sensitive: np.ndarray) -> np.ndarray:
+    """Volume-outcome gain: effect x (1 + gain x log2(group size)) where volume matters."""
+    return 1.0 + gain * np.log2(group_size)[:, None] * sensitive[None, :]
+
+
+def compute_economics(
+    data: EnglandData, pop: Population, scenario: ScenarioConfig, strategy: StrategyConfig,
+    inst: Institutions,
+) -> Economics:
+    """Derive each trust's benefit, cost and utility for each innovation.
+
+    Args:
+        data: Trusts, ICBs and the innovation catalogue.
+        pop: Current population (groups, maturity, adaptation need).
+        scenario: Scenario parameters.
+        strategy: Strategy parameters.
+        inst: Current institutional decisions.
+
+    Returns:
+        The economics matrices.
+    """
+    innov, trusts = data.innovations, data.trusts
+    horizon = scenario.diffusion.planning_horizon_months
+    group_size = pop.group_size().astype(float)
+    icb = trusts.icb
+
+    volume = volume_multiplier(group_size, strategy.consolidation.volume_outcome_gain,
+                               innov.volume_sensitive)
+    bed_days = innov.effect_bed_days_per_month[None, :] * trusts.size[:, None] * volume
+    cash = innov.effect_gbp_m_per_year[None, :] / MONTHS_PER_YEAR * trusts.size[:, None] * volume
+    shortfall = np.maximum(innov.infrastructure_need[None, :] - pop.digital_maturity[:, None], 0)
+    fit = 1.0 - shortfall  # a poor infrastructure fit delivers less of the effect
+    bed_days, cash = bed_days * fit, cash * fit
+    value_per_month = bed_days * scenario.finance.cost_per_bed_day_gbp / 1e6 + cash
+
+    silo = scenario.barriers.silo_discount * (1.0 - inst.icb_pooled_share[icb])
+    own_share = 1.0 - innov.external_benefit_share[None, :] * silo[:, None]
+    benefit_months = np.maximum(
+        horizon - innov.pilot_duration_months - innov.time_to_benefit_months, 0)
+    benefit = value_per_month * own_share * benefit_months[None, :]
+
+    economy = group_size ** (strategy.consolidation.scale_economy_exponent - 1.0)
+    adaptation = 1.0 + pop.adaptation_need
+    pilot_full = innov.pilot_cost_gbp_m * inst.vendor_pilot_factor * adaptation
+    running_full = innov.running_cost_gbp_m_per_year * inst.vendor_running_factor
+    pilot_monthly = economy[:, None] * (pilot_full / innov.pilot_duration_months)[None, :]
+    running_monthly = economy[:, None] * (running_full / MONTHS_PER_YEAR)[None, :]
+
+    gov = scenario.government
+    national = gov.national_subsidy_share * inst.programme_live
+    priority = inst.icb_priority[icb][:, None] == innov.domain[None, :]
+    icb_share = (scenario.icb.scale_up_cost_share * priority
+                 * inst.icb_fund_open[icb][:, None]) * (1.0 - national[None, :])
+    trust_share = 1.0 - national[None, :] - icb_share
+    running_months = np.maximum(horizon - innov.pilot_duration_months, 0)
+    cost = trust_share * (pilot_monthly * innov.pilot_duration_months
+                          + running_monthly * running_months)
+
+    utility = np.log(np.maximum(benefit, TINY) / np.maximum(cost, TINY))
+    utility -= scenario.barriers.infrastructure_penalty * shortfall
+    utility += scenario.icb.priority_utility_bonus * priority
+    mandate = inst.programme_live.copy()
+    if inst.quick_win_window:
+        mandate &= innov.time_to_benefit_months <= gov.quick_win_months
+    utility += gov.mandate_utility_bonus * mandate[None, :]
+
+    bar = scenario.barriers
+    failure = bar.base_pilot_failure + bar.complexity_failure * (
+        innov.complexity * pop.adaptation_need)[None, :] + 0.5 * shortfall
+    return Economics(
+        utility_base=utility,
+        cost_horizon_gbp_m=cost,
+        pilot_monthly_gbp_m=pilot_monthly,
+        running_monthly_gbp_m=running_monthly,
+        trust_share=trust_share,
+        icb_share=icb_share,
+        national_share=national,
+        effect_bed_days=bed_days,
+        effect_gbp_m=cash,
+        failure_probability=np.clip(failure, 0.0, 1.0),
+    )

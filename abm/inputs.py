@@ -1,0 +1,237 @@
+"""Input data shipped with the package: trusts, ICBs, occupancy profile, innovations.
+
+Every table keeps the source columns of ``../shared/data`` (Open Government
+Licence v3.0 where the source is NHS England, ODS or ONS). This module reads
+them into plain NumPy arrays; it knows nothing of the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+TRUST_TYPES = (
+    "acute",
+    "mental_health",
+    "community",
+    "ambulance",
+    "mental_health_and_community",
+)
+DOMAINS = (
+    "back_office",
+    "diagnostics",
+    "specialist_care",
+    "mental_physical_health",
+    "pharmacy_medicines",
+    "urgent_emergency_care",
+    "maternity_neonatal",
+    "chronic_disease",
+    "elective_surgery",
+    "health_social_care",
+    "data_digital",
+    "prevention_population_health",
+)
+MODULE_TYPES = (
+    "flow",
+    "diagnostic_acceleration",
+    "ambulatory_reconfiguration",
+    "perioperative_core",
+    "home_to_hospital_transition",
+)
+START_MONTH_OF_YEAR = 4  # the model starts in April 2025, the start of a financial year
+
+# Relative size (turnover weight) by trust type. Assumption: an acute trust's
+# budget is roughly three times that of a mental health, community or
+# ambulance trust; specialist acute trusts are smaller than general ones.
+SIZE_BY_TYPE = {
+    "acute": 1.0,
+    "mental_health": 0.35,
+    "community": 0.3,
+    "ambulance": 0.45,
+    "mental_health_and_community": 0.45,
+}
+SPECIALIST_SIZE = 0.5
+
+
+@dataclass(frozen=True)
+class Trusts:
+    """The trusts of the England default (one row per open trust, mid-2025)."""
+
+    ods_code: np.ndarray
+    name: np.ndarray
+    trust_type: np.ndarray  # index into TRUST_TYPES
+    icb: np.ndarray  # index into ICBs
+    region: np.ndarray  # index into ICBs.region_names
+    has_epr: np.ndarray  # bool
+    size: np.ndarray  # relative turnover weight
+    epr_supplier: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ods_code)
+
+
+@dataclass(frozen=True)
+class ICBs:
+    """The 42 integrated care boards (July 2022 to March 2026)."""
+
+    ods_code: np.ndarray
+    name: np.ndarray
+    region: np.ndarray  # index into region_names
+    region_names: tuple[str, ...]
+    population: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ods_code)
+
+
+@dataclass(frozen=True)
+class Innovations:
+    """The innovation catalogue: innovations are data, not agents."""
+
+    innovation_id: np.ndarray
+    name: np.ndarray
+    domain: np.ndarray  # index into DOMAINS
+    module_type: np.ndarray  # index into MODULE_TYPES, -1 when not a scaler module
+    relevant: np.ndarray  # (n_trust_types, n_innovations) bool
+    national_programme: np.ndarray
+    vendor_product: np.ndarray
+    volume_sensitive: np.ndarray
+    effect_bed_days_per_month: np.ndarray
+    effect_gbp_m_per_year: np.ndarray
+    evidence_uncertainty: np.ndarray
+    pilot_cost_gbp_m: np.ndarray
+    running_cost_gbp_m_per_year: np.ndarray
+    pilot_duration_months: np.ndarray
+    complexity: np.ndarray
+    infrastructure_need: np.ndarray
+    external_benefit_share: np.ndarray
+    time_to_benefit_months: np.ndarray
+    adaptation_need: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.innovation_id)
+
+
+@dataclass(frozen=True)
+class EnglandData:
+    """Everything the England default reads from package data."""
+
+    trusts: Trusts
+    icbs: ICBs
+    innovations: Innovations
+    occupancy_by_month: np.ndarray  # 12 values, index 0 = January, as shares
+
+
+def read_table(name: str) -> pd.DataFrame:
+    """Read one CSV shipped in ``abm/data``.
+
+    Args:
+        name: File name, e.g. ``"trusts.csv"``.
+
+    Returns:
+        The table, with strings kept as strings.
+    """
+    with resources.files("abm.data").joinpath(name).open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
+
+
+def _icbs(table: pd.DataFrame) -> ICBs:
+    region_names = tuple(sorted(table["nhs_region_name"].unique()))
+    return ICBs(
+        ods_code=table["icb_ods_code"].to_numpy(),
+        name=table["icb_name"].to_numpy(),
+        region=np.array([region_names.index(r) for r in table["nhs_region_name"]]),
+        region_names=region_names,
+        population=table["population_mid2022_ons"].astype(int).to_numpy(),
+    )
+
+
+def _trusts(table: pd.DataFrame, icbs: ICBs) -> Trusts:
+    table = table[table["status"] == "open"]
+    icb_index = {code: i for i, code in enumerate(icbs.ods_code)}
+    types = table["trust_type_group"].to_numpy()
+    specialist = table["specialist_acute_name_heuristic"].str.lower().isin(["yes", "true", "1"])
+    size = np.array([SIZE_BY_TYPE[t] for t in types])
+    size = np.where(specialist.to_numpy() & (types == "acute"), SPECIALIST_SIZE, size)
+    icb = np.array([icb_index[c] for c in table["icb_ods_code"]])
+    return Trusts(
+        ods_code=table["ods_code"].to_numpy(),
+        name=table["trust_name"].to_numpy(),
+        trust_type=np.array([TRUST_TYPES.index(t) for t in types]),
+        icb=icb,
+        region=icbs.region[icb],
+        # Two trusts have no EPR record in the FOI return; treated as having one (the norm).
+        has_epr=(table["has_epr_2024"] != "no").to_numpy(),
+        size=size,
+        epr_supplier=table["primary_epr_supplier_2024"].to_numpy(),
+    )
+
+
+def _flag(column: pd.Series) -> np.ndarray:
+    return column.str.strip().str.lower().isin(["true", "yes", "1"]).to_numpy()
+
+
+def _innovations(table: pd.DataFrame) -> Innovations:
+    relevant = np.zeros((len(TRUST_TYPES), len(table)), dtype=bool)
+    for j, types in enumerate(table["trust_types"]):
+        for t in types.split(";"):
+            relevant[TRUST_TYPES.index(t.strip()), j] = True
+
+    def num(column: str) -> np.ndarray:
+        return table[column].astype(float).to_numpy()
+
+    return Innovations(
+        innovation_id=table["innovation_id"].to_numpy(),
+        name=table["name"].to_numpy(),
+        domain=np.array([DOMAINS.index(d) for d in table["domain"]]),
+        module_type=np.array(
+            [MODULE_TYPES.index(m) if m else -1 for m in table["module_type"].str.strip()]),
+        relevant=relevant,
+        national_programme=_flag(table["national_programme"]),
+        vendor_product=_flag(table["vendor_product"]),
+        volume_sensitive=_flag(table["volume_sensitive"]),
+        effect_bed_days_per_month=num("effect_bed_days_per_month"),
+        effect_gbp_m_per_year=num("effect_gbp_m_per_year"),
+        evidence_uncertainty=num("evidence_uncertainty"),
+        pilot_cost_gbp_m=num("pilot_cost_gbp_m"),
+        running_cost_gbp_m_per_year=num("running_cost_gbp_m_per_year"),
+        pilot_duration_months=num("pilot_duration_months").astype(int),
+        complexity=num("complexity"),
+        infrastructure_need=num("infrastructure_need"),
+        external_benefit_share=num("external_benefit_share"),
+        time_to_benefit_months=num("time_to_benefit_months").astype(int),
+        adaptation_need=num("adaptation_need"),
+    )
+
+
+def _occupancy_by_month(table: pd.DataFrame) -> np.ndarray:
+    # The source repeats July 2022 as August 2022; that row is marked and left out.
+    table = table[table["note"] == ""]
+    month_of_year = table["month"].str[5:7].astype(int).to_numpy()
+    share = table["ga_occupancy_pct"].astype(float).to_numpy() / 100.0
+    return np.array([share[month_of_year == m].mean() for m in range(1, 13)])
+
+
+@cache
+def england() -> EnglandData:
+    """Load the England default from package data (cached; arrays are read-only).
+
+    Returns:
+        Trusts, ICBs, the innovation catalogue and the monthly occupancy profile.
+    """
+    icbs = _icbs(read_table("icbs.csv"))
+    data = EnglandData(
+        trusts=_trusts(read_table("trusts.csv"), icbs),
+        icbs=icbs,
+        innovations=_innovations(read_table("innovations.csv")),
+        occupancy_by_month=_occupancy_by_month(read_table("ga_occupancy_monthly.csv")),
+    )
+    for table in (data.trusts, data.icbs, data.innovations):
+        for value in vars(table).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+    return data

@@ -1,0 +1,434 @@
+"""The Mesa model: scheduling of one replication on the England default.
+
+One month is one step. Institutions act first (government, ICBs, mergers, the
+scaler's offers), then operational pressure and capacity are set, then every
+(trust, innovation) cell moves through its lifecycle at once, costs are paid and
+benefit is realised. See ``docs/ODD.md`` for the full description.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+from mesa.datacollection import DataCollector
+
+from . import reporters
+from .agents import ICB, Government, Scaler, Trust, Vendor, cells_in
+from .config import ScenarioConfig, StrategyConfig
+from .economics import Economics, Institutions, compute_economics
+from .inputs import START_MONTH_OF_YEAR, EnglandData, england
+from .population import (
+    ABANDONED, AWARE, EMBEDDED, MONTHS_PER_YEAR, PILOTING, STATE_NAMES, UNAWARE,
+    initial_population, logistic, peer_use_share, update_capacity, update_pressure,
+)
+
+STREAMS = ("init", "dynamics", "institutions", "mergers", "scaler")
+
+
+class NHSReformModel(mesa.Model):
+    """Innovation spread among England's trusts under one strategy.
+
+    Args:
+        scenario: The setting and its uncertain conditions.
+        strategy: The mechanisms switched on (the name is only a label).
+        rng: Seed or ``SeedSequence`` of this replication. Five independent streams
+            are spawned from it (initialisation, cell dynamics, institutions,
+            mergers, scaler), so strategies compared with the same seed share the
+            same trusts and the same monthly draws (common random numbers).
+        months: Months to simulate when ``run`` is called.
+        data: Input data; the England default shipped with the package.
+    """
+
+    def __init__(
+        self, scenario: ScenarioConfig, strategy: StrategyConfig, *,
+        rng: int | np.random.SeedSequence, months: int = 120, data: EnglandData | None = None,
+    ) -> None:
+        seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
+        streams = dict(zip(STREAMS, seq.spawn(len(STREAMS)), strict=True))
+        super().__init__(rng=np.random.default_rng(streams["dynamics"]))
+        self.scenario_config, self.strategy, self.months = scenario, strategy, months
+        self.data = data if data is not None else england()
+        self.institution_rng = np.random.default_rng(streams["institutions"])
+        self.merger_rng = np.random.default_rng(streams["mergers"])
+        init_rng = np.random.default_rng(streams["init"])
+        self.pop = initial_population(self.data, scenario, init_rng)
+        self._build_static_arrays()
+        self._build_agents(init_rng, streams["scaler"])
+        self.flows = reporters.empty_flows()
+        self.bed_days_by_trust = np.zeros(len(self.trusts))
+        self.economics = self._compute_economics()
+        self.datacollector = DataCollector(model_reporters=reporters.MODEL_REPORTERS)
+
+    # ------------------------------------------------------------------ setup
+
+    def _build_static_arrays(self) -> None:
+        trusts, innov, icbs = self.data.trusts, self.data.innovations, self.data.icbs
+        n_icb, n_region = len(icbs), len(icbs.region_names)
+        self.icb_onehot = np.zeros((len(trusts), n_icb))
+        self.icb_onehot[np.arange(len(trusts)), trusts.icb] = 1.0
+        relevant = self.pop.relevant.astype(float)
+        self.relevant_icb = np.maximum(self.icb_onehot.T @ relevant, 1.0)
+        self.relevant_region = np.zeros((n_region, len(innov)))
+        np.add.at(self.relevant_region, icbs.region, self.icb_onehot.T @ relevant)
+        self.relevant_region = np.maximum(self.relevant_region, 1.0)
+        self.relevant_nation = np.maximum(relevant.sum(axis=0), 1.0)
+        self.relevant_per_icb = np.maximum((self.icb_onehot.T @ relevant).sum(axis=1), 1.0)
+        self.module_cells = np.broadcast_to(innov.module_type >= 0, self.pop.state.shape)
+        diff = self.scenario_config.diffusion
+        reach = self.strategy.open_platform.communication_reach * self.strategy.open_platform.enabled
+        self.peer_weights = (diff.peer_weight_icb * (1 - reach), diff.peer_weight_region * (1 - reach))
+        self.pilot_duration = innov.pilot_duration_months.astype(np.int16)
+        self.benefit_delay = innov.time_to_benefit_months.astype(np.int16)
+        self.discontinuation = (diff.embedded_discontinuation_per_year / MONTHS_PER_YEAR
+                                * (1.0 - innov.infrastructure_need))
+
+    def _build_agents(self, init_rng: np.random.Generator, scaler_seed) -> None:
+        innov = self.data.innovations
+        self.trusts = [Trust(self, i) for i in range(len(self.data.trusts))]
+        pooled = np.clip(init_rng.normal(self.scenario_config.icb.pooled_budget_share_mean, 0.1,
+                                         len(self.data.icbs)), 0.0, 1.0)
+        self.icbs = [ICB(self, k, float(pooled[k])) for k in range(len(self.data.icbs))]
+        products = np.flatnonzero(innov.vendor_product)
+        self.vendors = [Vendor(self, products[v::3]) for v in range(3)]
+        self.scaler = None
+        if self.strategy.scaler.enabled:
+            self.scaler = Scaler(self, np.flatnonzero(innov.module_type >= 0),
+                                 np.random.default_rng(scaler_seed))
+        self.government = Government(self)
+        self.offers = (np.empty(0, dtype=int), np.empty(0, dtype=int))
+
+    @property
+    def month(self) -> int:
+        """Months since April 2025 (0 during the first step)."""
+        return self.steps - 1
+
+    def _institutions(self) -> Institutions:
+        innov = self.data.innovations
+        pilot_factor = np.ones(len(innov))
+        running_factor = np.ones(len(innov))
+        for vendor in self.vendors:
+            pilot_factor[vendor.products], running_factor[vendor.products] = vendor.price_factors()
+        return Institutions(
+            programme_live=self.government.programme_live,
+            quick_win_window=self.government.in_quick_win_window(max(self.month, 0)),
+            icb_priority=np.array([icb.priority_domain for icb in self.icbs]),
+            icb_fund_open=np.array([icb.fund_left_gbp_m > 0 for icb in self.icbs]),
+            icb_pooled_share=np.array([icb.pooled_budget_share for icb in self.icbs]),
+            vendor_pilot_factor=pilot_factor,
+            vendor_running_factor=running_factor,
+        )
+
+    def _compute_economics(self) -> Economics:
+        return compute_economics(self.data, self.pop, self.scenario_config, self.strategy,
+                                 self._institutions())
+
+    # ------------------------------------------------------------------ step
+
+    def step(self) -> None:
+        """Advance one month."""
+        month = self.month
+        self.flows = reporters.empty_flows()
+        changed = self.government.step()
+        changed |= self.government.in_quick_win_window(month) != \
+            self.government.in_quick_win_window(month - 1)
+        if (month + START_MONTH_OF_YEAR - 1) % 12 == 0:
+            self.agents_by_type[ICB].do("plan_year")
+            self.pop.budget_gbp_m[:] = 0.0  # unspent budget lapses at the financial year end
+            changed = True
+        changed |= self._mergers(month)
+        if changed:
+            self.economics = self._compute_economics()
+        if self.scaler is not None:
+            self.offers = self.scaler.choose_offers()
+        self._receive_allocation()
+        self._champions()
+        profile = self.data.occupancy_by_month[(month + START_MONTH_OF_YEAR - 1) % 12]
+        update_pressure(self.pop, profile, self.scenario_config, self.rng.standard_normal(len(self.trusts)),
+                        self.bed_days_by_trust)
+        update_capacity(self.pop, self.scenario_config, self.strategy, self.data.innovations.complexity,
+                        month)
+        self._lifecycle(month)
+        self._pay_costs()
+        self._realise_benefit()
+        self.datacollector.collect(self)
+
+    def run(self) -> NHSReformModel:
+        """Run all months and return the model (for chaining)."""
+        for _ in range(self.months):
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ institutions
+
+    def _mergers(self, month: int) -> bool:
+        cons = self.strategy.consolidation
+        rate = self.scenario_config.icb.background_mergers_per_year + cons.mergers_per_year * cons.enabled
+        proposals = self.merger_rng.poisson(rate / MONTHS_PER_YEAR)
+        icb_order = self.merger_rng.permutation(len(self.icbs))
+        blocked_draws = self.merger_rng.random(max(proposals, 1))
+        merged = False
+        for p in range(proposals):
+            for k in icb_order[p:]:
+                pair = self.icbs[k].propose_merger()
+                if pair is not None:
+                    break
+            else:
+                return merged
+            if blocked_draws[p] < cons.sovereignty_resistance:
+                self.flows["mergers_blocked"] += 1
+                continue
+            self._merge(*pair, month)
+            merged = True
+        return merged
+
+    def _merge(self, acquirer: int, target: int, month: int) -> None:
+        pop, cons = self.pop, self.strategy.consolidation
+        members = np.flatnonzero((pop.group == acquirer) | (pop.group == target))
+        pop.group[members] = acquirer
+        pop.disrupted_until[members] = month + cons.disruption_months
+        pop.transition_debt_gbp_m[members] += cons.transition_cost_gbp_m / len(members)
+        self.flows["mergers"] += 1
+
+    def _receive_allocation(self) -> None:
+        pop = self.pop
+        allocation = pop.allocation_gbp_m_per_month
+        repay = np.minimum(pop.transition_debt_gbp_m, allocation)
+        pop.transition_debt_gbp_m -= repay
+        pop.budget_gbp_m += allocation - repay
+        self.flows["spend_transition_gbp_m"] += repay.sum()
+
+    def _champions(self) -> None:
+        cfg, pop = self.scenario_config.population, self.pop
+        draws = self.rng.random(len(self.trusts))
+        leave = pop.champion & (draws < cfg.champion_departures_per_year / MONTHS_PER_YEAR)
+        arrive = ~pop.champion & (draws < cfg.champion_arrivals_per_year / MONTHS_PER_YEAR)
+        pop.champion = (pop.champion & ~leave) | arrive
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _peer_signal(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        trusts = self.data.trusts
+        by_icb, by_region, nation = peer_use_share(
+            users, self.icb_onehot, self.data.icbs.region, self.relevant_icb,
+            self.relevant_region, self.relevant_nation)
+        w_icb, w_region = self.peer_weights
+        peer = w_icb * by_icb[trusts.icb] + w_region * by_region[trusts.region]
+        return peer + (1.0 - w_icb - w_region) * nation[None, :], nation
+
+    def _awareness_hazard(self, peer: np.ndarray) -> np.ndarray:
+        diff, gov, vendors = (self.scenario_config.diffusion, self.scenario_config.government,
+                              self.scenario_config.vendors)
+        innov = self.data.innovations
+        external = (diff.external_influence_p_per_year
+                    + gov.national_awareness_p_per_year * self.government.programme_live
+                    + vendors.marketing_p_per_year * innov.vendor_product)
+        rate = external[None, :] + diff.imitation_q_per_year * peer
+        return -np.expm1(-rate / MONTHS_PER_YEAR)
+
+    def _risk_weight(self) -> np.ndarray:
+        op = self.strategy.open_platform
+        if not op.enabled:
+            return np.ones(len(self.data.innovations))
+        failed_share = self.pop.failed_pilots / np.maximum(self.pop.completed_pilots, 1.0)
+        return 1.0 + op.failure_blame * failed_share
+
+    def _utility(self, nation: np.ndarray) -> np.ndarray:
+        pop = self.pop
+        uncertainty = pop.uncertainty_icb[self.data.trusts.icb]
+        risk = pop.risk_aversion[:, None] * uncertainty * self._risk_weight()[None, :]
+        utility = self.economics.utility_base - risk
+        op = self.strategy.open_platform
+        if op.enabled:
+            utility = utility + op.transparency_pressure * nation[None, :]
+        return utility
+
+    def _readiness(self, lent: float = 0.0) -> np.ndarray:
+        need = self.scenario_config.barriers.pilot_load * self.data.innovations.complexity
+        return np.clip((self.pop.free_capacity[:, None] + lent) / np.maximum(need, 1e-6), 0, 1)
+
+    def _decision_probability(self, utility: np.ndarray) -> np.ndarray:
+        pop, diff = self.pop, self.scenario_config.diffusion
+        econ = self.economics
+        affordable = pop.budget_gbp_m[:, None] >= econ.pilot_monthly_gbp_m * econ.trust_share
+        prob = diff.decision_rate_per_month * logistic(diff.decision_sharpness * utility)
+        prob = prob * self._readiness() * affordable
+        size = pop.group_size()
+        if size.max() > 1:
+            is_lead = pop.group == np.arange(pop.n_trusts)
+            slowdown = size.astype(float) ** (-self.strategy.consolidation.decision_slowdown)
+            prob = prob * (is_lead * slowdown)[:, None]
+        return prob
+
+    def _offer_probability(self, utility: np.ndarray) -> np.ndarray:
+        rows, cols = self.offers
+        cfg, diff = self.strategy.scaler, self.scenario_config.diffusion
+        innov = self.data.innovations
+        module = innov.module_type[cols]
+        cost = self.economics.cost_horizon_gbp_m[rows, cols]
+        scaler_uncertainty = innov.evidence_uncertainty[cols] * (
+            1.0 - cfg.evidence_per_deployment) ** self.scaler.deployments_by_module[module]
+        local_uncertainty = self.pop.uncertainty_icb[self.data.trusts.icb[rows], cols]
+        relief = self.pop.risk_aversion[rows] * np.maximum(local_uncertainty - scaler_uncertainty, 0)
+        offer_utility = utility[rows, cols] - np.log1p(cfg.price_gbp_m / np.maximum(cost, 1e-9))
+        offer_utility += relief
+        ready = self._readiness(cfg.capacity_lent)[rows, cols]
+        can_pay = self.pop.budget_gbp_m[rows] >= cfg.price_gbp_m / self.pilot_duration[cols]
+        return logistic(diff.decision_sharpness * offer_utility) * ready * can_pay
+
+    def _lifecycle(self, month: int) -> None:
+        pop, econ = self.pop, self.economics
+        state = pop.state
+        draws = self.rng.random(state.shape)
+        users = cells_in(state, PILOTING, EMBEDDED)
+        peer, nation = self._peer_signal(users)
+        unaware, aware = state == UNAWARE, state == AWARE
+        piloting, embedded = state == PILOTING, state == EMBEDDED
+
+        becomes_aware = unaware & pop.relevant & (draws < self._awareness_hazard(peer))
+        utility = self._utility(nation)
+        starts = aware & (draws < self._decision_probability(utility))
+        supported_starts = np.zeros_like(starts)
+        if self.scaler is not None and len(self.offers[0]):
+            rows, cols = self.offers
+            accept = (draws[rows, cols] < self._offer_probability(utility)) & \
+                (state[rows, cols] <= AWARE)
+            supported_starts[rows[accept], cols[accept]] = True
+            becomes_aware[rows, cols] |= state[rows, cols] == UNAWARE
+            starts |= supported_starts
+        if np.any(pop.group != np.arange(pop.n_trusts)):
+            starts |= starts[pop.group] & (unaware | aware) & pop.relevant
+
+        duration = self.pilot_duration[None, :]
+        failure = econ.failure_probability
+        if self.scaler is not None:
+            learning = self.scaler.learning_factor()[np.maximum(self.data.innovations.module_type, 0)]
+            duration = np.where(pop.supported, np.ceil(duration * (0.5 + 0.5 * learning)), duration)
+            failure = np.where(pop.supported, failure * learning[None, :], failure)
+        due = piloting & (pop.months_in_state >= duration)
+        fails = due & (draws < failure)
+        succeeds = due & ~fails
+        bar = self.scenario_config.barriers
+        unsupported = ~pop.champion[:, None] & ~pop.supported & ~self.government.programme_live
+        fade_hazard = bar.hero_fade_per_month * unsupported + bar.unfunded_fade_per_month * \
+            pop.unfunded[:, None]
+        fades = piloting & ~due & (draws < fade_hazard)
+        drop_hazard = self.discontinuation[None, :] + bar.unfunded_fade_per_month * \
+            pop.unfunded[:, None]
+        dropped = embedded & (draws < drop_hazard)
+
+        state[becomes_aware] = AWARE
+        state[starts] = PILOTING
+        state[succeeds] = EMBEDDED
+        state[fails | fades | dropped] = ABANDONED
+        changed = becomes_aware | starts | succeeds | fails | fades | dropped
+        pop.months_in_state += 1
+        pop.months_in_state[changed] = 0
+        pop.supported[starts] = supported_starts[starts]
+        pop.supported[fails | fades | dropped] = False
+
+        completed = succeeds | fails
+        self._learn_from(completed, fails, supported_completed=completed & pop.supported)
+        self.flows.update(
+            pilots_started=int(starts.sum()), pilots_scaled=int(succeeds.sum()),
+            pilots_failed=int(fails.sum()), pilots_faded=int(fades.sum()),
+            embedded_discontinued=int(dropped.sum()),
+            scaler_deployments_started=int(supported_starts.sum()),
+        )
+
+    def _learn_from(self, completed: np.ndarray, failed: np.ndarray,
+                    supported_completed: np.ndarray) -> None:
+        pop = self.pop
+        per_innovation = completed.sum(axis=0)
+        if not per_innovation.any():
+            return
+        pop.completed_pilots += per_innovation
+        pop.failed_pilots += failed.sum(axis=0)
+        local = self.icb_onehot.T @ completed
+        observed = local
+        op = self.strategy.open_platform
+        if op.enabled:
+            observed = local + op.publication_evidence_weight * (per_innovation[None, :] - local)
+            pop.adaptation_need *= (1.0 - op.contributed_adaptation_rate) ** per_innovation
+            self.economics = self._compute_economics()
+        pop.uncertainty_icb *= (1.0 - self.scenario_config.diffusion.evidence_per_observed_pilot) ** observed
+        if self.scaler is not None:
+            self.scaler.record_completions(supported_completed)
+
+    # ------------------------------------------------------------------ money and benefit
+
+    def _pay_costs(self) -> None:
+        pop, econ = self.pop, self.economics
+        piloting, embedded = pop.state == PILOTING, pop.state == EMBEDDED
+        full = piloting * econ.pilot_monthly_gbp_m + embedded * econ.running_monthly_gbp_m
+        trust_due = (full * econ.trust_share).sum(axis=1)
+        icb_paid = np.bincount(self.data.trusts.icb, (full * econ.icb_share).sum(axis=1),
+                               minlength=len(self.icbs))
+        national_paid = float((full @ econ.national_share).sum())
+        if self.scaler is not None:
+            cfg = self.strategy.scaler
+            fee = (piloting & pop.supported) @ (cfg.price_gbp_m / self.pilot_duration)
+            fee += (embedded & pop.supported).sum(axis=1) * (
+                cfg.price_gbp_m * cfg.lock_in_fee_share / MONTHS_PER_YEAR)
+            trust_due += fee
+            self.flows["scaler_revenue_gbp_m"] = float(fee.sum())
+        paid = np.minimum(pop.budget_gbp_m, trust_due)
+        pop.budget_gbp_m -= paid
+        pop.unfunded = trust_due > paid + 1e-12
+        funds_closed = False
+        for icb in self.icbs:
+            if icb_paid[icb.row] > 0 and icb.fund_left_gbp_m > 0:
+                icb.fund_left_gbp_m = max(icb.fund_left_gbp_m - icb_paid[icb.row], 0.0)
+                funds_closed |= icb.fund_left_gbp_m == 0.0
+        if funds_closed:
+            self.economics = self._compute_economics()
+        platform = (self.strategy.open_platform.platform_cost_gbp_m_per_year / MONTHS_PER_YEAR
+                    * self.strategy.open_platform.enabled)
+        self.flows.update(
+            spend_trust_gbp_m=float(paid.sum()), spend_icb_gbp_m=float(icb_paid.sum()),
+            spend_national_gbp_m=national_paid + platform,
+        )
+
+    def _realise_benefit(self) -> None:
+        pop, econ = self.pop, self.economics
+        realised = (pop.state == EMBEDDED) & (pop.months_in_state >= self.benefit_delay[None, :])
+        self.bed_days_by_trust = (realised * econ.effect_bed_days).sum(axis=1)
+        cash = float((realised * econ.effect_gbp_m).sum())
+        bed_days = float(self.bed_days_by_trust.sum())
+        self.flows.update(
+            benefit_bed_days=bed_days,
+            benefit_gbp_m=bed_days * self.scenario_config.finance.cost_per_bed_day_gbp / 1e6 + cash,
+        )
+
+    # ------------------------------------------------------------------ inspection
+
+    def explain_decision(self, row: int, innovation_id: str) -> dict[str, float | str]:
+        """The terms of one trust's current decision about one innovation.
+
+        Args:
+            row: Trust row.
+            innovation_id: An id from the innovation catalogue.
+
+        Returns:
+            State, utility terms and the monthly probability of starting a pilot.
+
+        Raises:
+            KeyError: If the innovation id is not in the catalogue.
+        """
+        ids = list(self.data.innovations.innovation_id)
+        if innovation_id not in ids:
+            raise KeyError(f"innovation_id {innovation_id!r} not in the catalogue")
+        j = ids.index(innovation_id)
+        users = cells_in(self.pop.state, PILOTING, EMBEDDED)
+        peer, nation = self._peer_signal(users)
+        utility = self._utility(nation)
+        return {
+            "state": STATE_NAMES[self.pop.state[row, j]],
+            "utility_base": float(self.economics.utility_base[row, j]),
+            "risk_penalty": float(self.economics.utility_base[row, j] - utility[row, j]),
+            "utility": float(utility[row, j]),
+            "peer_use_share": float(peer[row, j]),
+            "free_capacity": float(self.pop.free_capacity[row]),
+            "monthly_awareness_probability": float(self._awareness_hazard(peer)[row, j]),
+            "monthly_pilot_probability": float(self._decision_probability(utility)[row, j]),
+            "cost_horizon_gbp_m": float(self.economics.cost_horizon_gbp_m[row, j]),
+        }

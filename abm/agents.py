@@ -126,7 +126,11 @@ class ICB(mesa.Agent):
         self.row = row
         self.pooled_budget_share = pooled_budget_share
         self.priority_domain = -1
-        self.fund_left_gbp_m = 0.0
+
+    @property
+    def fund_left_gbp_m(self) -> float:
+        """Scale-up fund left this financial year, GBP m."""
+        return float(self.model.icb_fund_left_gbp_m[self.row])
 
     @property
     def name(self) -> str:
@@ -148,7 +152,8 @@ class ICB(mesa.Agent):
         """Each April: choose a priority domain and refill the scale-up fund."""
         rng = self.model.institution_rng
         self.priority_domain = int(rng.integers(len(DOMAINS)))
-        self.fund_left_gbp_m = self.model.scenario_config.icb.scale_up_fund_gbp_m_per_year
+        self.model.icb_fund_left_gbp_m[self.row] = \
+            self.model.scenario_config.icb.scale_up_fund_gbp_m_per_year
 
     def propose_merger(self) -> tuple[int, int] | None:
         """Pick a merger in the footprint: the strongest unit absorbs the most pressured one.

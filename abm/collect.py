@@ -63,6 +63,12 @@ def first_month_reaching(share: np.ndarray, level: float = 0.5) -> np.ndarray:
     return first
 
 
+def _frame(keys: dict[str, object], columns: dict[str, object]) -> pd.DataFrame:
+    """A DataFrame with the key columns first (built in one go: cheap per replication)."""
+    n = len(next(iter(columns.values())))
+    return pd.DataFrame({**{k: np.full(n, v) for k, v in keys.items()}, **columns})
+
+
 def tables_from_model(model: NHSReformModel, keys: dict[str, object]) -> ReplicationTables:
     """Build the tidy tables of one replication.
 
@@ -73,68 +79,71 @@ def tables_from_model(model: NHSReformModel, keys: dict[str, object]) -> Replica
     Returns:
         Per-step, per-(step, innovation), per-(step, ICB) and per-run tables.
     """
-    frame = model.datacollector.get_model_vars_dataframe()
-    months = len(frame)
+    record = model.datacollector.model_vars
+    months = len(record["flows"])
     step = np.arange(1, months + 1)
-    counts = np.stack(frame["state_counts"].to_numpy())  # (months, 5, I)
+    counts = np.stack(record["state_counts"])  # (months, 5, I)
     relevant = counts[0].sum(axis=0)
     embedded_share = counts[:, 3, :] / relevant
-    icb_share = np.stack(frame["icb_embedded_share"].to_numpy())  # (months, K)
-    innov = model.data.innovations
-    n_innov, n_icb = len(innov), icb_share.shape[1]
+    icb_share = np.stack(record["icb_embedded_share"])  # (months, K)
+    flows = np.stack(record["flows"])  # (months, len(FLOW_NAMES))
+    innov, icbs = model.data.innovations, model.data.icbs
+    n_innov, n_icb = len(innov), len(icbs)
 
-    steps = pd.DataFrame({"step": step})
-    for name in (*FLOW_NAMES, *STOCK_NAMES):
-        steps[name] = frame[name].to_numpy()
-    steps["embedded_share_mean"] = embedded_share.mean(axis=1)
-    steps["icb_embedded_share_variance"] = icb_share.var(axis=1)
-    steps["icb_embedded_share_gini"] = gini(icb_share, axis=1)
+    step_columns: dict[str, object] = {"step": step}
+    step_columns.update({name: flows[:, i] for i, name in enumerate(FLOW_NAMES)})
+    step_columns.update({name: np.asarray(record[name]) for name in STOCK_NAMES})
+    step_columns["embedded_share_mean"] = embedded_share.mean(axis=1)
+    step_columns["icb_embedded_share_variance"] = icb_share.var(axis=1)
+    step_columns["icb_embedded_share_gini"] = gini(icb_share, axis=1)
+    steps = _frame(keys, step_columns)
 
-    innovation_steps = pd.DataFrame({
+    innovation_columns: dict[str, object] = {
         "step": np.repeat(step, n_innov),
         "innovation": np.tile(innov.innovation_id, months),
         "relevant_trusts": np.tile(relevant, months),
-    })
+    }
     for s, name in enumerate(STATE_NAMES):
-        innovation_steps[f"n_{name}"] = counts[:, s, :].ravel()
-    innovation_steps["embedded_share"] = embedded_share.ravel()
+        innovation_columns[f"n_{name}"] = counts[:, s, :].ravel()
+    innovation_columns["embedded_share"] = embedded_share.ravel()
+    innovation_steps = _frame(keys, innovation_columns)
 
-    icb_steps = pd.DataFrame({
+    icb_steps = _frame(keys, {
         "step": np.repeat(step, n_icb),
-        "icb": np.tile(model.data.icbs.ods_code, months),
-        "region": np.tile(np.array(model.data.icbs.region_names)[model.data.icbs.region], months),
+        "icb": np.tile(icbs.ods_code, months),
+        "region": np.tile(np.array(icbs.region_names)[icbs.region], months),
         "embedded_share": icb_share.ravel(),
     })
 
-    run = pd.DataFrame({
-        "pilots_started": [steps["pilots_started"].sum()],
-        "pilots_scaled": [steps["pilots_scaled"].sum()],
-        "pilots_abandoned": [steps["pilots_failed"].sum() + steps["pilots_faded"].sum()],
-        "embedded_discontinued": [steps["embedded_discontinued"].sum()],
-        "benefit_bed_days": [steps["benefit_bed_days"].sum()],
-        "benefit_gbp_m": [steps["benefit_gbp_m"].sum()],
-        "spend_gbp_m": [steps[list(SPEND_COLUMNS)].sum().sum()],
-        "mergers": [steps["mergers"].sum()],
-        "mean_pressure": [steps["mean_pressure"].mean()],
-    })
-    for label, month in YEAR_CHECKPOINTS.items():
-        at = min(month, months) - 1
-        run[f"embedded_share_{label}"] = embedded_share[at].mean()
+    total = dict(zip(FLOW_NAMES, flows.sum(axis=0), strict=True))
+    spend = sum(total[name] for name in SPEND_COLUMNS)
     time_to_half = first_month_reaching(embedded_share)
-    run["innovations_reaching_50pct"] = np.isfinite(time_to_half).sum()
-    run["benefit_per_spend"] = run["benefit_gbp_m"] / run["spend_gbp_m"].where(
-        run["spend_gbp_m"] > 0)
-
-    run_innovations = pd.DataFrame({
+    run_columns: dict[str, object] = {
+        "pilots_started": [total["pilots_started"]],
+        "pilots_scaled": [total["pilots_scaled"]],
+        "pilots_abandoned": [total["pilots_failed"] + total["pilots_faded"]],
+        "embedded_discontinued": [total["embedded_discontinued"]],
+        "benefit_bed_days": [total["benefit_bed_days"]],
+        "benefit_gbp_m": [total["benefit_gbp_m"]],
+        "spend_gbp_m": [spend],
+        "benefit_per_spend": [total["benefit_gbp_m"] / spend if spend > 0 else np.nan],
+        "mergers": [total["mergers"]],
+        "mean_pressure": [float(np.mean(record["mean_pressure"]))],
+        "innovations_reaching_50pct": [int(np.isfinite(time_to_half).sum())],
+    }
+    innovation_run_columns: dict[str, object] = {
         "innovation": innov.innovation_id,
         "time_to_50pct_months": time_to_half,
         "reached_50pct": np.isfinite(time_to_half),
-    })
+    }
     for label, month in YEAR_CHECKPOINTS.items():
-        run_innovations[f"embedded_share_{label}"] = embedded_share[min(month, months) - 1]
-
-    tables = [steps, innovation_steps, icb_steps, run, run_innovations]
-    for table in tables:
-        for i, (key, value) in enumerate(keys.items()):
-            table.insert(i, key, value)
-    return ReplicationTables(*tables)
+        at = min(month, months) - 1
+        run_columns[f"embedded_share_{label}"] = [float(embedded_share[at].mean())]
+        innovation_run_columns[f"embedded_share_{label}"] = embedded_share[at]
+    return ReplicationTables(
+        steps=steps,
+        innovation_steps=innovation_steps,
+        icb_steps=icb_steps,
+        run=_frame(keys, run_columns),
+        run_innovations=_frame(keys, innovation_run_columns),
+    )

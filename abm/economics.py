@@ -20,19 +20,30 @@ TINY = 1e-9
 
 
 @dataclass(frozen=True)
-class Economics:
-    """Matrices (trusts x innovations) derived from the current institutions."""
+class Structure:
+    """What changes only when trusts merge or adaptation effort falls."""
 
-    utility_base: np.ndarray  # log benefit-cost ratio plus bonuses and penalties
-    cost_horizon_gbp_m: np.ndarray  # trust's own cost over its planning horizon
+    log_benefit: np.ndarray  # log of the trust's own benefit over its horizon, GBP m
+    full_cost_horizon_gbp_m: np.ndarray  # cost over the horizon before subsidies
     pilot_monthly_gbp_m: np.ndarray  # full monthly pilot cost (all payers)
     running_monthly_gbp_m: np.ndarray  # full monthly running cost once embedded
+    effect_bed_days: np.ndarray  # bed days saved a month once benefit is realised
+    effect_gbp_m: np.ndarray  # cash saving a month once realised
+    infrastructure_shortfall: np.ndarray
+    failure_probability: np.ndarray  # chance a completed pilot fails (unsupported)
+
+
+@dataclass(frozen=True)
+class Economics:
+    """The structure plus who pays and the resulting utility."""
+
+    structure: Structure
+    utility_base: np.ndarray  # log benefit-cost ratio plus bonuses and penalties
+    cost_horizon_gbp_m: np.ndarray  # trust's own cost over its planning horizon
+    pilot_monthly_trust_gbp_m: np.ndarray  # the trust's share of the monthly pilot cost
     trust_share: np.ndarray  # share of cost the trust pays
     icb_share: np.ndarray  # share the ICB fund pays
     national_share: np.ndarray  # (I,) share the government pays
-    effect_bed_days: np.ndarray  # bed days saved a month once benefit is realised
-    effect_gbp_m: np.ndarray  # cash saving a month once realised
-    failure_probability: np.ndarray  # chance a completed pilot fails (unsupported)
 
 
 @dataclass(frozen=True)
@@ -53,26 +64,25 @@ def volume_multiplier(group_size: np.ndarray, gain: float, sensitive: np.ndarray
     return 1.0 + gain * np.log2(group_size)[:, None] * sensitive[None, :]
 
 
-def compute_economics(
+def compute_structure(
     data: EnglandData, pop: Population, scenario: ScenarioConfig, strategy: StrategyConfig,
     inst: Institutions,
-) -> Economics:
-    """Derive each trust's benefit, cost and utility for each innovation.
+) -> Structure:
+    """Benefit, cost and effect of each innovation for each trust, before subsidies.
 
     Args:
         data: Trusts, ICBs and the innovation catalogue.
         pop: Current population (groups, maturity, adaptation need).
         scenario: Scenario parameters.
         strategy: Strategy parameters.
-        inst: Current institutional decisions.
+        inst: Institutional settings (pooled budgets and vendor prices are used here).
 
     Returns:
-        The economics matrices.
+        The structural matrices.
     """
     innov, trusts = data.innovations, data.trusts
     horizon = scenario.diffusion.planning_horizon_months
     group_size = pop.group_size().astype(float)
-    icb = trusts.icb
 
     volume = volume_multiplier(group_size, strategy.consolidation.volume_outcome_gain,
                                innov.volume_sensitive)
@@ -83,7 +93,7 @@ def compute_economics(
     bed_days, cash = bed_days * fit, cash * fit
     value_per_month = bed_days * scenario.finance.cost_per_bed_day_gbp / 1e6 + cash
 
-    silo = scenario.barriers.silo_discount * (1.0 - inst.icb_pooled_share[icb])
+    silo = scenario.barriers.silo_discount * (1.0 - inst.icb_pooled_share[trusts.icb])
     own_share = 1.0 - innov.external_benefit_share[None, :] * silo[:, None]
     benefit_months = np.maximum(
         horizon - innov.pilot_duration_months - innov.time_to_benefit_months, 0)
@@ -95,37 +105,61 @@ def compute_economics(
     running_full = innov.running_cost_gbp_m_per_year * inst.vendor_running_factor
     pilot_monthly = economy[:, None] * (pilot_full / innov.pilot_duration_months)[None, :]
     running_monthly = economy[:, None] * (running_full / MONTHS_PER_YEAR)[None, :]
+    running_months = np.maximum(horizon - innov.pilot_duration_months, 0)
+    full_cost = (pilot_monthly * innov.pilot_duration_months
+                 + running_monthly * running_months)
 
+    bar = scenario.barriers
+    failure = bar.base_pilot_failure + bar.complexity_failure * (
+        innov.complexity * pop.adaptation_need)[None, :] + 0.5 * shortfall
+    return Structure(
+        log_benefit=np.log(np.maximum(benefit, TINY)),
+        full_cost_horizon_gbp_m=full_cost,
+        pilot_monthly_gbp_m=pilot_monthly,
+        running_monthly_gbp_m=running_monthly,
+        effect_bed_days=bed_days,
+        effect_gbp_m=cash,
+        infrastructure_shortfall=shortfall,
+        failure_probability=np.clip(failure, 0.0, 1.0),
+    )
+
+
+def compute_economics(
+    data: EnglandData, structure: Structure, scenario: ScenarioConfig, inst: Institutions,
+) -> Economics:
+    """Apply who pays (national programmes, ICB funds) and the bonuses to the structure.
+
+    Args:
+        data: Trusts, ICBs and the innovation catalogue.
+        structure: The structural matrices.
+        scenario: Scenario parameters.
+        inst: Current institutional decisions.
+
+    Returns:
+        The economics the trusts decide on.
+    """
+    innov, icb = data.innovations, data.trusts.icb
     gov = scenario.government
     national = gov.national_subsidy_share * inst.programme_live
     priority = inst.icb_priority[icb][:, None] == innov.domain[None, :]
     icb_share = (scenario.icb.scale_up_cost_share * priority
                  * inst.icb_fund_open[icb][:, None]) * (1.0 - national[None, :])
     trust_share = 1.0 - national[None, :] - icb_share
-    running_months = np.maximum(horizon - innov.pilot_duration_months, 0)
-    cost = trust_share * (pilot_monthly * innov.pilot_duration_months
-                          + running_monthly * running_months)
+    cost = trust_share * structure.full_cost_horizon_gbp_m
 
-    utility = np.log(np.maximum(benefit, TINY) / np.maximum(cost, TINY))
-    utility -= scenario.barriers.infrastructure_penalty * shortfall
+    utility = structure.log_benefit - np.log(np.maximum(cost, TINY))
+    utility -= scenario.barriers.infrastructure_penalty * structure.infrastructure_shortfall
     utility += scenario.icb.priority_utility_bonus * priority
     mandate = inst.programme_live.copy()
     if inst.quick_win_window:
         mandate &= innov.time_to_benefit_months <= gov.quick_win_months
     utility += gov.mandate_utility_bonus * mandate[None, :]
-
-    bar = scenario.barriers
-    failure = bar.base_pilot_failure + bar.complexity_failure * (
-        innov.complexity * pop.adaptation_need)[None, :] + 0.5 * shortfall
     return Economics(
+        structure=structure,
         utility_base=utility,
         cost_horizon_gbp_m=cost,
-        pilot_monthly_gbp_m=pilot_monthly,
-        running_monthly_gbp_m=running_monthly,
+        pilot_monthly_trust_gbp_m=structure.pilot_monthly_gbp_m * trust_share,
         trust_share=trust_share,
         icb_share=icb_share,
         national_share=national,
-        effect_bed_days=bed_days,
-        effect_gbp_m=cash,
-        failure_probability=np.clip(failure, 0.0, 1.0),
     )

@@ -15,7 +15,7 @@ from mesa.datacollection import DataCollector
 from . import reporters
 from .agents import ICB, Government, Scaler, Trust, Vendor, cells_in
 from .config import ScenarioConfig, StrategyConfig
-from .economics import Economics, Institutions, compute_economics
+from .economics import Economics, Institutions, compute_economics, compute_structure
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .population import (
     ABANDONED, AWARE, EMBEDDED, MONTHS_PER_YEAR, PILOTING, STATE_NAMES, UNAWARE,
@@ -56,7 +56,7 @@ class NHSReformModel(mesa.Model):
         self._build_agents(init_rng, streams["scaler"])
         self.flows = reporters.empty_flows()
         self.bed_days_by_trust = np.zeros(len(self.trusts))
-        self.economics = self._compute_economics()
+        self.economics = self._compute_economics(structural=True)
         self.datacollector = DataCollector(model_reporters=reporters.MODEL_REPORTERS)
 
     # ------------------------------------------------------------------ setup
@@ -66,12 +66,19 @@ class NHSReformModel(mesa.Model):
         n_icb, n_region = len(icbs), len(icbs.region_names)
         self.icb_onehot = np.zeros((len(trusts), n_icb))
         self.icb_onehot[np.arange(len(trusts)), trusts.icb] = 1.0
+        # float32 transposed copies: the peer counts are small integers, exact in float32
+        self.icb_onehot_t32 = np.ascontiguousarray(self.icb_onehot.T, dtype=np.float32)
+        self.region_of_icb = np.zeros((n_region, n_icb), dtype=np.float32)
+        self.region_of_icb[icbs.region, np.arange(n_icb)] = 1.0
         relevant = self.pop.relevant.astype(float)
         self.relevant_icb = np.maximum(self.icb_onehot.T @ relevant, 1.0)
         self.relevant_region = np.zeros((n_region, len(innov)))
         np.add.at(self.relevant_region, icbs.region, self.icb_onehot.T @ relevant)
         self.relevant_region = np.maximum(self.relevant_region, 1.0)
         self.relevant_nation = np.maximum(relevant.sum(axis=0), 1.0)
+        self.innovation_index = np.arange(len(innov), dtype=np.int16)
+        self.trust_index = np.arange(len(trusts))
+        self.irrelevant_per_innovation = (~self.pop.relevant).sum(axis=0)
         self.relevant_per_icb = np.maximum((self.icb_onehot.T @ relevant).sum(axis=1), 1.0)
         self.module_cells = np.broadcast_to(innov.module_type >= 0, self.pop.state.shape)
         diff = self.scenario_config.diffusion
@@ -85,6 +92,7 @@ class NHSReformModel(mesa.Model):
     def _build_agents(self, init_rng: np.random.Generator, scaler_seed) -> None:
         innov = self.data.innovations
         self.trusts = [Trust(self, i) for i in range(len(self.data.trusts))]
+        self.icb_fund_left_gbp_m = np.zeros(len(self.data.icbs))
         pooled = np.clip(init_rng.normal(self.scenario_config.icb.pooled_budget_share_mean, 0.1,
                                          len(self.data.icbs)), 0.0, 1.0)
         self.icbs = [ICB(self, k, float(pooled[k])) for k in range(len(self.data.icbs))]
@@ -96,6 +104,7 @@ class NHSReformModel(mesa.Model):
                                  np.random.default_rng(scaler_seed))
         self.government = Government(self)
         self.offers = (np.empty(0, dtype=int), np.empty(0, dtype=int))
+        self.has_groups = False
 
     @property
     def month(self) -> int:
@@ -112,15 +121,19 @@ class NHSReformModel(mesa.Model):
             programme_live=self.government.programme_live,
             quick_win_window=self.government.in_quick_win_window(max(self.month, 0)),
             icb_priority=np.array([icb.priority_domain for icb in self.icbs]),
-            icb_fund_open=np.array([icb.fund_left_gbp_m > 0 for icb in self.icbs]),
+            icb_fund_open=self.icb_fund_left_gbp_m > 0,
             icb_pooled_share=np.array([icb.pooled_budget_share for icb in self.icbs]),
             vendor_pilot_factor=pilot_factor,
             vendor_running_factor=running_factor,
         )
 
-    def _compute_economics(self) -> Economics:
-        return compute_economics(self.data, self.pop, self.scenario_config, self.strategy,
-                                 self._institutions())
+    def _compute_economics(self, structural: bool = False) -> Economics:
+        """Recompute who pays and the utility; with ``structural`` also benefits and costs."""
+        inst = self._institutions()
+        if structural:
+            self.structure = compute_structure(self.data, self.pop, self.scenario_config,
+                                               self.strategy, inst)
+        return compute_economics(self.data, self.structure, self.scenario_config, inst)
 
     # ------------------------------------------------------------------ step
 
@@ -135,9 +148,9 @@ class NHSReformModel(mesa.Model):
             self.agents_by_type[ICB].do("plan_year")
             self.pop.budget_gbp_m[:] = 0.0  # unspent budget lapses at the financial year end
             changed = True
-        changed |= self._mergers(month)
-        if changed:
-            self.economics = self._compute_economics()
+        merged = self._mergers(month)
+        if changed or merged:
+            self.economics = self._compute_economics(structural=merged)
         if self.scaler is not None:
             self.offers = self.scaler.choose_offers()
         self._receive_allocation()
@@ -146,7 +159,7 @@ class NHSReformModel(mesa.Model):
         update_pressure(self.pop, profile, self.scenario_config, self.rng.standard_normal(len(self.trusts)),
                         self.bed_days_by_trust)
         update_capacity(self.pop, self.scenario_config, self.strategy, self.data.innovations.complexity,
-                        month)
+                        month, pooled=self.has_groups)
         self._lifecycle(month)
         self._pay_costs()
         self._realise_benefit()
@@ -185,6 +198,7 @@ class NHSReformModel(mesa.Model):
         pop, cons = self.pop, self.strategy.consolidation
         members = np.flatnonzero((pop.group == acquirer) | (pop.group == target))
         pop.group[members] = acquirer
+        self.has_groups = True
         pop.disrupted_until[members] = month + cons.disruption_months
         pop.transition_debt_gbp_m[members] += cons.transition_cost_gbp_m / len(members)
         self.flows["mergers"] += 1
@@ -209,7 +223,7 @@ class NHSReformModel(mesa.Model):
     def _peer_signal(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         trusts = self.data.trusts
         by_icb, by_region, nation = peer_use_share(
-            users, self.icb_onehot, self.data.icbs.region, self.relevant_icb,
+            users, self.icb_onehot_t32, self.region_of_icb, self.relevant_icb,
             self.relevant_region, self.relevant_nation)
         w_icb, w_region = self.peer_weights
         peer = w_icb * by_icb[trusts.icb] + w_region * by_region[trusts.region]
@@ -244,16 +258,17 @@ class NHSReformModel(mesa.Model):
 
     def _readiness(self, lent: float = 0.0) -> np.ndarray:
         need = self.scenario_config.barriers.pilot_load * self.data.innovations.complexity
-        return np.clip((self.pop.free_capacity[:, None] + lent) / np.maximum(need, 1e-6), 0, 1)
+        ready = (self.pop.free_capacity[:, None] + lent) * (1.0 / np.maximum(need, 1e-6))
+        return np.minimum(ready, 1.0)
 
     def _decision_probability(self, utility: np.ndarray) -> np.ndarray:
         pop, diff = self.pop, self.scenario_config.diffusion
         econ = self.economics
-        affordable = pop.budget_gbp_m[:, None] >= econ.pilot_monthly_gbp_m * econ.trust_share
+        affordable = pop.budget_gbp_m[:, None] >= econ.pilot_monthly_trust_gbp_m
         prob = diff.decision_rate_per_month * logistic(diff.decision_sharpness * utility)
         prob = prob * self._readiness() * affordable
-        size = pop.group_size()
-        if size.max() > 1:
+        if self.has_groups:
+            size = pop.group_size()
             is_lead = pop.group == np.arange(pop.n_trusts)
             slowdown = size.astype(float) ** (-self.strategy.consolidation.decision_slowdown)
             prob = prob * (is_lead * slowdown)[:, None]
@@ -279,87 +294,98 @@ class NHSReformModel(mesa.Model):
         pop, econ = self.pop, self.economics
         state = pop.state
         draws = self.rng.random(state.shape)
-        users = cells_in(state, PILOTING, EMBEDDED)
-        peer, nation = self._peer_signal(users)
         unaware, aware = state == UNAWARE, state == AWARE
         piloting, embedded = state == PILOTING, state == EMBEDDED
+        peer, nation = self._peer_signal(piloting | embedded)
 
         becomes_aware = unaware & pop.relevant & (draws < self._awareness_hazard(peer))
         utility = self._utility(nation)
         starts = aware & (draws < self._decision_probability(utility))
-        supported_starts = np.zeros_like(starts)
+        supported_starts = None
         if self.scaler is not None and len(self.offers[0]):
             rows, cols = self.offers
             accept = (draws[rows, cols] < self._offer_probability(utility)) & \
                 (state[rows, cols] <= AWARE)
+            supported_starts = np.zeros_like(starts)
             supported_starts[rows[accept], cols[accept]] = True
-            becomes_aware[rows, cols] |= state[rows, cols] == UNAWARE
+            becomes_aware[rows, cols] |= unaware[rows, cols]
             starts |= supported_starts
-        if np.any(pop.group != np.arange(pop.n_trusts)):
+        if self.has_groups:
             starts |= starts[pop.group] & (unaware | aware) & pop.relevant
 
-        duration = self.pilot_duration[None, :]
-        failure = econ.failure_probability
-        if self.scaler is not None:
-            learning = self.scaler.learning_factor()[np.maximum(self.data.innovations.module_type, 0)]
-            duration = np.where(pop.supported, np.ceil(duration * (0.5 + 0.5 * learning)), duration)
-            failure = np.where(pop.supported, failure * learning[None, :], failure)
-        due = piloting & (pop.months_in_state >= duration)
+        due, failure = self._pilot_completion(piloting)
         fails = due & (draws < failure)
         succeeds = due & ~fails
+        fades = piloting & ~due & (draws < self._fade_hazard())
         bar = self.scenario_config.barriers
-        unsupported = ~pop.champion[:, None] & ~pop.supported & ~self.government.programme_live
-        fade_hazard = bar.hero_fade_per_month * unsupported + bar.unfunded_fade_per_month * \
-            pop.unfunded[:, None]
-        fades = piloting & ~due & (draws < fade_hazard)
-        drop_hazard = self.discontinuation[None, :] + bar.unfunded_fade_per_month * \
-            pop.unfunded[:, None]
-        dropped = embedded & (draws < drop_hazard)
+        unfunded = bar.unfunded_fade_per_month * pop.unfunded
+        dropped = embedded & (draws < self.discontinuation[None, :] + unfunded[:, None])
 
-        state[becomes_aware] = AWARE
-        state[starts] = PILOTING
-        state[succeeds] = EMBEDDED
-        state[fails | fades | dropped] = ABANDONED
-        changed = becomes_aware | starts | succeeds | fails | fades | dropped
-        pop.months_in_state += 1
-        pop.months_in_state[changed] = 0
-        pop.supported[starts] = supported_starts[starts]
-        pop.supported[fails | fades | dropped] = False
-
+        ended = fails | fades | dropped
+        new_state = np.where(becomes_aware, np.int8(AWARE), state)
+        new_state = np.where(starts, np.int8(PILOTING), new_state)
+        new_state = np.where(succeeds, np.int8(EMBEDDED), new_state)
+        pop.state = np.where(ended, np.int8(ABANDONED), new_state)
+        changed = becomes_aware | starts | succeeds | ended
+        pop.months_in_state = np.where(changed, np.int16(0), pop.months_in_state + np.int16(1))
         completed = succeeds | fails
-        self._learn_from(completed, fails, supported_completed=completed & pop.supported)
-        self.flows.update(
-            pilots_started=int(starts.sum()), pilots_scaled=int(succeeds.sum()),
-            pilots_failed=int(fails.sum()), pilots_faded=int(fades.sum()),
-            embedded_discontinued=int(dropped.sum()),
-            scaler_deployments_started=int(supported_starts.sum()),
-        )
+        if self.scaler is not None:
+            self.scaler.record_completions(completed & pop.supported)
+            started_supported = supported_starts if supported_starts is not None else False
+            pop.supported = np.where(starts, started_supported, pop.supported & ~ended)
+        self._learn_from(completed, fails)
+        flows = self.flows
+        flows["pilots_started"] = int(np.count_nonzero(starts))
+        flows["pilots_scaled"] = int(np.count_nonzero(succeeds))
+        flows["pilots_failed"] = int(np.count_nonzero(fails))
+        flows["pilots_faded"] = int(np.count_nonzero(fades))
+        flows["embedded_discontinued"] = int(np.count_nonzero(dropped))
+        if supported_starts is not None:
+            flows["scaler_deployments_started"] = int(np.count_nonzero(supported_starts))
 
-    def _learn_from(self, completed: np.ndarray, failed: np.ndarray,
-                    supported_completed: np.ndarray) -> None:
+    def _pilot_completion(self, piloting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pilots due to finish this month and their failure probability."""
+        pop, failure = self.pop, self.economics.structure.failure_probability
+        if self.scaler is None:
+            return piloting & (pop.months_in_state >= self.pilot_duration), failure
+        module = np.maximum(self.data.innovations.module_type, 0)
+        learning = self.scaler.learning_factor()[module]
+        shorter = np.ceil(self.pilot_duration * (0.5 + 0.5 * learning))
+        duration = np.where(pop.supported, shorter, self.pilot_duration)
+        failure = np.where(pop.supported, failure * learning, failure)
+        return piloting & (pop.months_in_state >= duration), failure
+
+    def _fade_hazard(self) -> np.ndarray:
+        """Monthly chance a running pilot fades: no champion and no outside support, or no money."""
+        pop, bar = self.pop, self.scenario_config.barriers
+        no_champion = bar.hero_fade_per_month * ~pop.champion
+        hazard = no_champion[:, None] * ~self.government.programme_live[None, :]
+        if self.scaler is not None:
+            hazard = hazard * ~pop.supported
+        return hazard + (bar.unfunded_fade_per_month * pop.unfunded)[:, None]
+
+    def _learn_from(self, completed: np.ndarray, failed: np.ndarray) -> None:
         pop = self.pop
-        per_innovation = completed.sum(axis=0)
-        if not per_innovation.any():
+        if not completed.any():
             return
+        per_innovation = completed.sum(axis=0)
         pop.completed_pilots += per_innovation
         pop.failed_pilots += failed.sum(axis=0)
-        local = self.icb_onehot.T @ completed
+        local = self.icb_onehot_t32 @ completed.astype(np.float32)
         observed = local
         op = self.strategy.open_platform
         if op.enabled:
             observed = local + op.publication_evidence_weight * (per_innovation[None, :] - local)
             pop.adaptation_need *= (1.0 - op.contributed_adaptation_rate) ** per_innovation
-            self.economics = self._compute_economics()
+            self.economics = self._compute_economics(structural=True)
         pop.uncertainty_icb *= (1.0 - self.scenario_config.diffusion.evidence_per_observed_pilot) ** observed
-        if self.scaler is not None:
-            self.scaler.record_completions(supported_completed)
 
     # ------------------------------------------------------------------ money and benefit
 
     def _pay_costs(self) -> None:
         pop, econ = self.pop, self.economics
         piloting, embedded = pop.state == PILOTING, pop.state == EMBEDDED
-        full = piloting * econ.pilot_monthly_gbp_m + embedded * econ.running_monthly_gbp_m
+        full = piloting * econ.structure.pilot_monthly_gbp_m + embedded * econ.structure.running_monthly_gbp_m
         trust_due = (full * econ.trust_share).sum(axis=1)
         icb_paid = np.bincount(self.data.trusts.icb, (full * econ.icb_share).sum(axis=1),
                                minlength=len(self.icbs))
@@ -374,12 +400,10 @@ class NHSReformModel(mesa.Model):
         paid = np.minimum(pop.budget_gbp_m, trust_due)
         pop.budget_gbp_m -= paid
         pop.unfunded = trust_due > paid + 1e-12
-        funds_closed = False
-        for icb in self.icbs:
-            if icb_paid[icb.row] > 0 and icb.fund_left_gbp_m > 0:
-                icb.fund_left_gbp_m = max(icb.fund_left_gbp_m - icb_paid[icb.row], 0.0)
-                funds_closed |= icb.fund_left_gbp_m == 0.0
-        if funds_closed:
+        funds = self.icb_fund_left_gbp_m
+        was_open = funds > 0
+        np.maximum(funds - icb_paid, 0.0, out=funds)
+        if np.any(was_open & (funds == 0.0)):
             self.economics = self._compute_economics()
         platform = (self.strategy.open_platform.platform_cost_gbp_m_per_year / MONTHS_PER_YEAR
                     * self.strategy.open_platform.enabled)
@@ -391,8 +415,8 @@ class NHSReformModel(mesa.Model):
     def _realise_benefit(self) -> None:
         pop, econ = self.pop, self.economics
         realised = (pop.state == EMBEDDED) & (pop.months_in_state >= self.benefit_delay[None, :])
-        self.bed_days_by_trust = (realised * econ.effect_bed_days).sum(axis=1)
-        cash = float((realised * econ.effect_gbp_m).sum())
+        self.bed_days_by_trust = (realised * econ.structure.effect_bed_days).sum(axis=1)
+        cash = float((realised * econ.structure.effect_gbp_m).sum())
         bed_days = float(self.bed_days_by_trust.sum())
         self.flows.update(
             benefit_bed_days=bed_days,

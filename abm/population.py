@@ -162,7 +162,7 @@ def update_pressure(
 
 def update_capacity(
     pop: Population, scenario: ScenarioConfig, strategy: StrategyConfig,
-    complexity: np.ndarray, month: int,
+    complexity: np.ndarray, month: int, pooled: bool,
 ) -> None:
     """Free absorptive capacity: base, champion, pressure, disruption, minus running pilots.
 
@@ -172,6 +172,7 @@ def update_capacity(
         strategy: Strategy parameters.
         complexity: Complexity of each innovation.
         month: Model month.
+        pooled: Whether any trusts share a decision unit (then they pool capacity).
     """
     bar = scenario.barriers
     capacity = pop.capacity_base * (1.0 - bar.pressure_capacity_loss * pop.pressure)
@@ -186,7 +187,7 @@ def update_capacity(
     lent = strategy.scaler.capacity_lent if strategy.scaler.enabled else 0.0
     carried_load = (piloting & pop.supported) @ np.maximum(per_pilot - lent, 0.0)
     capacity = capacity - own_load - carried_load
-    if pop.group.max() != 0 or np.any(pop.group != np.arange(pop.n_trusts)):
+    if pooled:
         capacity = _pool_by_group(capacity, pop.group)
     pop.free_capacity = np.maximum(capacity, 0.0)
 
@@ -200,15 +201,15 @@ def _pool_by_group(values: np.ndarray, group: np.ndarray) -> np.ndarray:
 
 
 def peer_use_share(
-    users: np.ndarray, icb_onehot: np.ndarray, icb_region: np.ndarray,
+    users: np.ndarray, icb_membership: np.ndarray, region_membership: np.ndarray,
     relevant_icb: np.ndarray, relevant_region: np.ndarray, relevant_nation: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Share of relevant trusts using each innovation, by ICB, region and nation.
 
     Args:
         users: (T, I) bool, trusts piloting or embedded.
-        icb_onehot: (T, K) float one-hot ICB membership.
-        icb_region: (K,) region of each ICB.
+        icb_membership: (K, T) float32 one-hot: which trusts are in each ICB.
+        region_membership: (R, K) float32 one-hot: which ICBs are in each region.
         relevant_icb: (K, I) relevant trusts per ICB (at least 1 to avoid 0/0).
         relevant_region: (R, I) relevant trusts per region.
         relevant_nation: (I,) relevant trusts in England.
@@ -216,13 +217,13 @@ def peer_use_share(
     Returns:
         (K, I) ICB shares, (R, I) region shares and (I,) national shares.
     """
-    by_icb = icb_onehot.T @ users
-    by_region = np.zeros((relevant_region.shape[0], users.shape[1]))
-    np.add.at(by_region, icb_region, by_icb)
-    nation = by_icb.sum(axis=0)
+    by_icb = icb_membership @ users.astype(np.float32)
+    by_region = region_membership @ by_icb
+    nation = by_region.sum(axis=0)
     return by_icb / relevant_icb, by_region / relevant_region, nation / relevant_nation
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
-    """Numerically safe logistic function."""
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    """Logistic function (overflow-safe: exp of a large argument gives inf, hence 0)."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))

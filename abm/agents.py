@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 
 from .inputs import DOMAINS, TRUST_TYPES
-from .population import EMBEDDED, PILOTING, STATE_NAMES, UNAWARE, AWARE
+from .population import AWARE, EMBEDDED, PILOTING, STATE_NAMES, UNAWARE
 
 if TYPE_CHECKING:
     from .model import NHSReformModel
@@ -172,7 +172,8 @@ class ICB(mesa.Agent):
         strength = pop.capacity_base[leads] - pop.pressure[leads]
         for acquirer in leads[np.argsort(-strength)]:
             fam = MERGER_FAMILY[trusts.trust_type[acquirer]]
-            fits = (family == fam) & (leads != acquirer) & (size[leads] + size[acquirer] <= max_size)
+            room = size[leads] + size[acquirer] <= max_size
+            fits = (family == fam) & (leads != acquirer) & room
             if fits.any():
                 candidates = leads[fits]
                 target = candidates[np.argmax(pop.pressure[candidates])]

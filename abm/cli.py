@@ -16,8 +16,14 @@ import hydra
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from .config import ConfigError, RunConfig, ScenarioConfig, StrategyConfig, parse_config
-from .config import check_strategy_names
+from .config import (
+    ConfigError,
+    RunConfig,
+    ScenarioConfig,
+    StrategyConfig,
+    check_strategy_names,
+    parse_config,
+)
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 EDGE_KEYS = ("output_dir", "progress")

@@ -97,7 +97,7 @@ class PopulationConfig(Strict):
         0.12, "Between-trust standard deviation of digital maturity", "share", ge=0.0, le=0.5,
         plausible=(0.05, 0.2))
     pfi_trusts: int = param(
-        96, "Number of trusts carrying an operational PFI contract (assigned to acute trusts first)",
+        96, "Trusts carrying an operational PFI contract (assigned to acute trusts first)",
         "trusts", "facts.csv: pfi_trusts_with_operational_pfi (high)", ge=0, le=1000,
         plausible=(80, 110))
     pfi_capacity_loss: float = share(

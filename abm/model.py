@@ -18,8 +18,18 @@ from .config import ScenarioConfig, StrategyConfig
 from .economics import Economics, Institutions, compute_economics, compute_structure
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .population import (
-    ABANDONED, AWARE, EMBEDDED, MONTHS_PER_YEAR, PILOTING, STATE_NAMES, UNAWARE,
-    initial_population, logistic, peer_use_share, update_capacity, update_pressure,
+    ABANDONED,
+    AWARE,
+    EMBEDDED,
+    MONTHS_PER_YEAR,
+    PILOTING,
+    STATE_NAMES,
+    UNAWARE,
+    initial_population,
+    logistic,
+    peer_use_share,
+    update_capacity,
+    update_pressure,
 )
 
 STREAMS = ("init", "dynamics", "institutions", "mergers", "scaler")
@@ -82,8 +92,10 @@ class NHSReformModel(mesa.Model):
         self.relevant_per_icb = np.maximum((self.icb_onehot.T @ relevant).sum(axis=1), 1.0)
         self.module_cells = np.broadcast_to(innov.module_type >= 0, self.pop.state.shape)
         diff = self.scenario_config.diffusion
-        reach = self.strategy.open_platform.communication_reach * self.strategy.open_platform.enabled
-        self.peer_weights = (diff.peer_weight_icb * (1 - reach), diff.peer_weight_region * (1 - reach))
+        platform = self.strategy.open_platform
+        reach = platform.communication_reach * platform.enabled
+        self.peer_weights = (diff.peer_weight_icb * (1 - reach),
+                             diff.peer_weight_region * (1 - reach))
         self.pilot_duration = innov.pilot_duration_months.astype(np.int16)
         self.benefit_delay = innov.time_to_benefit_months.astype(np.int16)
         self.discontinuation = (diff.embedded_discontinuation_per_year / MONTHS_PER_YEAR
@@ -156,10 +168,10 @@ class NHSReformModel(mesa.Model):
         self._receive_allocation()
         self._champions()
         profile = self.data.occupancy_by_month[(month + START_MONTH_OF_YEAR - 1) % 12]
-        update_pressure(self.pop, profile, self.scenario_config, self.rng.standard_normal(len(self.trusts)),
-                        self.bed_days_by_trust)
-        update_capacity(self.pop, self.scenario_config, self.strategy, self.data.innovations.complexity,
-                        month, pooled=self.has_groups)
+        noise = self.rng.standard_normal(len(self.trusts))
+        update_pressure(self.pop, profile, self.scenario_config, noise, self.bed_days_by_trust)
+        update_capacity(self.pop, self.scenario_config, self.strategy,
+                        self.data.innovations.complexity, month, pooled=self.has_groups)
         self._lifecycle(month)
         self._pay_costs()
         self._realise_benefit()
@@ -175,7 +187,8 @@ class NHSReformModel(mesa.Model):
 
     def _mergers(self, month: int) -> bool:
         cons = self.strategy.consolidation
-        rate = self.scenario_config.icb.background_mergers_per_year + cons.mergers_per_year * cons.enabled
+        background = self.scenario_config.icb.background_mergers_per_year
+        rate = background + cons.mergers_per_year * cons.enabled
         proposals = self.merger_rng.poisson(rate / MONTHS_PER_YEAR)
         icb_order = self.merger_rng.permutation(len(self.icbs))
         blocked_draws = self.merger_rng.random(max(proposals, 1))
@@ -283,7 +296,8 @@ class NHSReformModel(mesa.Model):
         scaler_uncertainty = innov.evidence_uncertainty[cols] * (
             1.0 - cfg.evidence_per_deployment) ** self.scaler.deployments_by_module[module]
         local_uncertainty = self.pop.uncertainty_icb[self.data.trusts.icb[rows], cols]
-        relief = self.pop.risk_aversion[rows] * np.maximum(local_uncertainty - scaler_uncertainty, 0)
+        relief = self.pop.risk_aversion[rows] * np.maximum(
+            local_uncertainty - scaler_uncertainty, 0)
         offer_utility = utility[rows, cols] - np.log1p(cfg.price_gbp_m / np.maximum(cost, 1e-9))
         offer_utility += relief
         ready = self._readiness(cfg.capacity_lent)[rows, cols]
@@ -291,7 +305,7 @@ class NHSReformModel(mesa.Model):
         return logistic(diff.decision_sharpness * offer_utility) * ready * can_pay
 
     def _lifecycle(self, month: int) -> None:
-        pop, econ = self.pop, self.economics
+        pop = self.pop
         state = pop.state
         draws = self.rng.random(state.shape)
         unaware, aware = state == UNAWARE, state == AWARE
@@ -378,14 +392,16 @@ class NHSReformModel(mesa.Model):
             observed = local + op.publication_evidence_weight * (per_innovation[None, :] - local)
             pop.adaptation_need *= (1.0 - op.contributed_adaptation_rate) ** per_innovation
             self.economics = self._compute_economics(structural=True)
-        pop.uncertainty_icb *= (1.0 - self.scenario_config.diffusion.evidence_per_observed_pilot) ** observed
+        evidence = self.scenario_config.diffusion.evidence_per_observed_pilot
+        pop.uncertainty_icb *= (1.0 - evidence) ** observed
 
     # ------------------------------------------------------------------ money and benefit
 
     def _pay_costs(self) -> None:
         pop, econ = self.pop, self.economics
         piloting, embedded = pop.state == PILOTING, pop.state == EMBEDDED
-        full = piloting * econ.structure.pilot_monthly_gbp_m + embedded * econ.structure.running_monthly_gbp_m
+        structure = econ.structure
+        full = piloting * structure.pilot_monthly_gbp_m + embedded * structure.running_monthly_gbp_m
         trust_due = (full * econ.trust_share).sum(axis=1)
         icb_paid = np.bincount(self.data.trusts.icb, (full * econ.icb_share).sum(axis=1),
                                minlength=len(self.icbs))

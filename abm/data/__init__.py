@@ -1,0 +1,1 @@
+"""Package data: cited NHS tables and the innovation catalogue."""

@@ -117,7 +117,9 @@ def tables_from_model(model: NHSReformModel, keys: dict[str, object]) -> Replica
 
     total = dict(zip(FLOW_NAMES, flows.sum(axis=0), strict=True))
     spend = sum(total[name] for name in SPEND_COLUMNS)
-    time_to_half = first_month_reaching(embedded_share)
+    initial_share = model.pop.core_funded.sum(axis=0) / relevant
+    already_half = initial_share >= 0.5  # e.g. the EPR: no time to 50 % to measure
+    time_to_half = np.where(already_half, np.nan, first_month_reaching(embedded_share))
     run_columns: dict[str, object] = {
         "pilots_started": [total["pilots_started"]],
         "pilots_scaled": [total["pilots_scaled"]],
@@ -135,6 +137,8 @@ def tables_from_model(model: NHSReformModel, keys: dict[str, object]) -> Replica
         "innovation": innov.innovation_id,
         "time_to_50pct_months": time_to_half,
         "reached_50pct": np.isfinite(time_to_half),
+        "above_50pct_at_start": already_half,
+        "embedded_share_start": initial_share,
     }
     for label, month in YEAR_CHECKPOINTS.items():
         at = min(month, months) - 1

@@ -40,7 +40,7 @@ class Economics:
     structure: Structure
     utility_base: np.ndarray  # log benefit-cost ratio plus bonuses and penalties
     cost_horizon_gbp_m: np.ndarray  # trust's own cost over its planning horizon
-    pilot_monthly_trust_gbp_m: np.ndarray  # the trust's share of the monthly pilot cost
+    pilot_total_trust_gbp_m: np.ndarray  # the trust's share of the whole pilot's cost
     trust_share: np.ndarray  # share of cost the trust pays
     icb_share: np.ndarray  # share the ICB fund pays
     national_share: np.ndarray  # (I,) share the government pays
@@ -158,7 +158,8 @@ def compute_economics(
         structure=structure,
         utility_base=utility,
         cost_horizon_gbp_m=cost,
-        pilot_monthly_trust_gbp_m=structure.pilot_monthly_gbp_m * trust_share,
+        pilot_total_trust_gbp_m=structure.pilot_monthly_gbp_m * trust_share
+        * data.innovations.pilot_duration_months[None, :],
         trust_share=trust_share,
         icb_share=icb_share,
         national_share=national,

@@ -25,6 +25,7 @@ from .population import (
     PILOTING,
     STATE_NAMES,
     UNAWARE,
+    certainty_equivalent_log,
     initial_population,
     logistic,
     peer_use_share,
@@ -156,16 +157,15 @@ class NHSReformModel(mesa.Model):
         changed = self.government.step()
         changed |= self.government.in_quick_win_window(month) != \
             self.government.in_quick_win_window(month - 1)
-        if (month + START_MONTH_OF_YEAR - 1) % 12 == 0:
+        if month % 12 == 0:  # April: a new financial year (the run starts in April)
             self.agents_by_type[ICB].do("plan_year")
-            self.pop.budget_gbp_m[:] = 0.0  # unspent budget lapses at the financial year end
+            self._new_financial_year()
             changed = True
         merged = self._mergers(month)
         if changed or merged:
             self.economics = self._compute_economics(structural=merged)
         if self.scaler is not None:
             self.offers = self.scaler.choose_offers()
-        self._receive_allocation()
         self._champions()
         profile = self.data.occupancy_by_month[(month + START_MONTH_OF_YEAR - 1) % 12]
         noise = self.rng.standard_normal(len(self.trusts))
@@ -213,15 +213,19 @@ class NHSReformModel(mesa.Model):
         pop.group[members] = acquirer
         self.has_groups = True
         pop.disrupted_until[members] = month + cons.disruption_months
-        pop.transition_debt_gbp_m[members] += cons.transition_cost_gbp_m / len(members)
+        cost = np.full(len(members), cons.transition_cost_gbp_m / len(members))
+        paid_now = np.minimum(pop.budget_gbp_m[members], cost)
+        pop.budget_gbp_m[members] -= paid_now
+        pop.transition_debt_gbp_m[members] += cost - paid_now
+        self.flows["spend_transition_gbp_m"] += paid_now.sum()
         self.flows["mergers"] += 1
 
-    def _receive_allocation(self) -> None:
+    def _new_financial_year(self) -> None:
+        """Unspent budget lapses; the year's allocation arrives, less any merger debt."""
         pop = self.pop
-        allocation = pop.allocation_gbp_m_per_month
-        repay = np.minimum(pop.transition_debt_gbp_m, allocation)
+        repay = np.minimum(pop.transition_debt_gbp_m, pop.allocation_gbp_m_per_year)
         pop.transition_debt_gbp_m -= repay
-        pop.budget_gbp_m += allocation - repay
+        pop.budget_gbp_m = pop.allocation_gbp_m_per_year - repay
         self.flows["spend_transition_gbp_m"] += repay.sum()
 
     def _champions(self) -> None:
@@ -262,22 +266,23 @@ class NHSReformModel(mesa.Model):
     def _utility(self, nation: np.ndarray) -> np.ndarray:
         pop = self.pop
         uncertainty = pop.uncertainty_icb[self.data.trusts.icb]
-        risk = pop.risk_aversion[:, None] * uncertainty * self._risk_weight()[None, :]
-        utility = self.economics.utility_base - risk
+        doubt = pop.risk_aversion[:, None] * uncertainty * self._risk_weight()[None, :]
+        utility = self.economics.utility_base + certainty_equivalent_log(doubt)
         op = self.strategy.open_platform
         if op.enabled:
             utility = utility + op.transparency_pressure * nation[None, :]
         return utility
 
     def _readiness(self, lent: float = 0.0) -> np.ndarray:
+        """Bandwidth to take on a pilot: free capacity, and zero if the pilot's load exceeds it."""
         need = self.scenario_config.barriers.pilot_load * self.data.innovations.complexity
-        ready = (self.pop.free_capacity[:, None] + lent) * (1.0 / np.maximum(need, 1e-6))
-        return np.minimum(ready, 1.0)
+        free = self.pop.free_capacity[:, None] + lent
+        return np.minimum(free, 1.0) * (free >= need[None, :])
 
     def _decision_probability(self, utility: np.ndarray) -> np.ndarray:
         pop, diff = self.pop, self.scenario_config.diffusion
         econ = self.economics
-        affordable = pop.budget_gbp_m[:, None] >= econ.pilot_monthly_trust_gbp_m
+        affordable = pop.budget_gbp_m[:, None] >= econ.pilot_total_trust_gbp_m
         prob = diff.decision_rate_per_month * logistic(diff.decision_sharpness * utility)
         prob = prob * self._readiness() * affordable
         if self.has_groups:
@@ -296,8 +301,10 @@ class NHSReformModel(mesa.Model):
         scaler_uncertainty = innov.evidence_uncertainty[cols] * (
             1.0 - cfg.evidence_per_deployment) ** self.scaler.deployments_by_module[module]
         local_uncertainty = self.pop.uncertainty_icb[self.data.trusts.icb[rows], cols]
-        relief = self.pop.risk_aversion[rows] * np.maximum(
-            local_uncertainty - scaler_uncertainty, 0)
+        risk_aversion = self.pop.risk_aversion[rows]
+        relief = certainty_equivalent_log(risk_aversion * scaler_uncertainty) - \
+            certainty_equivalent_log(risk_aversion * np.maximum(local_uncertainty,
+                                                                scaler_uncertainty))
         offer_utility = utility[rows, cols] - np.log1p(cfg.price_gbp_m / np.maximum(cost, 1e-9))
         offer_utility += relief
         ready = self._readiness(cfg.capacity_lent)[rows, cols]
@@ -332,7 +339,7 @@ class NHSReformModel(mesa.Model):
         succeeds = due & ~fails
         fades = piloting & ~due & (draws < self._fade_hazard())
         bar = self.scenario_config.barriers
-        unfunded = bar.unfunded_fade_per_month * pop.unfunded
+        unfunded = bar.unfunded_fade_per_month * pop.unfunded_running
         dropped = embedded & (draws < self.discontinuation[None, :] + unfunded[:, None])
 
         ended = fails | fades | dropped
@@ -376,7 +383,7 @@ class NHSReformModel(mesa.Model):
         hazard = no_champion[:, None] * ~self.government.programme_live[None, :]
         if self.scaler is not None:
             hazard = hazard * ~pop.supported
-        return hazard + (bar.unfunded_fade_per_month * pop.unfunded)[:, None]
+        return hazard + (bar.unfunded_fade_per_month * pop.unfunded_pilots)[:, None]
 
     def _learn_from(self, completed: np.ndarray, failed: np.ndarray) -> None:
         pop = self.pop
@@ -398,24 +405,32 @@ class NHSReformModel(mesa.Model):
     # ------------------------------------------------------------------ money and benefit
 
     def _pay_costs(self) -> None:
+        """Running costs of embedded innovations are paid first, then pilots."""
         pop, econ = self.pop, self.economics
-        piloting, embedded = pop.state == PILOTING, pop.state == EMBEDDED
         structure = econ.structure
-        full = piloting * structure.pilot_monthly_gbp_m + embedded * structure.running_monthly_gbp_m
-        trust_due = (full * econ.trust_share).sum(axis=1)
+        piloting = pop.state == PILOTING
+        running = (pop.state == EMBEDDED) & ~pop.core_funded
+        full_running = running * structure.running_monthly_gbp_m
+        full_pilots = piloting * structure.pilot_monthly_gbp_m
+        full = full_running + full_pilots
+        running_due = (full_running * econ.trust_share).sum(axis=1)
+        pilots_due = (full_pilots * econ.trust_share).sum(axis=1)
         icb_paid = np.bincount(self.data.trusts.icb, (full * econ.icb_share).sum(axis=1),
                                minlength=len(self.icbs))
         national_paid = float((full @ econ.national_share).sum())
         if self.scaler is not None:
             cfg = self.strategy.scaler
-            fee = (piloting & pop.supported) @ (cfg.price_gbp_m / self.pilot_duration)
-            fee += (embedded & pop.supported).sum(axis=1) * (
+            lock_in = (running & pop.supported).sum(axis=1) * (
                 cfg.price_gbp_m * cfg.lock_in_fee_share / MONTHS_PER_YEAR)
-            trust_due += fee
-            self.flows["scaler_revenue_gbp_m"] = float(fee.sum())
-        paid = np.minimum(pop.budget_gbp_m, trust_due)
-        pop.budget_gbp_m -= paid
-        pop.unfunded = trust_due > paid + 1e-12
+            fee = (piloting & pop.supported) @ (cfg.price_gbp_m / self.pilot_duration)
+            running_due += lock_in
+            pilots_due += fee
+            self.flows["scaler_revenue_gbp_m"] = float(lock_in.sum() + fee.sum())
+        paid_running = np.minimum(pop.budget_gbp_m, running_due)
+        paid_pilots = np.minimum(pop.budget_gbp_m - paid_running, pilots_due)
+        pop.budget_gbp_m = pop.budget_gbp_m - paid_running - paid_pilots
+        pop.unfunded_running = running_due > paid_running + 1e-12
+        pop.unfunded_pilots = pilots_due > paid_pilots + 1e-12
         funds = self.icb_fund_left_gbp_m
         was_open = funds > 0
         np.maximum(funds - icb_paid, 0.0, out=funds)
@@ -424,8 +439,8 @@ class NHSReformModel(mesa.Model):
         platform = (self.strategy.open_platform.platform_cost_gbp_m_per_year / MONTHS_PER_YEAR
                     * self.strategy.open_platform.enabled)
         self.flows.update(
-            spend_trust_gbp_m=float(paid.sum()), spend_icb_gbp_m=float(icb_paid.sum()),
-            spend_national_gbp_m=national_paid + platform,
+            spend_trust_gbp_m=float(paid_running.sum() + paid_pilots.sum()),
+            spend_icb_gbp_m=float(icb_paid.sum()), spend_national_gbp_m=national_paid + platform,
         )
 
     def _realise_benefit(self) -> None:

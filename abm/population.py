@@ -33,7 +33,7 @@ class Population:
     digital_maturity: np.ndarray
     pfi: np.ndarray
     occupancy_offset: np.ndarray
-    allocation_gbp_m_per_month: np.ndarray
+    allocation_gbp_m_per_year: np.ndarray
     beds: np.ndarray
     relevant: np.ndarray  # (T, I) bool
     # dynamic trust attributes
@@ -42,7 +42,8 @@ class Population:
     occupancy: np.ndarray
     pressure: np.ndarray
     free_capacity: np.ndarray
-    unfunded: np.ndarray
+    unfunded_running: np.ndarray  # running costs of embedded innovations went unpaid
+    unfunded_pilots: np.ndarray  # pilot costs went unpaid
     disrupted_until: np.ndarray
     transition_debt_gbp_m: np.ndarray
     group: np.ndarray  # index of the trust leading this trust's decision unit
@@ -50,6 +51,7 @@ class Population:
     state: np.ndarray  # (T, I) int8
     months_in_state: np.ndarray  # (T, I) int16
     supported: np.ndarray  # (T, I) bool: carried by the scaler
+    core_funded: np.ndarray  # (T, I) bool: embedded before the start, paid from core budgets
     # dynamic innovation / ICB state
     uncertainty_icb: np.ndarray  # (K, I) coefficient of variation seen in each ICB
     adaptation_need: np.ndarray  # (I,)
@@ -116,7 +118,7 @@ def initial_population(
         digital_maturity=digital,
         pfi=pfi,
         occupancy_offset=rng.normal(0, scenario.pressure.trust_occupancy_sd, n),
-        allocation_gbp_m_per_month=turnover * pop_cfg.transformation_budget_share / 12.0,
+        allocation_gbp_m_per_year=turnover * pop_cfg.transformation_budget_share,
         beds=GA_BEDS_PER_UNIT_SIZE * trusts.size,
         relevant=relevant,
         champion=rng.random(n) < pop_cfg.champion_share,
@@ -124,13 +126,15 @@ def initial_population(
         occupancy=np.zeros(n),
         pressure=np.zeros(n),
         free_capacity=capacity.copy(),
-        unfunded=np.zeros(n, dtype=bool),
+        unfunded_running=np.zeros(n, dtype=bool),
+        unfunded_pilots=np.zeros(n, dtype=bool),
         disrupted_until=np.full(n, -1),
         transition_debt_gbp_m=np.zeros(n),
         group=np.arange(n),
         state=state,
         months_in_state=months,
         supported=np.zeros((n, n_innov), dtype=bool),
+        core_funded=state == EMBEDDED,
         uncertainty_icb=np.tile(innov.evidence_uncertainty, (len(data.icbs), 1)),
         adaptation_need=innov.adaptation_need.astype(float).copy(),
         completed_pilots=np.zeros(n_innov),
@@ -227,3 +231,14 @@ def logistic(x: np.ndarray) -> np.ndarray:
     """Logistic function (overflow-safe: exp of a large argument gives inf, hence 0)."""
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-x))
+
+
+def certainty_equivalent_log(doubt: np.ndarray) -> np.ndarray:
+    """Log of the share of expected benefit a risk-averse board counts on.
+
+    A board values an uncertain benefit at its mean less ``risk aversion``
+    standard deviations: B x (1 - risk_aversion x cv). ``doubt`` is
+    risk_aversion x cv (times any blame weight); the share is floored at 1 %
+    so that overwhelming doubt gives a large but finite penalty.
+    """
+    return np.log(np.maximum(1.0 - doubt, 0.01))

@@ -8,6 +8,7 @@ written), runs the replications, writes the results and prints a summary.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,9 @@ CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 EDGE_KEYS = ("output_dir", "progress")
 
 _store = ConfigStore.instance()
-_store.store(group="strategy", name="base_strategy", node=StrategyConfig().model_dump())
-_store.store(group="scenario", name="base_scenario", node=ScenarioConfig().model_dump())
+# Defaults live once, in abm/config.py; the YAML files extend these nodes.
+_store.store(group="defaults", name="strategy", node=StrategyConfig().model_dump())
+_store.store(group="defaults", name="scenario", node=ScenarioConfig().model_dump())
 
 
 def to_run_config(raw: dict[str, Any]) -> RunConfig:
@@ -49,10 +51,17 @@ def to_run_config(raw: dict[str, Any]) -> RunConfig:
     raw = {k: v for k, v in raw.items() if k not in EDGE_KEYS}
     strategy = raw.pop("strategy", None)
     if isinstance(strategy, dict) and "name" not in strategy:
+        paths = [f"strategy.{key}" for key in strategy]
         raw["strategies"] = list(strategy.values())
-    elif strategy is not None:
-        raw["strategies"] = [strategy]
-    cfg = parse_config(raw)
+    else:
+        paths = ["strategy"]
+        raw["strategies"] = [strategy] if strategy is not None else []
+    try:
+        cfg = parse_config(raw)
+    except ConfigError as exc:
+        # Report strategy fields by the path the user typed, not the internal list index.
+        message = re.sub(r"strategies\.(\d+)", lambda m: paths[int(m.group(1))], str(exc))
+        raise ConfigError(message) from None
     check_strategy_names(cfg.strategies)
     return cfg
 

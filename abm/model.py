@@ -190,8 +190,10 @@ class NHSReformModel(mesa.Model):
         background = self.scenario_config.icb.background_mergers_per_year
         rate = background + cons.mergers_per_year * cons.enabled
         proposals = self.merger_rng.poisson(rate / MONTHS_PER_YEAR)
+        if proposals == 0:
+            return False
         icb_order = self.merger_rng.permutation(len(self.icbs))
-        blocked_draws = self.merger_rng.random(max(proposals, 1))
+        blocked_draws = self.merger_rng.random(proposals)
         merged = False
         for p in range(proposals):
             for k in icb_order[p:]:
@@ -417,7 +419,7 @@ class NHSReformModel(mesa.Model):
         pilots_due = (full_pilots * econ.trust_share).sum(axis=1)
         icb_paid = np.bincount(self.data.trusts.icb, (full * econ.icb_share).sum(axis=1),
                                minlength=len(self.icbs))
-        national_paid = float((full @ econ.national_share).sum())
+        national_paid = float(full.sum(axis=0) @ econ.national_share)
         if self.scaler is not None:
             cfg = self.strategy.scaler
             lock_in = (running & pop.supported).sum(axis=1) * (

@@ -342,7 +342,10 @@ class NHSReformModel(mesa.Model):
         fades = piloting & ~due & (draws < self._fade_hazard())
         bar = self.scenario_config.barriers
         unfunded = bar.unfunded_fade_per_month * pop.unfunded_running
-        dropped = embedded & (draws < self.discontinuation[None, :] + unfunded[:, None])
+        # Innovations embedded before the start are business as usual: only a budget
+        # shortfall can remove them; those embedded during the run may still not stick.
+        drop_hazard = self.discontinuation[None, :] * ~pop.core_funded + unfunded[:, None]
+        dropped = embedded & (draws < drop_hazard)
 
         ended = fails | fades | dropped
         new_state = np.where(becomes_aware, np.int8(AWARE), state)

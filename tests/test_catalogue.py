@@ -1,7 +1,6 @@
 """The innovation catalogue and the cited data the England default is built from."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from abm.inputs import DOMAINS, MODULE_TYPES, TRUST_TYPES, england, read_table

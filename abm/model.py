@@ -321,9 +321,13 @@ class NHSReformModel(mesa.Model):
         piloting, embedded = state == PILOTING, state == EMBEDDED
         peer, nation = self._peer_signal(piloting | embedded)
 
-        becomes_aware = unaware & pop.relevant & (draws < self._awareness_hazard(peer))
+        hazard = self._awareness_hazard(peer)
+        becomes_aware = unaware & pop.relevant & (draws < hazard)
         utility = self._utility(nation)
-        starts = aware & (draws < self._decision_probability(utility))
+        decide = self._decision_probability(utility)
+        # A trust that hears of an innovation may decide in the same month. Given
+        # draw < hazard, draw / hazard is again uniform, so one draw serves both steps.
+        starts = (aware & (draws < decide)) | (becomes_aware & (draws < hazard * decide))
         supported_starts = None
         if self.scaler is not None and len(self.offers[0]):
             rows, cols = self.offers

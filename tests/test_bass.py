@@ -1,0 +1,97 @@
+"""Known analytical limit: with the barriers off, adoption follows the Bass curve.
+
+Homogeneous trusts (no risk aversion, full capacity, full digital maturity, ample
+budgets), fully mixed peers (national weight 1), no pilot failure or fading and
+one generic innovation relevant to every trust: a trust adopts when it becomes
+aware, so the adopted share F(t) should follow
+F(t) = (1 - exp(-(p+q)t)) / (1 + (q/p) exp(-(p+q)t)) for the configured p and q.
+Tolerance: the mean over 40 replications stays within 0.03 of the curve for
+every month of 10 years (monthly steps make the model lag the continuous curve
+by less than 0.02).
+"""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from abm.config import parse_config
+from abm.inputs import england
+from abm.model import NHSReformModel
+from abm.population import EMBEDDED, PILOTING
+from abm.runner import replication_seed
+
+TOLERANCE = 0.03
+
+
+def barriers_off(p: float, q: float):
+    return parse_config({"scenario": {
+        "population": {"risk_aversion_mean": 0.0, "risk_aversion_sd": 0.0,
+                       "absorptive_capacity_mean": 1.0, "absorptive_capacity_sd": 0.0,
+                       "pfi_capacity_loss": 0.0, "digital_maturity_epr_mean": 1.0,
+                       "digital_maturity_no_epr_mean": 1.0, "digital_maturity_sd": 0.0,
+                       "transformation_budget_share": 0.1},
+        "diffusion": {"external_influence_p_per_year": p, "imitation_q_per_year": q,
+                      "peer_weight_icb": 0.0, "peer_weight_region": 0.0,
+                      "decision_rate_per_month": 1.0, "decision_sharpness": 1000.0,
+                      "embedded_discontinuation_per_year": 0.0},
+        "barriers": {"infrastructure_penalty": 0.0, "pressure_capacity_loss": 0.0,
+                     "pilot_load": 0.0, "hero_fade_per_month": 0.0,
+                     "unfunded_fade_per_month": 0.0, "base_pilot_failure": 0.0,
+                     "complexity_failure": 0.0},
+        "government": {"national_awareness_p_per_year": 0.0},
+        "vendors": {"marketing_p_per_year": 0.0},
+        "icb": {"background_mergers_per_year": 0.0},
+    }})
+
+
+def generic_innovation_data():
+    """England's trusts with one cheap, beneficial innovation relevant to all of them."""
+    data = england()
+    fields = {k: v[:1].copy() for k, v in vars(data.innovations).items()}
+    fields["relevant"] = np.ones((data.innovations.relevant.shape[0], 1), dtype=bool)
+    fields.update(
+        innovation_id=np.array(["generic"]), module_type=np.array([-1]),
+        national_programme=np.array([False]), vendor_product=np.array([False]),
+        effect_bed_days_per_month=np.array([100.0]), pilot_cost_gbp_m=np.array([0.1]),
+        running_cost_gbp_m_per_year=np.array([0.0]), infrastructure_need=np.array([0.0]),
+        external_benefit_share=np.array([0.0]), pilot_duration_months=np.array([6]),
+        time_to_benefit_months=np.array([3]))
+    return dataclasses.replace(data, innovations=type(data.innovations)(**fields))
+
+
+def bass_curve(p: float, q: float, years: np.ndarray) -> np.ndarray:
+    decay = np.exp(-(p + q) * years)
+    return (1 - decay) / (1 + (q / p) * decay)
+
+
+def simulated_adoption(p: float, q: float, replications: int = 40, months: int = 120):
+    cfg, data = barriers_off(p, q), generic_innovation_data()
+    shares = np.zeros((replications, months))
+    for r in range(replications):
+        model = NHSReformModel(cfg.scenario, cfg.strategies[0], rng=replication_seed(11, r),
+                               months=months, data=data)
+        for t in range(months):
+            model.step()
+            state = model.pop.state[:, 0]
+            shares[r, t] = np.mean((state == PILOTING) | (state == EMBEDDED))
+    return shares.mean(axis=0)
+
+
+@pytest.mark.parametrize("p, q", [(0.03, 0.38), (0.08, 0.2)])
+def test_adoption_follows_the_bass_curve(p, q):
+    simulated = simulated_adoption(p, q)
+    years = np.arange(1, len(simulated) + 1) / 12
+    deviation = np.abs(simulated - bass_curve(p, q, years))
+    assert deviation.max() < TOLERANCE, f"max deviation {deviation.max():.3f}"
+
+
+def test_barriers_slow_adoption_below_the_bass_curve():
+    """With the default barriers back on, adoption is slower than the Bass limit."""
+    cfg = parse_config({})
+    data = generic_innovation_data()
+    model = NHSReformModel(cfg.scenario, cfg.strategies[0], rng=replication_seed(11, 0),
+                           months=60, data=data).run()
+    state = model.pop.state[:, 0]
+    adopted = np.mean((state == PILOTING) | (state == EMBEDDED))
+    assert adopted < bass_curve(0.03, 0.38, np.array([5.0]))[0]

@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 
 from .inputs import DOMAINS, TRUST_TYPES
-from .population import AWARE, EMBEDDED, PILOTING, STATE_NAMES, UNAWARE
+from .population import AWARE, PILOTING, STATE_NAMES
 
 if TYPE_CHECKING:
     from .model import NHSReformModel
@@ -288,15 +288,3 @@ class Government(mesa.Agent):
         self.programme_live = self.programme_live & ~dropped
         self.programme_live[new] = True
         return bool(dropped.any() or new.size)
-
-
-def cells_in(state: np.ndarray, *states: int) -> np.ndarray:
-    """Boolean mask of cells in any of the given lifecycle states."""
-    mask = state == states[0]
-    for s in states[1:]:
-        mask |= state == s
-    return mask
-
-
-__all__ = ["ICB", "Government", "Scaler", "Trust", "Vendor", "cells_in",
-           "EMBEDDED", "UNAWARE"]

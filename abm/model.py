@@ -13,7 +13,7 @@ import numpy as np
 from mesa.datacollection import DataCollector
 
 from . import reporters
-from .agents import ICB, Government, Scaler, Trust, Vendor, cells_in
+from .agents import ICB, Government, Scaler, Trust, Vendor
 from .config import ScenarioConfig, StrategyConfig
 from .economics import Economics, Institutions, compute_economics, compute_structure
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
@@ -25,6 +25,7 @@ from .population import (
     PILOTING,
     STATE_NAMES,
     UNAWARE,
+    cells_in,
     certainty_equivalent_log,
     initial_population,
     logistic,

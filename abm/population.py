@@ -227,6 +227,14 @@ def peer_use_share(
     return by_icb / relevant_icb, by_region / relevant_region, nation / relevant_nation
 
 
+def cells_in(state: np.ndarray, *states: int) -> np.ndarray:
+    """Boolean mask of cells in any of the given lifecycle states."""
+    mask = state == states[0]
+    for s in states[1:]:
+        mask |= state == s
+    return mask
+
+
 def logistic(x: np.ndarray) -> np.ndarray:
     """Logistic function (overflow-safe: exp of a large argument gives inf, hence 0)."""
     with np.errstate(over="ignore"):

@@ -128,7 +128,7 @@ def tables_from_model(model: NHSReformModel, keys: dict[str, object]) -> Replica
         "benefit_bed_days": [total["benefit_bed_days"]],
         "benefit_gbp_m": [total["benefit_gbp_m"]],
         "spend_gbp_m": [spend],
-        "benefit_per_spend": [total["benefit_gbp_m"] / spend if spend > 0 else np.nan],
+        "benefit_per_spend": [total["benefit_gbp_m"] / spend if spend > 1e-6 else np.nan],
         "mergers": [total["mergers"]],
         "mean_pressure": [float(np.mean(record["mean_pressure"]))],
         "innovations_reaching_50pct": [int(np.isfinite(time_to_half).sum())],

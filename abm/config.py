@@ -346,26 +346,32 @@ class OpenPlatformConfig(Strict):
 
 
 class ConsolidationConfig(Strict):
-    """Consolidation: mergers and group models (seed 003)."""
+    """Consolidation: mergers and group models (seed 003).
+
+    ``enabled`` adds the strategic merger rate. The other settings describe how
+    any merger works, so they also apply to the background mergers of every
+    strategy (``scenario.icb.background_mergers_per_year``).
+    """
 
     enabled: bool = Field(False, description="Whether ICBs pursue mergers and group models")
     mergers_per_year: float = param(
         12.0, "Trusts joining a group or merger each year, on top of background mergers",
         "trusts per year", ge=0.0, le=200.0, plausible=(5.0, 25.0))
     max_group_size: int = param(
-        5, "Largest number of trusts in one decision unit", "trusts", ge=1, le=100,
+        5, "Largest number of trusts in one decision unit (every merger)", "trusts", ge=1, le=100,
         plausible=(3, 8))
     sovereignty_resistance: float = share(
-        0.3, "Chance a proposed merger is blocked by the boards involved",
+        0.3, "Chance a proposed merger is blocked by the boards involved (every merger)",
         "assumption: seed 003 on organisational sovereignty", (0.1, 0.5))
     decision_slowdown: float = param(
         0.4, "Decision rate of a group falls as group_size^-slowdown (consensus across boards)",
         "dimensionless", ge=0.0, le=5.0, plausible=(0.2, 0.8))
     transition_cost_gbp_m: float = param(
-        4.0, "One-off cost of a merger, taken from the transformation budget", "GBP m",
+        4.0, "One-off cost of a merger (every merger), from the transformation budget", "GBP m",
         ge=0.0, le=1000.0, plausible=(2.0, 10.0))
     disruption_months: int = param(
-        18, "Months of disruption after a merger", "months", ge=0, le=120, plausible=(12, 36))
+        18, "Months of disruption after a merger (every merger)", "months", ge=0, le=120,
+        plausible=(12, 36))
     disruption_capacity_loss: float = share(
         0.3, "Absorptive capacity lost during disruption", plausible=(0.15, 0.5))
     scale_economy_exponent: float = param(
@@ -412,17 +418,44 @@ class ConfigError(ValueError):
     """Raised when a configuration is invalid; the message lists every problem."""
 
 
-def _format_error(err: dict[str, Any], prefix: str) -> str:
-    location = ".".join(str(part) for part in (prefix, *err["loc"]) if part != "")
+def _field_at(model: type[BaseModel], loc: tuple) -> Any:
+    """The pydantic FieldInfo at an error location, or None if it cannot be followed."""
+    field = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", None)
+        model = inner[0] if inner and isinstance(inner[0], type) else annotation
+    return field
+
+
+def _allowed_range(field: Any) -> str:
+    bounds = {type(m).__name__: m for m in getattr(field, "metadata", [])}
+    low = getattr(bounds.get("Ge"), "ge", None)
+    high = getattr(bounds.get("Le"), "le", None)
+    if low is None and high is None:
+        return ""
+
+    def show(value: float | None) -> str:
+        return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+    return f"allowed: [{show(low)}, {show(high)}]"
+
+
+def _format_error(err: dict[str, Any], cls: type[BaseModel]) -> str:
+    location = ".".join(str(part) for part in err["loc"])
     value = err.get("input")
-    ctx = err.get("ctx") or {}
     if err["type"] == "extra_forbidden":
-        return f"{location}: unknown key (value {value!r})"
-    symbols = {"ge": ">=", "le": "<=", "gt": ">", "lt": "<", "pattern": "matching"}
-    allowed = ", ".join(f"{symbols[k]} {v}" for k, v in ctx.items() if k in symbols)
-    detail = err["msg"] + (f" (allowed: {allowed})" if allowed and "allowed" not in err["msg"]
-                           else "")
-    return f"{location}: got {value!r}; {detail}"
+        return (f"{location}: unknown key (value {value!r}); allowed keys: "
+                f"{', '.join(_allowed_keys(cls, err['loc']))}")
+    allowed = _allowed_range(_field_at(cls, err["loc"]))
+    return f"{location}: got {value!r}; {err['msg']}" + (f" ({allowed})" if allowed else "")
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -451,12 +484,7 @@ def parse_config(raw: dict[str, Any], cls: type[Strict] = RunConfig) -> Strict:
     try:
         return cls.model_validate(raw)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            line = _format_error(err, "")
-            if err["type"] == "extra_forbidden":
-                line += f"; allowed keys: {', '.join(_allowed_keys(cls, err['loc']))}"
-            lines.append(line)
+        lines = [_format_error(err, cls) for err in exc.errors()]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
 
 

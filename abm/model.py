@@ -289,10 +289,13 @@ class NHSReformModel(mesa.Model):
         prob = diff.decision_rate_per_month * logistic(diff.decision_sharpness * utility)
         prob = prob * self._readiness() * affordable
         if self.has_groups:
+            # The lead decides for its unit, more slowly the more boards must agree;
+            # a member still decides alone on innovations irrelevant to its lead.
             size = pop.group_size()
             is_lead = pop.group == np.arange(pop.n_trusts)
             slowdown = size.astype(float) ** (-self.strategy.consolidation.decision_slowdown)
-            prob = prob * (is_lead * slowdown)[:, None]
+            weight = np.where(is_lead[:, None], slowdown[:, None], ~pop.relevant[pop.group])
+            prob = prob * weight
         return prob
 
     def _offer_probability(self, utility: np.ndarray) -> np.ndarray:
@@ -339,7 +342,9 @@ class NHSReformModel(mesa.Model):
             becomes_aware[rows, cols] |= unaware[rows, cols]
             starts |= supported_starts
         if self.has_groups:
-            starts |= starts[pop.group] & (unaware | aware) & pop.relevant
+            # A member follows its lead: it pilots what the lead pilots or has embedded.
+            lead_uses = (starts | piloting | embedded)[pop.group]
+            starts |= lead_uses & (unaware | aware) & pop.relevant
 
         due, failure = self._pilot_completion(piloting)
         fails = due & (draws < failure)
@@ -377,14 +382,16 @@ class NHSReformModel(mesa.Model):
     def _pilot_completion(self, piloting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pilots due to finish this month and their failure probability."""
         pop, failure = self.pop, self.economics.structure.failure_probability
+        # months_in_state counts completed months before this one, so a pilot of d months
+        # completes in its d-th month.
         if self.scaler is None:
-            return piloting & (pop.months_in_state >= self.pilot_duration), failure
+            return piloting & (pop.months_in_state + 1 >= self.pilot_duration), failure
         module = np.maximum(self.data.innovations.module_type, 0)
         learning = self.scaler.learning_factor()[module]
         shorter = np.ceil(self.pilot_duration * (0.5 + 0.5 * learning))
         duration = np.where(pop.supported, shorter, self.pilot_duration)
         failure = np.where(pop.supported, failure * learning, failure)
-        return piloting & (pop.months_in_state >= duration), failure
+        return piloting & (pop.months_in_state + 1 >= duration), failure
 
     def _fade_hazard(self) -> np.ndarray:
         """Monthly chance a running pilot fades: no champion and no outside support, or no money."""
@@ -425,8 +432,12 @@ class NHSReformModel(mesa.Model):
         full = full_running + full_pilots
         running_due = (full_running * econ.trust_share).sum(axis=1)
         pilots_due = (full_pilots * econ.trust_share).sum(axis=1)
-        icb_paid = np.bincount(self.data.trusts.icb, (full * econ.icb_share).sum(axis=1),
-                               minlength=len(self.icbs))
+        icb_due_by_trust = (full * econ.icb_share).sum(axis=1)
+        icb_due = np.bincount(self.data.trusts.icb, icb_due_by_trust, minlength=len(self.icbs))
+        icb_paid = np.minimum(icb_due, self.icb_fund_left_gbp_m)
+        # What an exhausted fund cannot pay falls back on the trust.
+        unpaid_share = 1.0 - icb_paid / np.maximum(icb_due, 1e-12)
+        pilots_due += icb_due_by_trust * unpaid_share[self.data.trusts.icb]
         national_paid = float(full.sum(axis=0) @ econ.national_share)
         if self.scaler is not None:
             cfg = self.strategy.scaler
@@ -443,7 +454,7 @@ class NHSReformModel(mesa.Model):
         pop.unfunded_pilots = pilots_due > paid_pilots + 1e-12
         funds = self.icb_fund_left_gbp_m
         was_open = funds > 0
-        np.maximum(funds - icb_paid, 0.0, out=funds)
+        np.maximum(funds - icb_paid, 0.0, out=funds)  # icb_paid <= funds: exact
         if np.any(was_open & (funds == 0.0)):
             self.economics = self._compute_economics()
         platform = (self.strategy.open_platform.platform_cost_gbp_m_per_year / MONTHS_PER_YEAR
@@ -455,7 +466,10 @@ class NHSReformModel(mesa.Model):
 
     def _realise_benefit(self) -> None:
         pop, econ = self.pop, self.economics
-        realised = (pop.state == EMBEDDED) & (pop.months_in_state >= self.benefit_delay[None, :])
+        # Innovations embedded before the start are part of the observed baseline
+        # (occupancy data already reflect them), so only change made in the run counts.
+        realised = (pop.state == EMBEDDED) & ~pop.core_funded & \
+            (pop.months_in_state >= self.benefit_delay[None, :])
         self.bed_days_by_trust = (realised * econ.structure.effect_bed_days).sum(axis=1)
         cash = float((realised * econ.structure.effect_gbp_m).sum())
         bed_days = float(self.bed_days_by_trust.sum())

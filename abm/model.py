@@ -173,7 +173,7 @@ class NHSReformModel(mesa.Model):
         update_pressure(self.pop, profile, self.scenario_config, noise, self.bed_days_by_trust)
         update_capacity(self.pop, self.scenario_config, self.strategy,
                         self.data.innovations.complexity, month, pooled=self.has_groups)
-        self._lifecycle(month)
+        self._lifecycle()
         self._pay_costs()
         self._realise_benefit()
         self.datacollector.collect(self)
@@ -317,7 +317,7 @@ class NHSReformModel(mesa.Model):
         can_pay = self.pop.budget_gbp_m[rows] >= cfg.price_gbp_m / self.pilot_duration[cols]
         return logistic(diff.decision_sharpness * offer_utility) * ready * can_pay
 
-    def _lifecycle(self, month: int) -> None:
+    def _lifecycle(self) -> None:
         pop = self.pop
         state = pop.state
         draws = self.rng.random(state.shape)

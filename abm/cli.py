@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
@@ -64,6 +65,20 @@ def to_run_config(raw: dict[str, Any]) -> RunConfig:
         raise ConfigError(message) from None
     check_strategy_names(cfg.strategies)
     return cfg
+
+
+def compose_run_config(*overrides: str) -> RunConfig:
+    """Compose ``configs/config.yaml`` with Hydra overrides, typed as the CLI types it.
+
+    Args:
+        *overrides: Hydra overrides, e.g. ``"strategy=scaler_led"``, ``"replications=30"``.
+
+    Returns:
+        The validated run configuration (for scripts, notebooks and tests).
+    """
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base=None):
+        composed = compose("config", overrides=list(overrides))
+    return to_run_config(OmegaConf.to_container(composed, resolve=True))
 
 
 @hydra.main(version_base=None, config_path=CONFIG_DIR, config_name="config")

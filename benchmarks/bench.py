@@ -19,25 +19,12 @@ import platform
 import statistics
 import time
 
-from abm.config import (
-    ConsolidationConfig,
-    OpenPlatformConfig,
-    RunConfig,
-    ScalerConfig,
-    ScenarioConfig,
-    StrategyConfig,
-)
+from abm.cli import compose_run_config
+from abm.config import RunConfig
 from abm.model import NHSReformModel
 from abm.runner import replication_seed, run_experiment, run_replication
 
-STRATEGIES = {
-    "status_quo": StrategyConfig(name="status_quo"),
-    "scaler_led": StrategyConfig(name="scaler_led", scaler=ScalerConfig(enabled=True)),
-    "open_platform": StrategyConfig(name="open_platform",
-                                    open_platform=OpenPlatformConfig(enabled=True)),
-    "consolidation": StrategyConfig(name="consolidation",
-                                    consolidation=ConsolidationConfig(enabled=True)),
-}
+STRATEGIES = {s.name: s for s in compose_run_config().strategies}  # configs/strategy/all.yaml
 
 
 def _median_ms(fn, n: int) -> float:
@@ -54,7 +41,7 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=30)
     parser.add_argument("--months", type=int, default=120)
     args = parser.parse_args()
-    scenario = ScenarioConfig()
+    scenario = compose_run_config().scenario
     run_replication(scenario, STRATEGIES["status_quo"], 1, 0, args.months)  # warm caches
     per_strategy = {
         name: _median_ms(lambda r, s=s: run_replication(scenario, s, 1, r, args.months),

@@ -12,22 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
 
-from abm.cli import CONFIG_DIR, to_run_config
+from abm.cli import compose_run_config
 from abm.config import RunConfig, ScenarioConfig, StrategyConfig, parse_config
 from abm.model import NHSReformModel
 from abm.runner import Results, replication_seed, run_experiment
 
 logging.getLogger("mesa").setLevel(logging.WARNING)  # Mesa logs every step at INFO
-
-
-def compose_run_config(*overrides: str) -> RunConfig:
-    """Compose ``configs/config.yaml`` with Hydra overrides and type it as the CLI does."""
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base=None):
-        composed = compose("config", overrides=list(overrides))
-    return to_run_config(OmegaConf.to_container(composed, resolve=True))
 
 
 @pytest.fixture(scope="session")

@@ -141,9 +141,11 @@ def tables_from_model(model: NHSReformModel, keys: dict[str, object]) -> Replica
         "embedded_share_start": initial_share,
     }
     for label, month in YEAR_CHECKPOINTS.items():
-        at = min(month, months) - 1
-        run_columns[f"embedded_share_{label}"] = [float(embedded_share[at].mean())]
-        innovation_run_columns[f"embedded_share_{label}"] = embedded_share[at]
+        # A run shorter than the checkpoint has no value there (NaN, not the last month).
+        at_checkpoint = embedded_share[month - 1] if months >= month else \
+            np.full(n_innov, np.nan)
+        run_columns[f"embedded_share_{label}"] = [float(at_checkpoint.mean())]
+        innovation_run_columns[f"embedded_share_{label}"] = at_checkpoint
     return ReplicationTables(
         steps=steps,
         innovation_steps=innovation_steps,

@@ -1,9 +1,9 @@
 """Mesa agents: trusts, ICBs, vendors, the scaler and government.
 
-Trust agents are views on their rows of the population arrays (the decisions of
-all trusts are taken at once in ``abm.decisions``); the few institutional agents
-(42 ICBs, a handful of vendors, one scaler, one government) carry their own
-state and decision rules and are stepped as ordinary Mesa agents.
+Every agent is a view on its part of the simulation's arrays, so what a user (or
+the workshop) inspects is exactly what the model decides on. The decisions are
+taken for all agents at once: trusts' in ``abm.engine``, the institutions' in
+``abm.institutions``; an agent's methods show its terms and its rules.
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from . import institutions
 from .inputs import DOMAINS, TRUST_TYPES
-from .population import AWARE, PILOTING, STATE_NAMES
+from .population import STATE_NAMES
 
 if TYPE_CHECKING:
     from .model import NHSReformModel
 
-# Trust types that can merge with each other: acute with acute, ambulance with
-# ambulance, and mental health and community trusts among themselves.
-MERGER_FAMILY = np.array([0, 1, 1, 2, 1])
+MERGER_FAMILY = institutions.MERGER_FAMILY
 
 
 class Trust(mesa.Agent):
@@ -104,7 +103,7 @@ class Trust(mesa.Agent):
 
     def pilots(self) -> list[str]:
         """Innovations the trust is piloting now."""
-        return [k for k, v in self.portfolio().items() if v == STATE_NAMES[PILOTING]]
+        return [k for k, v in self.portfolio().items() if v == "piloting"]
 
     def explain(self, innovation_id: str) -> dict[str, float | str]:
         """The terms of this trust's current decision about one innovation.
@@ -121,16 +120,24 @@ class Trust(mesa.Agent):
 class ICB(mesa.Agent):
     """An integrated care board: pooled budgets, a priority domain, a fund, mergers."""
 
-    def __init__(self, model: NHSReformModel, row: int, pooled_budget_share: float) -> None:
+    def __init__(self, model: NHSReformModel, row: int) -> None:
         super().__init__(model)
         self.row = row
-        self.pooled_budget_share = pooled_budget_share
-        self.priority_domain = -1
+
+    @property
+    def pooled_budget_share(self) -> float:
+        """Share of health and care budgets pooled across the ICB's organisations."""
+        return float(self.model.batch.icb_pooled[0, self.row])
+
+    @property
+    def priority_domain(self) -> int:
+        """Index of this year's priority domain (-1 before the first April)."""
+        return int(self.model.batch.icb_priority[0, self.row])
 
     @property
     def fund_left_gbp_m(self) -> float:
         """Scale-up fund left this financial year, GBP m."""
-        return float(self.model.icb_fund_left_gbp_m[self.row])
+        return float(self.model.batch.icb_fund_left_gbp_m[0, self.row])
 
     @property
     def name(self) -> str:
@@ -148,46 +155,24 @@ class ICB(mesa.Agent):
         """This year's priority domain."""
         return DOMAINS[self.priority_domain] if self.priority_domain >= 0 else "none"
 
-    def plan_year(self) -> None:
-        """Each April: choose a priority domain and refill the scale-up fund."""
-        rng = self.model.institution_rng
-        self.priority_domain = int(rng.integers(len(DOMAINS)))
-        self.model.icb_fund_left_gbp_m[self.row] = \
-            self.model.scenario_config.icb.scale_up_fund_gbp_m_per_year
-
     def propose_merger(self) -> tuple[int, int] | None:
-        """Pick a merger in the footprint: the strongest unit absorbs the most pressured one.
+        """The merger this ICB would propose now: the strongest unit absorbs the most pressured.
 
         Returns:
             (acquirer lead row, target lead row), or None if no pair is possible.
         """
-        pop, model = self.model.pop, self.model
-        trusts = model.data.trusts
-        leads = np.flatnonzero((trusts.icb == self.row) & (pop.group == np.arange(pop.n_trusts)))
-        if len(leads) < 2:
-            return None
-        size = pop.group_size()
-        max_size = model.strategy.consolidation.max_group_size
-        family = MERGER_FAMILY[trusts.trust_type[leads]]
-        strength = pop.capacity_base[leads] - pop.pressure[leads]
-        for acquirer in leads[np.argsort(-strength)]:
-            fam = MERGER_FAMILY[trusts.trust_type[acquirer]]
-            room = size[leads] + size[acquirer] <= max_size
-            fits = (family == fam) & (leads != acquirer) & room
-            if fits.any():
-                candidates = leads[fits]
-                target = candidates[np.argmax(pop.pressure[candidates])]
-                return int(acquirer), int(target)
-        return None
+        pop = self.model.pop
+        return institutions.propose_merger(
+            self.model.data, pop.group, pop.capacity_base, pop.pressure, self.row,
+            self.model.strategy.consolidation.max_group_size)
 
 
 class Vendor(mesa.Agent):
-    """A commercial supplier: margin, a discounted pilot price, marketing, revenue."""
+    """A commercial supplier: margin and a discounted pilot price on its products."""
 
     def __init__(self, model: NHSReformModel, products: np.ndarray) -> None:
         super().__init__(model)
         self.products = products
-        self.revenue_gbp_m = 0.0
 
     def price_factors(self) -> tuple[float, float]:
         """Multipliers on a product's (pilot cost, running cost): margin, pilot discount."""
@@ -205,86 +190,45 @@ class Scaler(Vendor):
     having a profit motive, offers deployments first to trusts that can pay.
     """
 
-    def __init__(self, model: NHSReformModel, products: np.ndarray, rng: np.random.Generator):
-        super().__init__(model, products)
-        self.offer_rng = rng
-        self.deployments_by_module = np.zeros(5)
+    @property
+    def deployments_by_module(self) -> np.ndarray:
+        """Completed deployments of each of the five module types."""
+        return self.model.batch.deployments_by_module[0]
 
     @property
     def active_deployments(self) -> int:
         """Deployments running now."""
-        pop = self.model.pop
-        return int(((pop.state == PILOTING) & pop.supported).sum())
+        return int(self.model.batch.active_deployments()[0])
+
+    @property
+    def offers(self) -> list[tuple[int, int]]:
+        """(trust row, innovation column) of this month's offers."""
+        rep, rows, cols = self.model.batch.offers
+        return [(int(i), int(j)) for r, i, j in zip(rep, rows, cols, strict=True) if r == 0]
 
     def learning_factor(self) -> np.ndarray:
         """(1 + n)^-b per module type: how far failure and adaptation have fallen."""
-        b = self.model.strategy.scaler.learning_exponent
-        return (1.0 + self.deployments_by_module) ** (-b)
-
-    def choose_offers(self) -> tuple[np.ndarray, np.ndarray]:
-        """Offer deployments to the trusts most able to pay, up to spare capacity.
-
-        Returns:
-            Row and column indices of the offered (trust, innovation) cells.
-        """
-        pop = self.model.pop
-        cfg = self.model.strategy.scaler
-        draws = self.offer_rng.random(pop.state.shape)
-        spare = cfg.deployment_capacity - self.active_deployments
-        open_cells = (pop.state <= AWARE) & self.model.module_cells & pop.relevant
-        open_cells &= pop.budget_gbp_m[:, None] > 0.0
-        if spare <= 0 or not open_cells.any():
-            return np.empty(0, dtype=int), np.empty(0, dtype=int)
-        score = np.where(open_cells, pop.budget_gbp_m[:, None] * (0.5 + draws), -np.inf)
-        flat = score.ravel()
-        k = min(spare, int(open_cells.sum()))
-        chosen = np.argpartition(-flat, k - 1)[:k]
-        return np.unravel_index(chosen, score.shape)
-
-    def record_completions(self, completed_supported: np.ndarray) -> None:
-        """Count finished deployments per module type (both successes and failures teach)."""
-        module = self.model.data.innovations.module_type
-        counts = completed_supported.sum(axis=0)
-        np.add.at(self.deployments_by_module, module[counts > 0], counts[counts > 0])
+        return institutions.learning_factor(self.deployments_by_module,
+                                            self.model.strategy.scaler.learning_exponent)
 
 
 class Government(mesa.Agent):
     """National government: programmes, subsidies, targets and an election cycle."""
 
-    def __init__(self, model: NHSReformModel) -> None:
-        super().__init__(model)
-        self.programme_live = model.data.innovations.national_programme.copy()
-        self.elections_held = 0
+    @property
+    def programme_live(self) -> np.ndarray:
+        """(I,) whether each innovation has a funded national programme now."""
+        return self.model.batch.programme_live[0]
+
+    @property
+    def elections_held(self) -> int:
+        """General elections held so far in the run."""
+        return self.model.batch.elections_held
 
     def months_to_election(self, month: int) -> int:
         """Months until the next general election."""
-        cfg = self.model.scenario_config.government
-        if month <= cfg.first_election_month:
-            return cfg.first_election_month - month
-        since = (month - cfg.first_election_month) % cfg.election_cycle_months
-        return (cfg.election_cycle_months - since) % cfg.election_cycle_months
+        return institutions.months_to_election(self.model.scenario_config, month)
 
     def in_quick_win_window(self, month: int) -> bool:
         """Whether the government now favours quick wins (the run-up to an election)."""
-        return 0 < self.months_to_election(month) <= self.model.scenario_config.government.\
-            quick_win_window_months
-
-    def step(self) -> bool:
-        """At an election, drop programmes at random and launch quick-win ones instead.
-
-        Returns:
-            Whether the programme set changed this month.
-        """
-        month = self.model.month
-        draws = self.model.institution_rng.random(len(self.programme_live))
-        if self.months_to_election(month) != 0 or month == 0:
-            return False
-        self.elections_held += 1
-        cfg = self.model.scenario_config.government
-        innov = self.model.data.innovations
-        dropped = self.programme_live & (draws < cfg.programme_reset_probability)
-        quick = ~self.programme_live & (innov.time_to_benefit_months <= cfg.quick_win_months)
-        new = np.flatnonzero(quick)[np.argsort(draws[quick])][: int(dropped.sum())]
-        self.programme_live = self.programme_live & ~dropped
-        self.programme_live[new] = True
-        return bool(dropped.any() or new.size)
+        return institutions.in_quick_win_window(self.model.scenario_config, month)

@@ -1,4 +1,8 @@
-"""Turn one finished model into tidy tables (DataCollector output in, DataFrames out)."""
+"""Turn finished replications into tidy tables (monthly record in, DataFrames out).
+
+All replications of a batch are tabulated at once: each table is built column by
+column from the stacked record, one row per (replication, month, ...).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .engine import Batch
 from .model import NHSReformModel
 from .population import STATE_NAMES
 from .reporters import FLOW_NAMES
@@ -51,26 +56,27 @@ def first_month_reaching(share: np.ndarray, level: float = 0.5) -> np.ndarray:
     """First month (1-based step) each column reaches ``level``; NaN if never.
 
     Args:
-        share: (months, I) share embedded per step.
+        share: (..., months, I) share embedded per step.
         level: Threshold share.
 
     Returns:
-        (I,) months to the threshold, NaN where it is not reached (censored).
+        (..., I) months to the threshold, NaN where it is not reached (censored).
     """
     reached = share >= level
-    first = reached.argmax(axis=0).astype(float) + 1.0
-    first[~reached.any(axis=0)] = np.nan
+    first = reached.argmax(axis=-2).astype(float) + 1.0
+    first[~reached.any(axis=-2)] = np.nan
     return first
 
 
-def _frame(keys: dict[str, object], columns: dict[str, object]) -> pd.DataFrame:
-    """A DataFrame with the key columns first (built in one go: cheap per replication)."""
-    n = len(next(iter(columns.values())))
-    return pd.DataFrame({**{k: np.full(n, v) for k, v in keys.items()}, **columns})
+def _frame(keys: dict[str, np.ndarray], rows_per_rep: int,
+           columns: dict[str, object]) -> pd.DataFrame:
+    """A DataFrame with the key columns first, each key repeated for its replication's rows."""
+    key_columns = {k: np.repeat(v, rows_per_rep) for k, v in keys.items()}
+    return pd.DataFrame({**key_columns, **columns})
 
 
 def tables_from_model(model: NHSReformModel, keys: dict[str, object]) -> ReplicationTables:
-    """Build the tidy tables of one replication.
+    """Build the tidy tables of one model's replication.
 
     Args:
         model: A model that has run.
@@ -79,77 +85,96 @@ def tables_from_model(model: NHSReformModel, keys: dict[str, object]) -> Replica
     Returns:
         Per-step, per-(step, innovation), per-(step, ICB) and per-run tables.
     """
-    record = model.datacollector.model_vars
-    months = len(record["flows"])
+    return tables_from_batch(model.batch, {k: np.array([v]) for k, v in keys.items()})
+
+
+def tables_from_batch(batch: Batch, keys: dict[str, np.ndarray]) -> ReplicationTables:
+    """Build the tidy tables of every replication of a batch.
+
+    Args:
+        batch: A batch that has run.
+        keys: Identifying columns (strategy, replication, seed), one value per replication.
+
+    Returns:
+        Per-step, per-(step, innovation), per-(step, ICB) and per-run tables, rows
+        ordered by replication then step.
+    """
+    record = batch.recorded()
+    reps, months = record["flows"].shape[:2]
     step = np.arange(1, months + 1)
-    counts = np.stack(record["state_counts"])  # (months, 5, I)
-    relevant = counts[0].sum(axis=0)
-    embedded_share = counts[:, 3, :] / relevant
-    icb_share = np.stack(record["icb_embedded_share"])  # (months, K)
-    flows = np.stack(record["flows"])  # (months, len(FLOW_NAMES))
-    innov, icbs = model.data.innovations, model.data.icbs
+    counts = record["state_counts"]  # (R, months, 5, I)
+    relevant = counts[0, 0].sum(axis=0)
+    embedded_share = counts[:, :, 3, :] / relevant  # (R, months, I)
+    icb_share = record["icb_embedded_share"]  # (R, months, K)
+    flows = record["flows"]  # (R, months, flows)
+    innov, icbs = batch.data.innovations, batch.data.icbs
     n_innov, n_icb = len(innov), len(icbs)
 
-    step_columns: dict[str, object] = {"step": step}
-    step_columns.update({name: flows[:, i] for i, name in enumerate(FLOW_NAMES)})
-    step_columns.update({name: np.asarray(record[name]) for name in STOCK_NAMES})
-    step_columns["embedded_share_mean"] = embedded_share.mean(axis=1)
-    step_columns["icb_embedded_share_variance"] = icb_share.var(axis=1)
-    step_columns["icb_embedded_share_gini"] = gini(icb_share, axis=1)
-    steps = _frame(keys, step_columns)
+    step_columns: dict[str, object] = {"step": np.tile(step, reps)}
+    step_columns.update({name: flows[:, :, i].ravel() for i, name in enumerate(FLOW_NAMES)})
+    step_columns.update({name: record[name].ravel() for name in STOCK_NAMES})
+    step_columns["embedded_share_mean"] = embedded_share.mean(axis=2).ravel()
+    step_columns["icb_embedded_share_variance"] = icb_share.var(axis=2).ravel()
+    step_columns["icb_embedded_share_gini"] = gini(icb_share, axis=2).ravel()
+    steps = _frame(keys, months, step_columns)
 
     innovation_columns: dict[str, object] = {
-        "step": np.repeat(step, n_innov),
-        "innovation": np.tile(innov.innovation_id, months),
-        "relevant_trusts": np.tile(relevant, months),
+        "step": np.tile(np.repeat(step, n_innov), reps),
+        "innovation": np.tile(innov.innovation_id, months * reps),
+        "relevant_trusts": np.tile(relevant, months * reps),
     }
     for s, name in enumerate(STATE_NAMES):
-        innovation_columns[f"n_{name}"] = counts[:, s, :].ravel()
+        innovation_columns[f"n_{name}"] = counts[:, :, s, :].ravel()
     innovation_columns["embedded_share"] = embedded_share.ravel()
-    innovation_steps = _frame(keys, innovation_columns)
+    innovation_steps = _frame(keys, months * n_innov, innovation_columns)
 
-    icb_steps = _frame(keys, {
-        "step": np.repeat(step, n_icb),
-        "icb": np.tile(icbs.ods_code, months),
-        "region": np.tile(np.array(icbs.region_names)[icbs.region], months),
+    icb_steps = _frame(keys, months * n_icb, {
+        "step": np.tile(np.repeat(step, n_icb), reps),
+        "icb": np.tile(icbs.ods_code, months * reps),
+        "region": np.tile(np.array(icbs.region_names)[icbs.region], months * reps),
         "embedded_share": icb_share.ravel(),
     })
+    run, run_innovations = _run_tables(batch, keys, record, embedded_share)
+    return ReplicationTables(steps=steps, innovation_steps=innovation_steps,
+                             icb_steps=icb_steps, run=run, run_innovations=run_innovations)
 
-    total = dict(zip(FLOW_NAMES, flows.sum(axis=0), strict=True))
+
+def _run_tables(batch: Batch, keys: dict[str, np.ndarray], record: dict[str, np.ndarray],
+                embedded_share: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-replication and per-(replication, innovation) outcomes."""
+    reps, months, n_innov = embedded_share.shape
+    total = dict(zip(FLOW_NAMES, record["flows"].sum(axis=1).T, strict=True))  # name -> (R,)
     spend = sum(total[name] for name in SPEND_COLUMNS)
-    initial_share = model.pop.core_funded.sum(axis=0) / relevant
+    relevant = record["state_counts"][0, 0].sum(axis=0)
+    initial_share = batch.pop.core_funded[0].sum(axis=0) / relevant
     already_half = initial_share >= 0.5  # e.g. the EPR: no time to 50 % to measure
     time_to_half = np.where(already_half, np.nan, first_month_reaching(embedded_share))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        benefit_per_spend = np.where(spend > 1e-6, total["benefit_gbp_m"] / spend, np.nan)
     run_columns: dict[str, object] = {
-        "pilots_started": [total["pilots_started"]],
-        "pilots_scaled": [total["pilots_scaled"]],
-        "pilots_abandoned": [total["pilots_failed"] + total["pilots_faded"]],
-        "embedded_discontinued": [total["embedded_discontinued"]],
-        "benefit_bed_days": [total["benefit_bed_days"]],
-        "benefit_gbp_m": [total["benefit_gbp_m"]],
-        "spend_gbp_m": [spend],
-        "benefit_per_spend": [total["benefit_gbp_m"] / spend if spend > 1e-6 else np.nan],
-        "mergers": [total["mergers"]],
-        "mean_pressure": [float(np.mean(record["mean_pressure"]))],
-        "innovations_reaching_50pct": [int(np.isfinite(time_to_half).sum())],
+        "pilots_started": total["pilots_started"],
+        "pilots_scaled": total["pilots_scaled"],
+        "pilots_abandoned": total["pilots_failed"] + total["pilots_faded"],
+        "embedded_discontinued": total["embedded_discontinued"],
+        "benefit_bed_days": total["benefit_bed_days"],
+        "benefit_gbp_m": total["benefit_gbp_m"],
+        "spend_gbp_m": spend,
+        "benefit_per_spend": benefit_per_spend,
+        "mergers": total["mergers"],
+        "mean_pressure": record["mean_pressure"].mean(axis=1),
+        "innovations_reaching_50pct": np.isfinite(time_to_half).sum(axis=1),
     }
     innovation_run_columns: dict[str, object] = {
-        "innovation": innov.innovation_id,
-        "time_to_50pct_months": time_to_half,
-        "reached_50pct": np.isfinite(time_to_half),
-        "above_50pct_at_start": already_half,
-        "embedded_share_start": initial_share,
+        "innovation": np.tile(batch.data.innovations.innovation_id, reps),
+        "time_to_50pct_months": time_to_half.ravel(),
+        "reached_50pct": np.isfinite(time_to_half).ravel(),
+        "above_50pct_at_start": np.tile(already_half, reps),
+        "embedded_share_start": np.tile(initial_share, reps),
     }
     for label, month in YEAR_CHECKPOINTS.items():
         # A run shorter than the checkpoint has no value there (NaN, not the last month).
-        at_checkpoint = embedded_share[month - 1] if months >= month else \
-            np.full(n_innov, np.nan)
-        run_columns[f"embedded_share_{label}"] = [float(at_checkpoint.mean())]
-        innovation_run_columns[f"embedded_share_{label}"] = at_checkpoint
-    return ReplicationTables(
-        steps=steps,
-        innovation_steps=innovation_steps,
-        icb_steps=icb_steps,
-        run=_frame(keys, run_columns),
-        run_innovations=_frame(keys, innovation_run_columns),
-    )
+        at_checkpoint = embedded_share[:, month - 1] if months >= month else \
+            np.full((reps, n_innov), np.nan)
+        run_columns[f"embedded_share_{label}"] = at_checkpoint.mean(axis=1)
+        innovation_run_columns[f"embedded_share_{label}"] = at_checkpoint.ravel()
+    return _frame(keys, 1, run_columns), _frame(keys, n_innov, innovation_run_columns)

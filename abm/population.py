@@ -8,7 +8,7 @@ operations whatever the number of trusts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,18 +25,22 @@ GA_BEDS_PER_UNIT_SIZE = 760.0  # 101,900 G&A beds over 134 acute trusts (facts.c
 
 @dataclass
 class Population:
-    """Mutable per-trust and per-(trust, innovation) state of one replication."""
+    """Mutable per-trust and per-(trust, innovation) state of a batch of replications.
 
-    # static trust attributes
+    Every array has a leading replication axis (R); ``relevant`` depends on the trust
+    type only and is shared by all replications.
+    """
+
+    # static trust attributes (R, T)
     risk_aversion: np.ndarray
     capacity_base: np.ndarray
     digital_maturity: np.ndarray
     pfi: np.ndarray
     occupancy_offset: np.ndarray
     allocation_gbp_m_per_year: np.ndarray
-    beds: np.ndarray
-    relevant: np.ndarray  # (T, I) bool
-    # dynamic trust attributes
+    beds: np.ndarray  # (T,) shared
+    relevant: np.ndarray  # (T, I) bool, shared
+    # dynamic trust attributes (R, T)
     champion: np.ndarray
     budget_gbp_m: np.ndarray
     occupancy: np.ndarray
@@ -47,26 +51,52 @@ class Population:
     disrupted_until: np.ndarray
     transition_debt_gbp_m: np.ndarray
     group: np.ndarray  # index of the trust leading this trust's decision unit
-    # dynamic cell state
-    state: np.ndarray  # (T, I) int8
-    months_in_state: np.ndarray  # (T, I) int16
-    supported: np.ndarray  # (T, I) bool: carried by the scaler
-    core_funded: np.ndarray  # (T, I) bool: embedded before the start, paid from core budgets
+    # dynamic cell state (R, T, I)
+    state: np.ndarray  # int8
+    months_in_state: np.ndarray  # int16
+    supported: np.ndarray  # bool: carried by the scaler
+    core_funded: np.ndarray  # bool: embedded before the start, paid from core budgets
     # dynamic innovation / ICB state
-    uncertainty_icb: np.ndarray  # (K, I) coefficient of variation seen in each ICB
-    adaptation_need: np.ndarray  # (I,)
-    completed_pilots: np.ndarray  # (I,) cumulative
-    failed_pilots: np.ndarray  # (I,) cumulative
-    counters: dict = field(default_factory=dict)
+    uncertainty_icb: np.ndarray  # (R, K, I) coefficient of variation seen in each ICB
+    adaptation_need: np.ndarray  # (R, I)
+    completed_pilots: np.ndarray  # (R, I) cumulative
+    failed_pilots: np.ndarray  # (R, I) cumulative
+
+    SHARED = ("beds", "relevant")
 
     @property
     def n_trusts(self) -> int:
         """Number of trusts."""
-        return self.state.shape[0]
+        return self.state.shape[-2]
 
     def group_size(self) -> np.ndarray:
         """Trusts in each trust's decision unit (1 for a stand-alone trust)."""
-        return np.bincount(self.group, minlength=self.n_trusts)[self.group]
+        return _per_group(self.group, np.ones(self.group.shape))[0].astype(np.int64)
+
+    def replication(self, r: int) -> Population:
+        """A view of replication ``r`` (arrays without the leading axis; writes go through)."""
+        return Population(**{
+            name: value if name in self.SHARED else value[r]
+            for name, value in self.__dict__.items()})
+
+    def take(self, reps: np.ndarray) -> Population:
+        """Copies of the replications ``reps`` (an index array), keeping the leading axis."""
+        return Population(**{
+            name: value if name in self.SHARED else value[reps]
+            for name, value in self.__dict__.items()})
+
+
+def _per_group(group: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of ``values`` over each trust's decision unit, and the unit's size, per trust.
+
+    Works on (T,) or (R, T) arrays: each replication's groups are kept apart.
+    """
+    n = group.shape[-1]
+    offset = (np.arange(group.size // n) * n).reshape(group.shape[:-1] + (1,))
+    keys = (group + offset).ravel()
+    sums = np.bincount(keys, weights=values.ravel(), minlength=group.size)
+    counts = np.bincount(keys, minlength=group.size)
+    return sums[keys].reshape(group.shape), counts[keys].reshape(group.shape)
 
 
 def _beta(rng: np.random.Generator, mean: float, sd: float, size: int) -> np.ndarray:
@@ -79,22 +109,12 @@ def _beta(rng: np.random.Generator, mean: float, sd: float, size: int) -> np.nda
     return rng.beta(mean * common, (1 - mean) * common, size)
 
 
-def initial_population(
-    data: EnglandData, scenario: ScenarioConfig, rng: np.random.Generator
-) -> Population:
-    """Draw the trust attributes of one replication around the cited data.
-
-    Args:
-        data: The England default (trusts, ICBs, innovations).
-        scenario: Scenario parameters.
-        rng: Generator for initialisation draws only (common across strategies).
-
-    Returns:
-        The population at month 0.
-    """
+def _trust_draws(data: EnglandData, scenario: ScenarioConfig,
+                 rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The random trust attributes of one replication, drawn in a fixed order."""
     pop_cfg = scenario.population
-    trusts, innov = data.trusts, data.innovations
-    n, n_innov = len(trusts), len(innov)
+    trusts = data.trusts
+    n = len(trusts)
     digital = np.where(trusts.has_epr, pop_cfg.digital_maturity_epr_mean,
                        pop_cfg.digital_maturity_no_epr_mean)
     digital = np.clip(digital + rng.normal(0, pop_cfg.digital_maturity_sd, n), 0.0, 1.0)
@@ -104,6 +124,34 @@ def initial_population(
     pfi[order[: min(pop_cfg.pfi_trusts, n)]] = True
     capacity = _beta(rng, pop_cfg.absorptive_capacity_mean, pop_cfg.absorptive_capacity_sd, n)
     capacity = np.clip(capacity - pop_cfg.pfi_capacity_loss * pfi, 0.0, 1.0)
+    return {
+        "digital_maturity": digital,
+        "pfi": pfi,
+        "capacity_base": capacity,
+        "risk_aversion": _beta(rng, pop_cfg.risk_aversion_mean, pop_cfg.risk_aversion_sd, n),
+        "occupancy_offset": rng.normal(0, scenario.pressure.trust_occupancy_sd, n),
+        "champion": rng.random(n) < pop_cfg.champion_share,
+    }
+
+
+def initial_population(
+    data: EnglandData, scenario: ScenarioConfig, rngs: list[np.random.Generator]
+) -> Population:
+    """Draw the trust attributes of each replication around the cited data.
+
+    Args:
+        data: The England default (trusts, ICBs, innovations).
+        scenario: Scenario parameters.
+        rngs: One generator per replication, for initialisation draws only (common
+            across strategies).
+
+    Returns:
+        The population at month 0, one slice per replication.
+    """
+    trusts, innov = data.trusts, data.innovations
+    n, n_innov, reps = len(trusts), len(innov), len(rngs)
+    draws = [_trust_draws(data, scenario, rng) for rng in rngs]
+    drawn = {name: np.stack([d[name] for d in draws]) for name in draws[0]}
     turnover = 124_000.0 * trusts.size / trusts.size.sum()  # GBP m a year, facts.csv
     relevant = innov.relevant[trusts.trust_type]
     state = np.full((n, n_innov), UNAWARE, dtype=np.int8)
@@ -112,33 +160,33 @@ def initial_population(
         state[:, epr[0]] = np.where(trusts.has_epr & relevant[:, epr[0]], EMBEDDED, UNAWARE)
     months = np.zeros((n, n_innov), dtype=np.int16)
     months[state == EMBEDDED] = 10_000  # embedded long before the start: benefit already flows
+    per_trust = (reps, n)
+    per_cell = (reps, n, n_innov)
     return Population(
-        risk_aversion=_beta(rng, pop_cfg.risk_aversion_mean, pop_cfg.risk_aversion_sd, n),
-        capacity_base=capacity,
-        digital_maturity=digital,
-        pfi=pfi,
-        occupancy_offset=rng.normal(0, scenario.pressure.trust_occupancy_sd, n),
-        allocation_gbp_m_per_year=turnover * pop_cfg.transformation_budget_share,
+        **drawn,
+        allocation_gbp_m_per_year=np.broadcast_to(
+            turnover * scenario.population.transformation_budget_share, per_trust).copy(),
         beds=GA_BEDS_PER_UNIT_SIZE * trusts.size,
         relevant=relevant,
-        champion=rng.random(n) < pop_cfg.champion_share,
-        budget_gbp_m=np.zeros(n),
-        occupancy=np.zeros(n),
-        pressure=np.zeros(n),
-        free_capacity=capacity.copy(),
-        unfunded_running=np.zeros(n, dtype=bool),
-        unfunded_pilots=np.zeros(n, dtype=bool),
-        disrupted_until=np.full(n, -1),
-        transition_debt_gbp_m=np.zeros(n),
-        group=np.arange(n),
-        state=state,
-        months_in_state=months,
-        supported=np.zeros((n, n_innov), dtype=bool),
-        core_funded=state == EMBEDDED,
-        uncertainty_icb=np.tile(innov.evidence_uncertainty, (len(data.icbs), 1)),
-        adaptation_need=innov.adaptation_need.astype(float).copy(),
-        completed_pilots=np.zeros(n_innov),
-        failed_pilots=np.zeros(n_innov),
+        budget_gbp_m=np.zeros(per_trust),
+        occupancy=np.zeros(per_trust),
+        pressure=np.zeros(per_trust),
+        free_capacity=drawn["capacity_base"].copy(),
+        unfunded_running=np.zeros(per_trust, dtype=bool),
+        unfunded_pilots=np.zeros(per_trust, dtype=bool),
+        disrupted_until=np.full(per_trust, -1),
+        transition_debt_gbp_m=np.zeros(per_trust),
+        group=np.broadcast_to(np.arange(n), per_trust).copy(),
+        state=np.broadcast_to(state, per_cell).copy(),
+        months_in_state=np.broadcast_to(months, per_cell).copy(),
+        supported=np.zeros(per_cell, dtype=bool),
+        core_funded=np.broadcast_to(state == EMBEDDED, per_cell).copy(),
+        uncertainty_icb=np.broadcast_to(innov.evidence_uncertainty,
+                                        (reps, len(data.icbs), n_innov)).copy(),
+        adaptation_need=np.broadcast_to(innov.adaptation_need.astype(float),
+                                        (reps, n_innov)).copy(),
+        completed_pilots=np.zeros((reps, n_innov)),
+        failed_pilots=np.zeros((reps, n_innov)),
     )
 
 
@@ -152,8 +200,8 @@ def update_pressure(
         pop: Population to update in place.
         profile_share: England occupancy for this calendar month (share of beds).
         scenario: Scenario parameters.
-        noise: Standard normal draws, one per trust.
-        bed_days_saved: Bed days saved per trust last month.
+        noise: Standard normal draws, one per trust (R, T).
+        bed_days_saved: Bed days saved per trust last month (R, T).
     """
     cfg = scenario.pressure
     baseline = cfg.safe_occupancy_share + cfg.occupancy_scale * (
@@ -187,21 +235,17 @@ def update_capacity(
     per_pilot = bar.pilot_load * complexity
     if strategy.open_platform.enabled:
         per_pilot = per_pilot + strategy.open_platform.publication_load
-    own_load = (piloting & ~pop.supported) @ per_pilot
     lent = strategy.scaler.capacity_lent if strategy.scaler.enabled else 0.0
-    carried_load = (piloting & pop.supported) @ np.maximum(per_pilot - lent, 0.0)
-    capacity = capacity - own_load - carried_load
-    if pooled:
-        capacity = _pool_by_group(capacity, pop.group)
+    carried = np.maximum(per_pilot - lent, 0.0)
+    if strategy.scaler.enabled:
+        load = (piloting & ~pop.supported) @ per_pilot + (piloting & pop.supported) @ carried
+    else:
+        load = piloting @ per_pilot
+    capacity = capacity - load
+    if pooled:  # a decision unit shares its capacity: each trust gets the unit's mean
+        sums, counts = _per_group(pop.group, capacity)
+        capacity = sums / counts
     pop.free_capacity = np.maximum(capacity, 0.0)
-
-
-def _pool_by_group(values: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Replace each trust's value by its decision unit's mean (a group shares capacity)."""
-    n = len(values)
-    sums = np.bincount(group, weights=values, minlength=n)
-    counts = np.bincount(group, minlength=n)
-    return sums[group] / counts[group]
 
 
 def peer_use_share(
@@ -211,19 +255,19 @@ def peer_use_share(
     """Share of relevant trusts using each innovation, by ICB, region and nation.
 
     Args:
-        users: (T, I) bool, trusts piloting or embedded.
+        users: (R, T, I) bool, trusts piloting or embedded.
         icb_membership: (K, T) float32 one-hot: which trusts are in each ICB.
-        region_membership: (R, K) float32 one-hot: which ICBs are in each region.
+        region_membership: (G, K) float32 one-hot: which ICBs are in each region.
         relevant_icb: (K, I) relevant trusts per ICB (at least 1 to avoid 0/0).
-        relevant_region: (R, I) relevant trusts per region.
+        relevant_region: (G, I) relevant trusts per region.
         relevant_nation: (I,) relevant trusts in England.
 
     Returns:
-        (K, I) ICB shares, (R, I) region shares and (I,) national shares.
+        (R, K, I) ICB shares, (R, G, I) region shares and (R, I) national shares.
     """
     by_icb = icb_membership @ users.astype(np.float32)
     by_region = region_membership @ by_icb
-    nation = by_region.sum(axis=0)
+    nation = by_region.sum(axis=-2)
     return by_icb / relevant_icb, by_region / relevant_region, nation / relevant_nation
 
 

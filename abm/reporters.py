@@ -1,7 +1,10 @@
-"""Named reporter functions for Mesa's DataCollector (one value per month).
+"""Named reporters: what is recorded each month, for every replication of a batch.
 
-Flows (pilots started, spend, benefit) are counted during the step in
-``model.flows``; stocks (lifecycle counts, pressure) are read from the arrays.
+Each reporter takes a ``Batch`` and returns one value per replication (an array
+with the replication as its first axis). Flows (pilots started, spend, benefit)
+are counted during the step in ``batch.flows``; stocks (lifecycle counts,
+pressure) are read from the arrays. The Mesa model's ``DataCollector`` records
+the same reporters for its one replication.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import numpy as np
 from .population import EMBEDDED, UNAWARE
 
 if TYPE_CHECKING:
-    from .model import NHSReformModel
+    from .engine import Batch
 
 FLOW_NAMES = (
     "pilots_started",
@@ -34,57 +37,57 @@ FLOW_NAMES = (
 )
 
 
-def empty_flows() -> dict[str, float]:
-    """A month's flow counters, all zero."""
-    return dict.fromkeys(FLOW_NAMES, 0.0)
+FLOW_INDEX = {name: i for i, name in enumerate(FLOW_NAMES)}
 
 
-def state_counts(model: NHSReformModel) -> np.ndarray:
-    """Trusts in each lifecycle state per innovation, relevant trusts only: (5, I)."""
-    n_innov = model.pop.state.shape[1]
-    codes = (model.pop.state * np.int16(n_innov) + model.innovation_index).ravel()
-    counts = np.bincount(codes, minlength=5 * n_innov).reshape(5, n_innov)
-    counts[UNAWARE] -= model.irrelevant_per_innovation
+def state_counts(batch: Batch) -> np.ndarray:
+    """Trusts in each lifecycle state per innovation, relevant trusts only: (R, 5, I)."""
+    state = batch.pop.state
+    reps, _, n_innov = state.shape
+    offset = (np.arange(reps) * (5 * n_innov))[:, None, None]
+    codes = (state.astype(np.intp) * n_innov + batch.innovation_index + offset).ravel()
+    counts = np.bincount(codes, minlength=reps * 5 * n_innov).reshape(reps, 5, n_innov)
+    counts[:, UNAWARE] -= batch.irrelevant_per_innovation
     return counts
 
 
-def icb_embedded_share(model: NHSReformModel) -> np.ndarray:
-    """Share of relevant (trust, innovation) cells embedded in each ICB: (K,)."""
-    embedded = (model.pop.state == EMBEDDED).sum(axis=1).astype(float)
-    return (model.icb_onehot.T @ embedded) / model.relevant_per_icb
+def icb_embedded_share(batch: Batch) -> np.ndarray:
+    """Share of relevant (trust, innovation) cells embedded in each ICB: (R, K)."""
+    embedded = np.count_nonzero(batch.pop.state == EMBEDDED, axis=2).astype(float)
+    return (embedded @ batch.icb_onehot) / batch.relevant_per_icb
 
 
-def mean_pressure(model: NHSReformModel) -> float:
-    """Mean operational pressure over trusts (0-1)."""
-    return float(model.pop.pressure.mean())
+def mean_pressure(batch: Batch) -> np.ndarray:
+    """Mean operational pressure over trusts (0-1): (R,)."""
+    return batch.pop.pressure.mean(axis=1)
 
 
-def mean_bed_occupancy_share(model: NHSReformModel) -> float:
-    """Mean bed occupancy over trusts."""
-    return float(model.pop.occupancy.mean())
+def mean_bed_occupancy_share(batch: Batch) -> np.ndarray:
+    """Mean bed occupancy over trusts: (R,)."""
+    return batch.pop.occupancy.mean(axis=1)
 
 
-def decision_units(model: NHSReformModel) -> int:
-    """Number of independent decision units (trusts after mergers and groups)."""
-    return int(np.count_nonzero(model.pop.group == model.trust_index))
+def decision_units(batch: Batch) -> np.ndarray:
+    """Number of independent decision units (trusts after mergers and groups): (R,)."""
+    return np.count_nonzero(batch.pop.group == batch.trust_index, axis=1)
 
 
-def budget_unspent_gbp_m(model: NHSReformModel) -> float:
-    """Total unspent transformation budget across trusts."""
-    return float(model.pop.budget_gbp_m.sum())
+def budget_unspent_gbp_m(batch: Batch) -> np.ndarray:
+    """Total unspent transformation budget across trusts: (R,)."""
+    return batch.pop.budget_gbp_m.sum(axis=1)
 
 
-def programmes_live(model: NHSReformModel) -> int:
-    """National programmes currently funded."""
-    return int(model.government.programme_live.sum())
+def programmes_live(batch: Batch) -> np.ndarray:
+    """National programmes currently funded: (R,)."""
+    return np.count_nonzero(batch.programme_live, axis=1)
 
 
-def flows(model: NHSReformModel) -> np.ndarray:
-    """This month's flows, in the order of ``FLOW_NAMES`` (one array keeps collection cheap)."""
-    return np.fromiter(model.flows.values(), dtype=float, count=len(FLOW_NAMES))
+def flows(batch: Batch) -> np.ndarray:
+    """This month's flows, in the order of ``FLOW_NAMES``: (R, flows)."""
+    return batch.flows.copy()
 
 
-MODEL_REPORTERS = {
+REPORTERS = {
     "state_counts": state_counts,
     "icb_embedded_share": icb_embedded_share,
     "mean_pressure": mean_pressure,

@@ -1,0 +1,590 @@
+"""The simulation of a batch of replications, stacked on a leading array axis.
+
+A ``Batch`` holds R replications of one strategy on one scenario. Every array has
+the replication as its first axis, so one whole-array operation advances every
+trust, innovation and replication at once. Each replication keeps its own random
+streams, derived from its own seed alone, so a replication gives the same numbers
+whatever batch it runs in (alone, in a batch of 50, in any worker).
+
+One month is one step. Institutions act first (government, ICBs, mergers, the
+scaler's offers), then operational pressure and capacity are set, then every
+(trust, innovation) cell moves through its lifecycle at once, costs are paid,
+benefit is realised and the month is recorded. See ``docs/ODD.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import institutions, reporters
+from .config import ScenarioConfig, StrategyConfig
+from .economics import (
+    Institutions,
+    compute_economics,
+    compute_structure,
+    replace_rows,
+    take_rows,
+)
+from .inputs import START_MONTH_OF_YEAR, EnglandData, england
+from .population import (
+    ABANDONED,
+    AWARE,
+    EMBEDDED,
+    MONTHS_PER_YEAR,
+    PILOTING,
+    UNAWARE,
+    certainty_equivalent_log,
+    initial_population,
+    logistic,
+    peer_use_share,
+    update_capacity,
+    update_pressure,
+)
+from .reporters import FLOW_INDEX
+
+STREAMS = ("init", "dynamics", "institutions", "mergers", "scaler")
+N_MODULE_TYPES = 5
+
+
+def replication_streams(seed: np.random.SeedSequence) -> dict[str, np.random.SeedSequence]:
+    """The independent streams of one replication (the same whoever asks, however often)."""
+    return {name: np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, i))
+            for i, name in enumerate(STREAMS)}
+
+
+def _uniform(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
+    out = np.empty((len(rngs), *shape))
+    for r, rng in enumerate(rngs):
+        rng.random(out=out[r])
+    return out
+
+
+def _normal(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
+    out = np.empty((len(rngs), *shape))
+    for r, rng in enumerate(rngs):
+        rng.standard_normal(out=out[r])
+    return out
+
+
+def _count(mask: np.ndarray) -> np.ndarray:
+    return np.count_nonzero(mask.reshape(len(mask), -1), axis=1)
+
+
+class Batch:
+    """R replications of one strategy, advanced a month at a time.
+
+    Args:
+        scenario: The setting and its uncertain conditions.
+        strategy: The mechanisms switched on (the name is only a label).
+        seeds: One ``SeedSequence`` per replication. Five independent streams are
+            derived from each (initialisation, cell dynamics, institutions, mergers,
+            scaler), so strategies run with the same seeds share the same trusts and
+            the same monthly draws (common random numbers).
+        data: Input data; the England default shipped with the package.
+    """
+
+    def __init__(self, scenario: ScenarioConfig, strategy: StrategyConfig,
+                 seeds: Sequence[np.random.SeedSequence], data: EnglandData | None = None):
+        self.scenario, self.strategy = scenario, strategy
+        self.data = data if data is not None else england()
+        self.reps = len(seeds)
+        streams = [replication_streams(seed) for seed in seeds]
+        rngs = {name: [np.random.default_rng(s[name]) for s in streams] for name in STREAMS}
+        self.dynamics_rngs, self.institution_rngs = rngs["dynamics"], rngs["institutions"]
+        self.merger_rngs, self.scaler_rngs = rngs["mergers"], rngs["scaler"]
+        self.pop = initial_population(self.data, scenario, rngs["init"])
+        self._build_static_arrays()
+        self._build_institutions(rngs["init"])
+        self.month = 0  # months completed
+        self.flows = np.zeros((self.reps, len(reporters.FLOW_NAMES)))
+        self.bed_days_by_trust = np.zeros(self.pop.budget_gbp_m.shape)
+        self.record: dict[str, list[np.ndarray]] = {name: [] for name in reporters.REPORTERS}
+        self._refresh_economics(np.ones(self.reps, bool), np.ones(self.reps, bool))
+
+    # ------------------------------------------------------------------ setup
+
+    def _build_static_arrays(self) -> None:
+        trusts, innov, icbs = self.data.trusts, self.data.innovations, self.data.icbs
+        n_icb, n_region = len(icbs), len(icbs.region_names)
+        self.icb_onehot = np.zeros((len(trusts), n_icb))
+        self.icb_onehot[np.arange(len(trusts)), trusts.icb] = 1.0
+        # float32 transposed copies: the peer counts are small integers, exact in float32
+        self.icb_onehot_t32 = np.ascontiguousarray(self.icb_onehot.T, dtype=np.float32)
+        self.region_of_icb = np.zeros((n_region, n_icb), dtype=np.float32)
+        self.region_of_icb[icbs.region, np.arange(n_icb)] = 1.0
+        relevant = self.pop.relevant.astype(float)
+        per_icb = self.icb_onehot.T @ relevant
+        self.relevant_icb = np.maximum(per_icb, 1.0)
+        self.relevant_region = np.zeros((n_region, len(innov)))
+        np.add.at(self.relevant_region, icbs.region, per_icb)
+        self.relevant_region = np.maximum(self.relevant_region, 1.0)
+        self.relevant_nation = np.maximum(relevant.sum(axis=0), 1.0)
+        self.innovation_index = np.arange(len(innov))
+        self.trust_index = np.arange(len(trusts))
+        self.irrelevant_per_innovation = (~self.pop.relevant).sum(axis=0)
+        self.relevant_per_icb = np.maximum(per_icb.sum(axis=1), 1.0)
+        self.module_cells = (innov.module_type >= 0) & self.pop.relevant
+        self.module_onehot = np.zeros((len(innov), N_MODULE_TYPES))
+        modules = np.flatnonzero(innov.module_type >= 0)
+        self.module_onehot[modules, innov.module_type[modules]] = 1.0
+        diff = self.scenario.diffusion
+        platform = self.strategy.open_platform
+        reach = platform.communication_reach * platform.enabled
+        self.peer_weights = (diff.peer_weight_icb * (1 - reach),
+                             diff.peer_weight_region * (1 - reach))
+        self.pilot_duration = innov.pilot_duration_months.astype(float)
+        self.benefit_delay = innov.time_to_benefit_months.astype(np.int16)
+        self.discontinuation = (diff.embedded_discontinuation_per_year / MONTHS_PER_YEAR
+                                * (1.0 - innov.infrastructure_need))
+        self.pilot_need = self.scenario.barriers.pilot_load * innov.complexity
+
+    def _build_institutions(self, init_rngs: list[np.random.Generator]) -> None:
+        innov, n_icb = self.data.innovations, len(self.data.icbs)
+        mean = self.scenario.icb.pooled_budget_share_mean
+        self.icb_pooled = np.stack([np.clip(rng.normal(mean, 0.1, n_icb), 0.0, 1.0)
+                                    for rng in init_rngs])
+        self.icb_priority = np.full((self.reps, n_icb), -1)
+        self.icb_fund_left_gbp_m = np.zeros((self.reps, n_icb))
+        products = np.flatnonzero(innov.vendor_product)
+        self.vendor_products = [products[v::3] for v in range(3)]
+        vendors = self.scenario.vendors
+        full = 1.0 + vendors.margin_share
+        self.vendor_pilot_factor = np.ones(len(innov))
+        self.vendor_running_factor = np.ones(len(innov))
+        self.vendor_pilot_factor[products] = full * (1.0 - vendors.pilot_discount)
+        self.vendor_running_factor[products] = full
+        self.programme_live = np.broadcast_to(innov.national_programme,
+                                              (self.reps, len(innov))).copy()
+        self.elections_held = 0
+        self.scaler_on = self.strategy.scaler.enabled
+        self.deployments_by_module = np.zeros((self.reps, N_MODULE_TYPES))
+        empty = np.empty(0, dtype=np.intp)
+        self.offers = (empty, empty, empty)
+        self.has_groups = np.zeros(self.reps, dtype=bool)
+
+    def _institutions(self) -> Institutions:
+        return Institutions(
+            programme_live=self.programme_live,
+            quick_win_window=institutions.in_quick_win_window(self.scenario, self.month),
+            icb_priority=self.icb_priority,
+            icb_fund_open=self.icb_fund_left_gbp_m > 0,
+            icb_pooled_share=self.icb_pooled,
+            vendor_pilot_factor=self.vendor_pilot_factor,
+            vendor_running_factor=self.vendor_running_factor,
+        )
+
+    def _refresh_economics(self, reps: np.ndarray, structural: np.ndarray) -> None:
+        """Recompute who pays and the utility for the replications in mask ``reps``.
+
+        Where ``structural`` is set, benefits and costs are recomputed first.
+        """
+        inst = self._institutions()
+        scenario, strategy = self.scenario, self.strategy
+        if structural.all():
+            self.structure = compute_structure(self.data, self.pop, scenario, strategy, inst)
+        elif structural.any():
+            rows = np.flatnonzero(structural)
+            part = compute_structure(self.data, self.pop.take(rows), scenario, strategy,
+                                     inst.take(rows))
+            replace_rows(self.structure, part, rows)
+        if reps.all():
+            self.economics = compute_economics(self.data, self.structure, scenario, inst)
+        elif reps.any():
+            rows = np.flatnonzero(reps)
+            part = compute_economics(self.data, take_rows(self.structure, rows), scenario,
+                                     inst.take(rows))
+            replace_rows(self.economics, part, rows)
+
+    # ------------------------------------------------------------------ step
+
+    def step(self) -> None:
+        """Advance every replication one month and record it."""
+        month, scenario = self.month, self.scenario
+        self.flows[:] = 0.0
+        changed = self._government(month)
+        if month % 12 == 0:  # April: a new financial year (the run starts in April)
+            self.icb_priority = institutions.plan_years(self.institution_rngs,
+                                                        len(self.data.icbs))
+            self.icb_fund_left_gbp_m[:] = scenario.icb.scale_up_fund_gbp_m_per_year
+            self._new_financial_year()
+            changed[:] = True
+        merged = self._mergers(month)
+        if (changed | merged).any():
+            self._refresh_economics(changed | merged, merged)
+        if self.scaler_on:
+            self._choose_offers()
+        self._champions()
+        profile = self.data.occupancy_by_month[(month + START_MONTH_OF_YEAR - 1) % 12]
+        noise = _normal(self.dynamics_rngs, (self.pop.n_trusts,))
+        update_pressure(self.pop, profile, scenario, noise, self.bed_days_by_trust)
+        update_capacity(self.pop, scenario, self.strategy, self.data.innovations.complexity,
+                        month, pooled=bool(self.has_groups.any()))
+        self._lifecycle()
+        self._pay_costs()
+        self._realise_benefit()
+        self.month += 1
+        for name, reporter in reporters.REPORTERS.items():
+            self.record[name].append(reporter(self))
+
+    def run(self, months: int) -> Batch:
+        """Advance ``months`` months and return the batch (for chaining)."""
+        for _ in range(months):
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ institutions
+
+    def _government(self, month: int) -> np.ndarray:
+        """Elections reset programmes; returns which replications' economics changed."""
+        draws = _uniform(self.institution_rngs, (len(self.data.innovations),))
+        changed = np.zeros(self.reps, dtype=bool)
+        if month > 0 and institutions.months_to_election(self.scenario, month) == 0:
+            self.elections_held += 1
+            changed |= institutions.hold_elections(
+                self.programme_live, draws, self.scenario,
+                self.data.innovations.time_to_benefit_months)
+        window_now = institutions.in_quick_win_window(self.scenario, month)
+        if window_now != institutions.in_quick_win_window(self.scenario, month - 1):
+            changed[:] = True
+        return changed
+
+    def _mergers(self, month: int) -> np.ndarray:
+        cons = self.strategy.consolidation
+        rate = self.scenario.icb.background_mergers_per_year + \
+            cons.mergers_per_year * cons.enabled
+        merged = np.zeros(self.reps, dtype=bool)
+        for r, rng in enumerate(self.merger_rngs):
+            proposals = rng.poisson(rate / MONTHS_PER_YEAR)
+            if proposals:
+                merged[r] = self._merge_proposals(r, rng, proposals, month)
+        return merged
+
+    def _merge_proposals(self, r: int, rng: np.random.Generator, proposals: int,
+                         month: int) -> bool:
+        pop, cons = self.pop, self.strategy.consolidation
+        icb_order = rng.permutation(len(self.data.icbs))
+        blocked_draws = rng.random(proposals)
+        merged = False
+        for p in range(proposals):
+            for k in icb_order[p:]:
+                pair = institutions.propose_merger(
+                    self.data, pop.group[r], pop.capacity_base[r], pop.pressure[r], int(k),
+                    cons.max_group_size)
+                if pair is not None:
+                    break
+            else:
+                return merged
+            if blocked_draws[p] < cons.sovereignty_resistance:
+                self.flows[r, FLOW_INDEX["mergers_blocked"]] += 1
+                continue
+            self._merge(r, *pair, month)
+            merged = True
+        return merged
+
+    def _merge(self, r: int, acquirer: int, target: int, month: int) -> None:
+        pop, cons = self.pop, self.strategy.consolidation
+        members = np.flatnonzero((pop.group[r] == acquirer) | (pop.group[r] == target))
+        pop.group[r, members] = acquirer
+        self.has_groups[r] = True
+        pop.disrupted_until[r, members] = month + cons.disruption_months
+        cost = np.full(len(members), cons.transition_cost_gbp_m / len(members))
+        paid_now = np.minimum(pop.budget_gbp_m[r, members], cost)
+        pop.budget_gbp_m[r, members] -= paid_now
+        pop.transition_debt_gbp_m[r, members] += cost - paid_now
+        self.flows[r, FLOW_INDEX["spend_transition_gbp_m"]] += paid_now.sum()
+        self.flows[r, FLOW_INDEX["mergers"]] += 1
+
+    def _new_financial_year(self) -> None:
+        """Unspent budget lapses; the year's allocation arrives, less any merger debt."""
+        pop = self.pop
+        repay = np.minimum(pop.transition_debt_gbp_m, pop.allocation_gbp_m_per_year)
+        pop.transition_debt_gbp_m -= repay
+        pop.budget_gbp_m = pop.allocation_gbp_m_per_year - repay
+        self.flows[:, FLOW_INDEX["spend_transition_gbp_m"]] += repay.sum(axis=1)
+
+    def active_deployments(self) -> np.ndarray:
+        """(R,) scaler deployments running now."""
+        return _count((self.pop.state == PILOTING) & self.pop.supported)
+
+    def _choose_offers(self) -> None:
+        pop, cfg = self.pop, self.strategy.scaler
+        draws = _uniform(self.scaler_rngs, pop.state.shape[1:])
+        spare = cfg.deployment_capacity - self.active_deployments()
+        open_cells = (pop.state <= AWARE) & self.module_cells & (pop.budget_gbp_m > 0)[..., None]
+        self.offers = institutions.choose_offers(open_cells, pop.budget_gbp_m, draws, spare)
+
+    def _champions(self) -> None:
+        cfg, pop = self.scenario.population, self.pop
+        draws = _uniform(self.dynamics_rngs, (pop.n_trusts,))
+        leave = pop.champion & (draws < cfg.champion_departures_per_year / MONTHS_PER_YEAR)
+        arrive = ~pop.champion & (draws < cfg.champion_arrivals_per_year / MONTHS_PER_YEAR)
+        pop.champion = (pop.champion & ~leave) | arrive
+
+    # ------------------------------------------------------------------ decisions
+
+    def peer_signal(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Peer use each trust sees (R, T, I) and the national use share (R, I)."""
+        trusts = self.data.trusts
+        by_icb, by_region, nation = peer_use_share(
+            users, self.icb_onehot_t32, self.region_of_icb, self.relevant_icb,
+            self.relevant_region, self.relevant_nation)
+        w_icb, w_region = self.peer_weights
+        peer = w_icb * by_icb[:, trusts.icb] + w_region * by_region[:, trusts.region]
+        return peer + (1.0 - w_icb - w_region) * nation[:, None, :], nation
+
+    def awareness_hazard(self, peer: np.ndarray) -> np.ndarray:
+        """Monthly chance of hearing of each innovation: outside sources plus peers."""
+        scenario, innov = self.scenario, self.data.innovations
+        diff, gov = scenario.diffusion, scenario.government
+        external = (diff.external_influence_p_per_year
+                    + gov.national_awareness_p_per_year * self.programme_live
+                    + scenario.vendors.marketing_p_per_year * innov.vendor_product)
+        rate = external[:, None, :] + diff.imitation_q_per_year * peer
+        return -np.expm1(-rate / MONTHS_PER_YEAR)
+
+    def _risk_weight(self) -> np.ndarray | float:
+        op = self.strategy.open_platform
+        if not op.enabled:
+            return 1.0
+        failed_share = self.pop.failed_pilots / np.maximum(self.pop.completed_pilots, 1.0)
+        return 1.0 + op.failure_blame * failed_share[:, None, :]
+
+    def utility(self, nation: np.ndarray) -> np.ndarray:
+        """Each trust's utility of piloting each innovation: net benefit less risk."""
+        pop = self.pop
+        uncertainty = pop.uncertainty_icb[:, self.data.trusts.icb]
+        doubt = pop.risk_aversion[..., None] * uncertainty * self._risk_weight()
+        utility = self.economics.utility_base + certainty_equivalent_log(doubt)
+        op = self.strategy.open_platform
+        if op.enabled:
+            utility += op.transparency_pressure * nation[:, None, :]
+        return utility
+
+    def _readiness(self) -> np.ndarray:
+        """Bandwidth to take on a pilot: free capacity, and zero if the pilot's load exceeds it."""
+        free = self.pop.free_capacity[..., None]
+        return np.minimum(free, 1.0) * (free >= self.pilot_need)
+
+    def decision_probability(self, utility: np.ndarray) -> np.ndarray:
+        """Monthly chance an aware trust starts a pilot."""
+        pop, diff = self.pop, self.scenario.diffusion
+        affordable = pop.budget_gbp_m[..., None] >= self.economics.pilot_total_trust_gbp_m
+        prob = diff.decision_rate_per_month * logistic(diff.decision_sharpness * utility)
+        prob *= self._readiness() * affordable
+        if self.has_groups.any():
+            # The lead decides for its unit, more slowly the more boards must agree;
+            # a member still decides alone on innovations irrelevant to its lead.
+            size = pop.group_size()
+            is_lead = pop.group == self.trust_index
+            slowdown = size.astype(float) ** (-self.strategy.consolidation.decision_slowdown)
+            weight = np.where(is_lead[..., None], slowdown[..., None], ~pop.relevant[pop.group])
+            prob *= weight
+        return prob
+
+    def _offer_probability(self, utility: np.ndarray) -> np.ndarray:
+        rep, rows, cols = self.offers
+        cfg, diff = self.strategy.scaler, self.scenario.diffusion
+        innov, pop = self.data.innovations, self.pop
+        cost = self.economics.cost_horizon_gbp_m[rep, rows, cols]
+        deployments = self.deployments_by_module[rep, innov.module_type[cols]]
+        scaler_uncertainty = innov.evidence_uncertainty[cols] * (
+            1.0 - cfg.evidence_per_deployment) ** deployments
+        local_uncertainty = pop.uncertainty_icb[rep, self.data.trusts.icb[rows], cols]
+        risk_aversion = pop.risk_aversion[rep, rows]
+        relief = certainty_equivalent_log(risk_aversion * scaler_uncertainty) - \
+            certainty_equivalent_log(risk_aversion * np.maximum(local_uncertainty,
+                                                                scaler_uncertainty))
+        offer_utility = utility[rep, rows, cols] - np.log1p(cfg.price_gbp_m
+                                                            / np.maximum(cost, 1e-9))
+        offer_utility += relief
+        free = pop.free_capacity[rep, rows] + cfg.capacity_lent
+        ready = np.minimum(free, 1.0) * (free >= self.pilot_need[cols])
+        can_pay = pop.budget_gbp_m[rep, rows] >= cfg.price_gbp_m / self.pilot_duration[cols]
+        return logistic(diff.decision_sharpness * offer_utility) * ready * can_pay
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _lifecycle(self) -> None:
+        pop = self.pop
+        state = pop.state
+        draws = _uniform(self.dynamics_rngs, state.shape[1:])
+        unaware, aware = state == UNAWARE, state == AWARE
+        piloting, embedded = state == PILOTING, state == EMBEDDED
+        peer, nation = self.peer_signal(piloting | embedded)
+
+        hazard = self.awareness_hazard(peer)
+        becomes_aware = unaware & pop.relevant & (draws < hazard)
+        utility = self.utility(nation)
+        decide = self.decision_probability(utility)
+        # A trust that hears of an innovation may decide in the same month. Given
+        # draw < hazard, draw / hazard is again uniform, so one draw serves both steps.
+        starts = (aware & (draws < decide)) | (becomes_aware & (draws < hazard * decide))
+        supported_starts = self._accept_offers(draws, utility, unaware, becomes_aware, starts)
+        if self.has_groups.any():
+            # A member follows its lead: it pilots what the lead pilots or has embedded.
+            lead_uses = np.take_along_axis(starts | piloting | embedded, pop.group[..., None],
+                                           axis=1)
+            starts |= lead_uses & (unaware | aware) & pop.relevant
+
+        due, failure = self._pilot_completion(piloting)
+        fails = due & (draws < failure)
+        succeeds = due & ~fails
+        fades = piloting & ~due & (draws < self._fade_hazard())
+        unfunded = self.scenario.barriers.unfunded_fade_per_month * pop.unfunded_running
+        # Innovations embedded before the start are business as usual: only a budget
+        # shortfall can remove them; those embedded during the run may still not stick.
+        drop_hazard = self.discontinuation * ~pop.core_funded + unfunded[..., None]
+        dropped = embedded & (draws < drop_hazard)
+
+        ended = fails | fades | dropped
+        new_state = np.where(becomes_aware, np.int8(AWARE), state)
+        new_state[starts] = PILOTING
+        new_state[succeeds] = EMBEDDED
+        new_state[ended] = ABANDONED
+        pop.state = new_state
+        changed = becomes_aware | starts | succeeds | ended
+        months = pop.months_in_state + np.int16(1)
+        months *= ~changed
+        pop.months_in_state = months
+        completed = succeeds | fails
+        if self.scaler_on:
+            done = (completed & pop.supported).sum(axis=1)
+            self.deployments_by_module += done @ self.module_onehot
+            pop.supported = np.where(starts, supported_starts, pop.supported & ~ended)
+            self.flows[:, FLOW_INDEX["scaler_deployments_started"]] = _count(supported_starts)
+        self._learn_from(completed, fails)
+        flows = self.flows
+        flows[:, FLOW_INDEX["pilots_started"]] = _count(starts)
+        flows[:, FLOW_INDEX["pilots_scaled"]] = _count(succeeds)
+        flows[:, FLOW_INDEX["pilots_failed"]] = _count(fails)
+        flows[:, FLOW_INDEX["pilots_faded"]] = _count(fades)
+        flows[:, FLOW_INDEX["embedded_discontinued"]] = _count(dropped)
+
+    def _accept_offers(self, draws: np.ndarray, utility: np.ndarray, unaware: np.ndarray,
+                       becomes_aware: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Trusts accept or refuse the scaler's offers; returns the supported starts."""
+        supported_starts = np.zeros_like(starts)
+        rep, rows, cols = self.offers
+        if not self.scaler_on or not len(rep):
+            return supported_starts
+        state = self.pop.state
+        accept = (draws[rep, rows, cols] < self._offer_probability(utility)) & \
+            (state[rep, rows, cols] <= AWARE)
+        supported_starts[rep[accept], rows[accept], cols[accept]] = True
+        becomes_aware[rep, rows, cols] |= unaware[rep, rows, cols]
+        starts |= supported_starts
+        return supported_starts
+
+    def _pilot_completion(self, piloting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pilots due to finish this month and their failure probability."""
+        pop, failure = self.pop, self.structure.failure_probability
+        # months_in_state counts completed months before this one, so a pilot of d months
+        # completes in its d-th month.
+        elapsed = pop.months_in_state + 1
+        if not self.scaler_on:
+            return piloting & (elapsed >= self.pilot_duration), failure
+        module = np.maximum(self.data.innovations.module_type, 0)
+        learning = institutions.learning_factor(
+            self.deployments_by_module, self.strategy.scaler.learning_exponent)[:, module]
+        shorter = np.ceil(self.pilot_duration * (0.5 + 0.5 * learning))[:, None, :]
+        duration = np.where(pop.supported, shorter, self.pilot_duration)
+        failure = np.where(pop.supported, failure * learning[:, None, :], failure)
+        return piloting & (elapsed >= duration), failure
+
+    def _fade_hazard(self) -> np.ndarray:
+        """Monthly chance a running pilot fades: no champion and no outside support, or no money."""
+        pop, bar = self.pop, self.scenario.barriers
+        no_champion = bar.hero_fade_per_month * ~pop.champion
+        hazard = no_champion[..., None] * ~self.programme_live[:, None, :]
+        if self.scaler_on:
+            hazard = hazard * ~pop.supported
+        return hazard + (bar.unfunded_fade_per_month * pop.unfunded_pilots)[..., None]
+
+    def _learn_from(self, completed: np.ndarray, failed: np.ndarray) -> None:
+        pop = self.pop
+        per_innovation = completed.sum(axis=1)  # (R, I)
+        if not per_innovation.any():
+            return
+        pop.completed_pilots += per_innovation
+        pop.failed_pilots += failed.sum(axis=1)
+        local = self.icb_onehot_t32 @ completed.astype(np.float32)  # (R, K, I)
+        observed = local
+        op = self.strategy.open_platform
+        if op.enabled:
+            observed = local + op.publication_evidence_weight * (per_innovation[:, None, :]
+                                                                 - local)
+            pop.adaptation_need *= (1.0 - op.contributed_adaptation_rate) ** per_innovation
+            learnt = per_innovation.any(axis=1)
+            self._refresh_economics(learnt, learnt)
+        evidence = self.scenario.diffusion.evidence_per_observed_pilot
+        pop.uncertainty_icb *= (1.0 - evidence) ** observed
+
+    # ------------------------------------------------------------------ money and benefit
+
+    def _pay_costs(self) -> None:
+        """Running costs of embedded innovations are paid first, then pilots."""
+        pop, econ, structure = self.pop, self.economics, self.structure
+        piloting = pop.state == PILOTING
+        running = (pop.state == EMBEDDED) & ~pop.core_funded
+        full_running = running * structure.running_monthly_gbp_m
+        full_pilots = piloting * structure.pilot_monthly_gbp_m
+        full = full_running + full_pilots
+        running_due = (full_running * econ.trust_share).sum(axis=2)
+        pilots_due = (full_pilots * econ.trust_share).sum(axis=2)
+        icb_due_by_trust = (full * econ.icb_share).sum(axis=2)
+        icb_due = icb_due_by_trust @ self.icb_onehot
+        icb_paid = np.minimum(icb_due, self.icb_fund_left_gbp_m)
+        # What an exhausted fund cannot pay falls back on the trust.
+        unpaid_share = 1.0 - icb_paid / np.maximum(icb_due, 1e-12)
+        pilots_due += icb_due_by_trust * unpaid_share[:, self.data.trusts.icb]
+        national_paid = (full.sum(axis=1) * econ.national_share).sum(axis=1)
+        if self.scaler_on:
+            cfg = self.strategy.scaler
+            lock_in = _count_rows(running & pop.supported) * (
+                cfg.price_gbp_m * cfg.lock_in_fee_share / MONTHS_PER_YEAR)
+            fee = (piloting & pop.supported) @ (cfg.price_gbp_m / self.pilot_duration)
+            running_due += lock_in
+            pilots_due += fee
+            self.flows[:, FLOW_INDEX["scaler_revenue_gbp_m"]] = lock_in.sum(1) + fee.sum(1)
+        paid_running = np.minimum(pop.budget_gbp_m, running_due)
+        paid_pilots = np.minimum(pop.budget_gbp_m - paid_running, pilots_due)
+        pop.budget_gbp_m = pop.budget_gbp_m - paid_running - paid_pilots
+        pop.unfunded_running = running_due > paid_running + 1e-12
+        pop.unfunded_pilots = pilots_due > paid_pilots + 1e-12
+        funds = self.icb_fund_left_gbp_m
+        was_open = funds > 0
+        np.maximum(funds - icb_paid, 0.0, out=funds)  # icb_paid <= funds: exact
+        closed = (was_open & (funds == 0.0)).any(axis=1)
+        if closed.any():
+            self._refresh_economics(closed, np.zeros(self.reps, dtype=bool))
+        op = self.strategy.open_platform
+        platform = op.platform_cost_gbp_m_per_year / MONTHS_PER_YEAR * op.enabled
+        flows = self.flows
+        flows[:, FLOW_INDEX["spend_trust_gbp_m"]] = (paid_running + paid_pilots).sum(axis=1)
+        flows[:, FLOW_INDEX["spend_icb_gbp_m"]] = icb_paid.sum(axis=1)
+        flows[:, FLOW_INDEX["spend_national_gbp_m"]] = national_paid + platform
+
+    def _realise_benefit(self) -> None:
+        pop, structure = self.pop, self.structure
+        # Innovations embedded before the start are part of the observed baseline
+        # (occupancy data already reflect them), so only change made in the run counts.
+        realised = (pop.state == EMBEDDED) & ~pop.core_funded & \
+            (pop.months_in_state >= self.benefit_delay)
+        self.bed_days_by_trust = (realised * structure.effect_bed_days).sum(axis=2)
+        cash = (realised * structure.effect_gbp_m).sum(axis=(1, 2))
+        bed_days = self.bed_days_by_trust.sum(axis=1)
+        self.flows[:, FLOW_INDEX["benefit_bed_days"]] = bed_days
+        self.flows[:, FLOW_INDEX["benefit_gbp_m"]] = \
+            bed_days * self.scenario.finance.cost_per_bed_day_gbp / 1e6 + cash
+
+    # ------------------------------------------------------------------ record
+
+    def recorded(self) -> dict[str, np.ndarray]:
+        """Every recorded month, stacked: name -> (R, months, ...) array."""
+        return {name: np.stack(values, axis=1) for name, values in self.record.items()}
+
+
+def _count_rows(mask: np.ndarray) -> np.ndarray:
+    return np.count_nonzero(mask, axis=-1)

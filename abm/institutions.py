@@ -1,0 +1,145 @@
+"""Decision rules of the institutions: government, ICBs, mergers and the scaler.
+
+Each rule acts on a batch of replications at once where it can (every ICB of every
+replication plans its year in one draw per replication); the rare events (an
+election, a merger) are handled replication by replication. The Mesa agents in
+``abm.agents`` expose these rules and their state for inspection.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import ScenarioConfig
+from .inputs import DOMAINS, EnglandData
+
+# Trust types that can merge with each other: acute with acute, ambulance with
+# ambulance, and mental health and community trusts among themselves.
+MERGER_FAMILY = np.array([0, 1, 1, 2, 1])
+
+
+# ---------------------------------------------------------------- government
+
+
+def months_to_election(scenario: ScenarioConfig, month: int) -> int:
+    """Months until the next general election (0 in an election month)."""
+    cfg = scenario.government
+    if month <= cfg.first_election_month:
+        return cfg.first_election_month - month
+    since = (month - cfg.first_election_month) % cfg.election_cycle_months
+    return (cfg.election_cycle_months - since) % cfg.election_cycle_months
+
+
+def in_quick_win_window(scenario: ScenarioConfig, month: int) -> bool:
+    """Whether the government favours quick wins (the run-up to an election)."""
+    window = scenario.government.quick_win_window_months
+    return 0 < months_to_election(scenario, month) <= window
+
+
+def hold_elections(
+    programme_live: np.ndarray, draws: np.ndarray, scenario: ScenarioConfig,
+    time_to_benefit: np.ndarray,
+) -> np.ndarray:
+    """An election: each programme is dropped at random and replaced by a quick win.
+
+    Args:
+        programme_live: (R, I) national programmes now funded; updated in place.
+        draws: (R, I) uniform draws of this month.
+        scenario: Scenario parameters.
+        time_to_benefit: (I,) months from embedding to benefit.
+
+    Returns:
+        (R,) whether each replication's programme set changed.
+    """
+    cfg = scenario.government
+    changed = np.zeros(len(programme_live), dtype=bool)
+    quick_kind = time_to_benefit <= cfg.quick_win_months
+    for r, (live, u) in enumerate(zip(programme_live, draws, strict=True)):
+        dropped = live & (u < cfg.programme_reset_probability)
+        quick = ~live & quick_kind
+        new = np.flatnonzero(quick)[np.argsort(u[quick])][: int(dropped.sum())]
+        live &= ~dropped
+        live[new] = True
+        changed[r] = bool(dropped.any() or new.size)
+    return changed
+
+
+# ---------------------------------------------------------------- ICBs
+
+
+def plan_years(rngs: list[np.random.Generator], n_icbs: int) -> np.ndarray:
+    """Each April every ICB picks a priority domain at random: (R, K) domain indices."""
+    return np.stack([rng.integers(len(DOMAINS), size=n_icbs) for rng in rngs])
+
+
+def propose_merger(
+    data: EnglandData, group: np.ndarray, capacity_base: np.ndarray, pressure: np.ndarray,
+    icb: int, max_group_size: int,
+) -> tuple[int, int] | None:
+    """One ICB's merger in one replication: the strongest unit absorbs the most pressured.
+
+    Args:
+        data: The England default.
+        group: (T,) lead of each trust's decision unit.
+        capacity_base: (T,) absorptive capacity.
+        pressure: (T,) operational pressure this month.
+        icb: ICB row.
+        max_group_size: Largest allowed decision unit.
+
+    Returns:
+        (acquirer lead row, target lead row), or None if no pair is possible.
+    """
+    trusts = data.trusts
+    leads = np.flatnonzero((trusts.icb == icb) & (group == np.arange(len(group))))
+    if len(leads) < 2:
+        return None
+    size = np.bincount(group, minlength=len(group))
+    family = MERGER_FAMILY[trusts.trust_type[leads]]
+    strength = capacity_base[leads] - pressure[leads]
+    for acquirer in leads[np.argsort(-strength)]:
+        fam = MERGER_FAMILY[trusts.trust_type[acquirer]]
+        room = size[leads] + size[acquirer] <= max_group_size
+        fits = (family == fam) & (leads != acquirer) & room
+        if fits.any():
+            candidates = leads[fits]
+            return int(acquirer), int(candidates[np.argmax(pressure[candidates])])
+    return None
+
+
+# ---------------------------------------------------------------- the scaler
+
+
+def learning_factor(deployments_by_module: np.ndarray, exponent: float) -> np.ndarray:
+    """(1 + n)^-b per module type: how far failure and adaptation have fallen."""
+    return (1.0 + deployments_by_module) ** (-exponent)
+
+
+def choose_offers(
+    open_cells: np.ndarray, budget: np.ndarray, draws: np.ndarray, spare: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scaler offers deployments to the trusts most able to pay, up to spare capacity.
+
+    Args:
+        open_cells: (R, T, I) cells the scaler could take on.
+        budget: (R, T) unspent budget of each trust.
+        draws: (R, T, I) uniform draws that make the ranking noisy.
+        spare: (R,) deployments the scaler can still start.
+
+    Returns:
+        Replication, trust row and innovation column of each offered cell.
+    """
+    reps = open_cells.shape[0]
+    flat_open = open_cells.reshape(reps, -1)
+    k = np.minimum(np.maximum(spare, 0), flat_open.sum(axis=1))
+    k_max = int(k.max(initial=0))
+    if k_max == 0:
+        empty = np.empty(0, dtype=np.intp)
+        return empty, empty, empty
+    score = np.where(open_cells, budget[..., None] * (0.5 + draws), -np.inf).reshape(reps, -1)
+    top = np.argpartition(-score, k_max - 1, axis=1)[:, :k_max]
+    order = np.argsort(-np.take_along_axis(score, top, axis=1), axis=1, kind="stable")
+    top = np.take_along_axis(top, order, axis=1)
+    keep = np.arange(k_max) < k[:, None]
+    rep = np.broadcast_to(np.arange(reps)[:, None], top.shape)[keep]
+    rows, cols = np.unravel_index(top[keep], open_cells.shape[1:])
+    return rep, rows, cols

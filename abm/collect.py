@@ -88,23 +88,31 @@ def tables_from_model(model: NHSReformModel, keys: dict[str, object]) -> Replica
     return tables_from_batch(model.batch, {k: np.array([v]) for k, v in keys.items()})
 
 
-def tables_from_batch(batch: Batch, keys: dict[str, np.ndarray]) -> ReplicationTables:
+def tables_from_batch(batch: Batch, keys: dict[str, np.ndarray],
+                      keep_trajectories: np.ndarray | None = None) -> ReplicationTables:
     """Build the tidy tables of every replication of a batch.
 
     Args:
         batch: A batch that has run.
         keys: Identifying columns (strategy, replication, seed), one value per replication.
+        keep_trajectories: (R,) mask of the replications whose month-by-month tables
+            are kept (all if None); the run-level tables always hold every replication.
 
     Returns:
         Per-step, per-(step, innovation), per-(step, ICB) and per-run tables, rows
         ordered by replication then step.
     """
     record = batch.recorded()
-    reps, months = record["flows"].shape[:2]
-    step = np.arange(1, months + 1)
     counts = record["state_counts"]  # (R, months, 5, I)
     relevant = counts[0, 0].sum(axis=0)
     embedded_share = counts[:, :, 3, :] / relevant  # (R, months, I)
+    run, run_innovations = _run_tables(batch, keys, record, embedded_share)
+    if keep_trajectories is not None and not keep_trajectories.all():
+        record = {name: values[keep_trajectories] for name, values in record.items()}
+        keys = {name: values[keep_trajectories] for name, values in keys.items()}
+        counts, embedded_share = counts[keep_trajectories], embedded_share[keep_trajectories]
+    reps, months = record["flows"].shape[:2]
+    step = np.arange(1, months + 1)
     icb_share = record["icb_embedded_share"]  # (R, months, K)
     flows = record["flows"]  # (R, months, flows)
     innov, icbs = batch.data.innovations, batch.data.icbs
@@ -134,7 +142,6 @@ def tables_from_batch(batch: Batch, keys: dict[str, np.ndarray]) -> ReplicationT
         "region": np.tile(np.array(icbs.region_names)[icbs.region], months * reps),
         "embedded_share": icb_share.ravel(),
     })
-    run, run_innovations = _run_tables(batch, keys, record, embedded_share)
     return ReplicationTables(steps=steps, innovation_steps=innovation_steps,
                              icb_steps=icb_steps, run=run, run_innovations=run_innovations)
 

@@ -403,6 +403,12 @@ class RunConfig(Strict):
     months: int = param(120, "Simulated months (April 2025 start)", "months", "n/a", ge=1, le=600)
     workers: int = param(1, "Worker processes (results do not depend on it)", "processes", "n/a",
                          ge=1, le=512)
+    batch_size: int = param(
+        32, "Replications simulated together on stacked arrays (results do not depend on it)",
+        "replications", "n/a", ge=1, le=4096)
+    trajectory_replications: int = param(
+        100, "Replications per strategy whose month-by-month tables are kept (run-level "
+        "tables keep all)", "replications", "n/a", ge=0, le=10_000_000)
     scenario: ScenarioConfig = ScenarioConfig()
     strategies: tuple[StrategyConfig, ...] = Field(
         (StrategyConfig(),), description="Strategies to compare")

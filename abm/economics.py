@@ -8,6 +8,7 @@ events instead of every month.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,13 +18,16 @@ from .inputs import EnglandData
 from .population import MONTHS_PER_YEAR, Population
 
 TINY = 1e-9
+CELL = np.float32  # per-(trust, innovation) matrices: ample precision, half the memory traffic
 
 
 @dataclass
 class Structure:
     """What changes only when trusts merge or adaptation effort falls (R, T, I arrays)."""
 
-    log_benefit: np.ndarray  # log of the trust's own benefit over its horizon, GBP m
+    merit: np.ndarray  # log of own benefit over the horizon (GBP m), less the infrastructure
+    # penalty: the part of the utility that does not depend on who pays
+    economy: np.ndarray  # (R, T) scale economy on costs of the trust's decision unit
     full_cost_horizon_gbp_m: np.ndarray  # cost over the horizon before subsidies
     pilot_monthly_gbp_m: np.ndarray  # full monthly pilot cost (all payers)
     running_monthly_gbp_m: np.ndarray  # full monthly running cost once embedded
@@ -40,8 +44,10 @@ class Economics:
     utility_base: np.ndarray  # log benefit-cost ratio plus bonuses and penalties
     cost_horizon_gbp_m: np.ndarray  # trust's own cost over its planning horizon
     pilot_total_trust_gbp_m: np.ndarray  # the trust's share of the whole pilot's cost
-    trust_share: np.ndarray  # share of cost the trust pays
-    icb_share: np.ndarray  # share the ICB fund pays
+    pilot_trust_monthly_gbp_m: np.ndarray  # what the trust pays a month for a running pilot
+    pilot_icb_monthly_gbp_m: np.ndarray  # what the ICB fund pays a month for it
+    running_trust_monthly_gbp_m: np.ndarray  # the same once embedded
+    running_icb_monthly_gbp_m: np.ndarray
     national_share: np.ndarray  # (R, I) share the government pays
 
 
@@ -116,31 +122,60 @@ def compute_structure(
     own_share = 1.0 - innov.external_benefit_share * silo[..., None]
     benefit_months = np.maximum(
         horizon - innov.pilot_duration_months - innov.time_to_benefit_months, 0)
-    benefit = value_per_month * own_share * benefit_months
+    log_benefit = np.log(np.maximum(value_per_month * own_share * benefit_months, TINY))
+    merit = log_benefit - scenario.barriers.infrastructure_penalty * shortfall
 
     economy = group_size ** (strategy.consolidation.scale_economy_exponent - 1.0)
-    adaptation = 1.0 + pop.adaptation_need  # (R, I)
-    pilot_full = innov.pilot_cost_gbp_m * inst.vendor_pilot_factor * adaptation
     running_full = innov.running_cost_gbp_m_per_year * inst.vendor_running_factor
-    pilot_monthly = economy[..., None] * (pilot_full / innov.pilot_duration_months)[:, None, :]
     running_monthly = economy[..., None] * (running_full / MONTHS_PER_YEAR)
-    running_months = np.maximum(horizon - innov.pilot_duration_months, 0)
-    full_cost = (pilot_monthly * innov.pilot_duration_months
-                 + running_monthly * running_months)
-
-    bar = scenario.barriers
-    failure = bar.base_pilot_failure + bar.complexity_failure * (
-        innov.complexity * pop.adaptation_need)[:, None, :] + 0.5 * shortfall
-    return Structure(
-        log_benefit=np.log(np.maximum(benefit, TINY)),
-        full_cost_horizon_gbp_m=full_cost,
-        pilot_monthly_gbp_m=pilot_monthly,
-        running_monthly_gbp_m=running_monthly,
-        effect_bed_days=bed_days,
-        effect_gbp_m=cash,
-        infrastructure_shortfall=shortfall,
-        failure_probability=np.clip(failure, 0.0, 1.0),
+    fixed = Structure(
+        merit=merit.astype(CELL),
+        economy=economy,
+        full_cost_horizon_gbp_m=np.empty(0, CELL),
+        pilot_monthly_gbp_m=np.empty(0, CELL),
+        running_monthly_gbp_m=running_monthly.astype(CELL),
+        effect_bed_days=bed_days.astype(CELL),
+        effect_gbp_m=cash.astype(CELL),
+        infrastructure_shortfall=shortfall.astype(CELL),
+        failure_probability=np.empty(0, CELL),
     )
+    return recost(fixed, data, pop, scenario, inst)
+
+
+def recost(structure: Structure, data: EnglandData, pop: Population, scenario: ScenarioConfig,
+           inst: Institutions) -> Structure:
+    """The structure with pilot costs and failure set from the current adaptation effort.
+
+    Adaptation effort (and so the pilot price and the chance a pilot fails) falls as
+    the open platform collects contributed adaptations; the rest of the structure
+    changes only when trusts merge.
+
+    Args:
+        structure: The structure to update (its fixed part is reused).
+        data: Trusts, ICBs and the innovation catalogue.
+        pop: Current population, for the adaptation need (R, I).
+        scenario: Scenario parameters.
+        inst: Institutional settings (vendor prices).
+
+    Returns:
+        A new structure sharing the fixed part.
+    """
+    innov = data.innovations
+    horizon = scenario.diffusion.planning_horizon_months
+    duration = innov.pilot_duration_months
+    pilot_full = innov.pilot_cost_gbp_m * inst.vendor_pilot_factor * (1.0 + pop.adaptation_need)
+    per_month = (pilot_full / duration).astype(CELL)[:, None, :]
+    pilot_monthly = structure.economy.astype(CELL)[..., None] * per_month
+    running_months = np.maximum(horizon - duration, 0).astype(CELL)
+    full_cost = pilot_monthly * duration.astype(CELL) + \
+        structure.running_monthly_gbp_m * running_months
+    bar = scenario.barriers
+    by_innovation = bar.base_pilot_failure + bar.complexity_failure * (
+        innov.complexity * pop.adaptation_need)
+    failure = by_innovation.astype(CELL)[:, None, :] + 0.5 * structure.infrastructure_shortfall
+    return dataclasses.replace(structure, full_cost_horizon_gbp_m=full_cost,
+                               pilot_monthly_gbp_m=pilot_monthly,
+                               failure_probability=np.clip(failure, 0.0, 1.0))
 
 
 def compute_economics(
@@ -160,25 +195,28 @@ def compute_economics(
     innov, icb = data.innovations, data.trusts.icb
     gov = scenario.government
     national = gov.national_subsidy_share * inst.programme_live  # (R, I)
+    not_national = (1.0 - national).astype(CELL)[:, None, :]
     priority = inst.icb_priority[:, icb, None] == innov.domain
-    icb_share = (scenario.icb.scale_up_cost_share * priority
-                 * inst.icb_fund_open[:, icb, None]) * (1.0 - national[:, None, :])
-    trust_share = 1.0 - national[:, None, :] - icb_share
+    supported = priority & inst.icb_fund_open[:, icb, None]
+    icb_share = (scenario.icb.scale_up_cost_share * supported) * not_national
+    trust_share = not_national - icb_share
     cost = trust_share * structure.full_cost_horizon_gbp_m
 
-    utility = structure.log_benefit - np.log(np.maximum(cost, TINY))
-    utility -= scenario.barriers.infrastructure_penalty * structure.infrastructure_shortfall
-    utility += scenario.icb.priority_utility_bonus * priority
+    utility = structure.merit - np.log(np.maximum(cost, TINY))
+    utility += (scenario.icb.priority_utility_bonus * priority).astype(CELL)
     mandate = inst.programme_live.copy()
     if inst.quick_win_window:
         mandate &= innov.time_to_benefit_months <= gov.quick_win_months
-    utility += gov.mandate_utility_bonus * mandate[:, None, :]
+    utility += (gov.mandate_utility_bonus * mandate).astype(CELL)[:, None, :]
+    pilot, running = structure.pilot_monthly_gbp_m, structure.running_monthly_gbp_m
+    pilot_trust = pilot * trust_share
     return Economics(
         utility_base=utility,
         cost_horizon_gbp_m=cost,
-        pilot_total_trust_gbp_m=structure.pilot_monthly_gbp_m * trust_share
-        * data.innovations.pilot_duration_months,
-        trust_share=trust_share,
-        icb_share=icb_share,
+        pilot_total_trust_gbp_m=pilot_trust * innov.pilot_duration_months.astype(CELL),
+        pilot_trust_monthly_gbp_m=pilot_trust,
+        pilot_icb_monthly_gbp_m=pilot * icb_share,
+        running_trust_monthly_gbp_m=running * trust_share,
+        running_icb_monthly_gbp_m=running * icb_share,
         national_share=national,
     )

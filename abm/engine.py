@@ -21,9 +21,11 @@ import numpy as np
 from . import institutions, reporters
 from .config import ScenarioConfig, StrategyConfig
 from .economics import (
+    CELL,
     Institutions,
     compute_economics,
     compute_structure,
+    recost,
     replace_rows,
     take_rows,
 )
@@ -54,10 +56,11 @@ def replication_streams(seed: np.random.SeedSequence) -> dict[str, np.random.See
             for i, name in enumerate(STREAMS)}
 
 
-def _uniform(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
-    out = np.empty((len(rngs), *shape))
+def _uniform(rngs: list[np.random.Generator], shape: tuple[int, ...],
+             dtype: type = np.float64) -> np.ndarray:
+    out = np.empty((len(rngs), *shape), dtype=dtype)
     for r, rng in enumerate(rngs):
-        rng.random(out=out[r])
+        rng.random(dtype=dtype, out=out[r])
     return out
 
 
@@ -70,6 +73,21 @@ def _normal(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarr
 
 def _count(mask: np.ndarray) -> np.ndarray:
     return np.count_nonzero(mask.reshape(len(mask), -1), axis=1)
+
+
+def _per_trust(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum over innovations of ``values`` where ``mask``: (R, T)."""
+    return np.einsum("rti,rti->rt", mask, values)
+
+
+def _per_innovation(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum over trusts of ``values`` where ``mask``: (R, I)."""
+    return np.einsum("rti,rti->ri", mask, values)
+
+
+def _select(condition: np.ndarray, if_true: np.ndarray, if_false: np.ndarray) -> np.ndarray:
+    """``np.where`` as arithmetic: much faster on large arrays with scattered masks."""
+    return if_false + condition * (if_true - if_false)
 
 
 class Batch:
@@ -116,11 +134,12 @@ class Batch:
         self.region_of_icb[icbs.region, np.arange(n_icb)] = 1.0
         relevant = self.pop.relevant.astype(float)
         per_icb = self.icb_onehot.T @ relevant
-        self.relevant_icb = np.maximum(per_icb, 1.0)
-        self.relevant_region = np.zeros((n_region, len(innov)))
-        np.add.at(self.relevant_region, icbs.region, per_icb)
-        self.relevant_region = np.maximum(self.relevant_region, 1.0)
-        self.relevant_nation = np.maximum(relevant.sum(axis=0), 1.0)
+        self.relevant_icb = np.maximum(per_icb, 1.0).astype(CELL)
+        per_region = np.zeros((n_region, len(innov)))
+        np.add.at(per_region, icbs.region, per_icb)
+        self.relevant_region = np.maximum(per_region, 1.0).astype(CELL)
+        self.relevant_nation = np.maximum(relevant.sum(axis=0), 1.0).astype(CELL)
+        self.rep_index = np.arange(self.reps)[:, None]
         self.innovation_index = np.arange(len(innov))
         self.trust_index = np.arange(len(trusts))
         self.irrelevant_per_innovation = (~self.pop.relevant).sum(axis=0)
@@ -135,10 +154,12 @@ class Batch:
         self.peer_weights = (diff.peer_weight_icb * (1 - reach),
                              diff.peer_weight_region * (1 - reach))
         self.pilot_duration = innov.pilot_duration_months.astype(float)
+        self.pilot_months = innov.pilot_duration_months.astype(np.int16)
         self.benefit_delay = innov.time_to_benefit_months.astype(np.int16)
         self.discontinuation = (diff.embedded_discontinuation_per_year / MONTHS_PER_YEAR
-                                * (1.0 - innov.infrastructure_need))
-        self.pilot_need = self.scenario.barriers.pilot_load * innov.complexity
+                                * (1.0 - innov.infrastructure_need)).astype(CELL)
+        self.pilot_need = (self.scenario.barriers.pilot_load * innov.complexity).astype(CELL)
+        self.uncertainty_per_trust = None  # (R, T, I) cache, rebuilt when evidence arrives
 
     def _build_institutions(self, init_rngs: list[np.random.Generator]) -> None:
         innov, n_icb = self.data.innovations, len(self.data.icbs)
@@ -163,6 +184,7 @@ class Batch:
         empty = np.empty(0, dtype=np.intp)
         self.offers = (empty, empty, empty)
         self.has_groups = np.zeros(self.reps, dtype=bool)
+        self.merger_exhausted = np.zeros((self.reps, n_icb), dtype=bool)
 
     def _institutions(self) -> Institutions:
         return Institutions(
@@ -175,25 +197,35 @@ class Batch:
             vendor_running_factor=self.vendor_running_factor,
         )
 
-    def _refresh_economics(self, reps: np.ndarray, structural: np.ndarray) -> None:
+    def _refresh_economics(self, reps: np.ndarray, structural: np.ndarray,
+                           recosted: np.ndarray | None = None) -> None:
         """Recompute who pays and the utility for the replications in mask ``reps``.
 
-        Where ``structural`` is set, benefits and costs are recomputed first.
+        Where ``structural`` is set, benefits and costs are recomputed first; where
+        ``recosted`` is set, only the pilot costs and failure (adaptation effort fell).
         """
         inst = self._institutions()
-        scenario, strategy = self.scenario, self.strategy
+        scenario, strategy, data = self.scenario, self.strategy, self.data
         if structural.all():
-            self.structure = compute_structure(self.data, self.pop, scenario, strategy, inst)
+            self.structure = compute_structure(data, self.pop, scenario, strategy, inst)
         elif structural.any():
             rows = np.flatnonzero(structural)
-            part = compute_structure(self.data, self.pop.take(rows), scenario, strategy,
+            part = compute_structure(data, self.pop.take(rows), scenario, strategy,
                                      inst.take(rows))
             replace_rows(self.structure, part, rows)
+        if recosted is not None and recosted.any():
+            if recosted.all():
+                self.structure = recost(self.structure, data, self.pop, scenario, inst)
+            else:
+                rows = np.flatnonzero(recosted)
+                part = recost(take_rows(self.structure, rows), data, self.pop.take(rows),
+                              scenario, inst.take(rows))
+                replace_rows(self.structure, part, rows)
         if reps.all():
-            self.economics = compute_economics(self.data, self.structure, scenario, inst)
+            self.economics = compute_economics(data, self.structure, scenario, inst)
         elif reps.any():
             rows = np.flatnonzero(reps)
-            part = compute_economics(self.data, take_rows(self.structure, rows), scenario,
+            part = compute_economics(data, take_rows(self.structure, rows), scenario,
                                      inst.take(rows))
             replace_rows(self.economics, part, rows)
 
@@ -267,13 +299,18 @@ class Batch:
         icb_order = rng.permutation(len(self.data.icbs))
         blocked_draws = rng.random(proposals)
         merged = False
+        exhausted = self.merger_exhausted[r]
         for p in range(proposals):
             for k in icb_order[p:]:
+                if exhausted[k]:
+                    continue
                 pair = institutions.propose_merger(
                     self.data, pop.group[r], pop.capacity_base[r], pop.pressure[r], int(k),
                     cons.max_group_size)
                 if pair is not None:
                     break
+                # Units only grow, so an ICB with no possible pair never has one again.
+                exhausted[k] = True
             else:
                 return merged
             if blocked_draws[p] < cons.sovereignty_resistance:
@@ -331,8 +368,9 @@ class Batch:
             users, self.icb_onehot_t32, self.region_of_icb, self.relevant_icb,
             self.relevant_region, self.relevant_nation)
         w_icb, w_region = self.peer_weights
-        peer = w_icb * by_icb[:, trusts.icb] + w_region * by_region[:, trusts.region]
-        return peer + (1.0 - w_icb - w_region) * nation[:, None, :], nation
+        local = w_icb * by_icb + (1.0 - w_icb - w_region) * nation[:, None, :]
+        peer = local[:, trusts.icb] + w_region * by_region[:, trusts.region]
+        return peer, nation
 
     def awareness_hazard(self, peer: np.ndarray) -> np.ndarray:
         """Monthly chance of hearing of each innovation: outside sources plus peers."""
@@ -341,21 +379,24 @@ class Batch:
         external = (diff.external_influence_p_per_year
                     + gov.national_awareness_p_per_year * self.programme_live
                     + scenario.vendors.marketing_p_per_year * innov.vendor_product)
-        rate = external[:, None, :] + diff.imitation_q_per_year * peer
-        return -np.expm1(-rate / MONTHS_PER_YEAR)
+        rate = external.astype(CELL)[:, None, :] + diff.imitation_q_per_year * peer
+        return -np.expm1(rate * (-1.0 / MONTHS_PER_YEAR))
 
     def _risk_weight(self) -> np.ndarray | float:
         op = self.strategy.open_platform
         if not op.enabled:
             return 1.0
         failed_share = self.pop.failed_pilots / np.maximum(self.pop.completed_pilots, 1.0)
-        return 1.0 + op.failure_blame * failed_share[:, None, :]
+        return (1.0 + op.failure_blame * failed_share).astype(CELL)[:, None, :]
 
     def utility(self, nation: np.ndarray) -> np.ndarray:
         """Each trust's utility of piloting each innovation: net benefit less risk."""
         pop = self.pop
-        uncertainty = pop.uncertainty_icb[:, self.data.trusts.icb]
-        doubt = pop.risk_aversion[..., None] * uncertainty * self._risk_weight()
+        if self.uncertainty_per_trust is None:
+            risk_aversion = pop.risk_aversion.astype(CELL)[..., None]
+            self.uncertainty_per_trust = risk_aversion * pop.uncertainty_icb.astype(CELL)[
+                :, self.data.trusts.icb]
+        doubt = self.uncertainty_per_trust * self._risk_weight()
         utility = self.economics.utility_base + certainty_equivalent_log(doubt)
         op = self.strategy.open_platform
         if op.enabled:
@@ -364,23 +405,23 @@ class Batch:
 
     def _readiness(self) -> np.ndarray:
         """Bandwidth to take on a pilot: free capacity, and zero if the pilot's load exceeds it."""
-        free = self.pop.free_capacity[..., None]
+        free = self.pop.free_capacity.astype(CELL)[..., None]
         return np.minimum(free, 1.0) * (free >= self.pilot_need)
 
     def decision_probability(self, utility: np.ndarray) -> np.ndarray:
         """Monthly chance an aware trust starts a pilot."""
         pop, diff = self.pop, self.scenario.diffusion
-        affordable = pop.budget_gbp_m[..., None] >= self.economics.pilot_total_trust_gbp_m
-        prob = diff.decision_rate_per_month * logistic(diff.decision_sharpness * utility)
-        prob *= self._readiness() * affordable
+        budget = pop.budget_gbp_m.astype(CELL)[..., None]
+        affordable = budget >= self.economics.pilot_total_trust_gbp_m
+        prob = logistic(diff.decision_sharpness * utility)
+        prob *= diff.decision_rate_per_month * self._readiness() * affordable
         if self.has_groups.any():
             # The lead decides for its unit, more slowly the more boards must agree;
             # a member still decides alone on innovations irrelevant to its lead.
             size = pop.group_size()
-            is_lead = pop.group == self.trust_index
-            slowdown = size.astype(float) ** (-self.strategy.consolidation.decision_slowdown)
-            weight = np.where(is_lead[..., None], slowdown[..., None], ~pop.relevant[pop.group])
-            prob *= weight
+            is_lead = (pop.group == self.trust_index)[..., None]
+            slowdown = (size.astype(CELL) ** -self.strategy.consolidation.decision_slowdown)
+            prob *= _select(is_lead, slowdown[..., None], ~pop.relevant[pop.group])
         return prob
 
     def _offer_probability(self, utility: np.ndarray) -> np.ndarray:
@@ -409,7 +450,7 @@ class Batch:
     def _lifecycle(self) -> None:
         pop = self.pop
         state = pop.state
-        draws = _uniform(self.dynamics_rngs, state.shape[1:])
+        draws = _uniform(self.dynamics_rngs, state.shape[1:], CELL)
         unaware, aware = state == UNAWARE, state == AWARE
         piloting, embedded = state == PILOTING, state == EMBEDDED
         peer, nation = self.peer_signal(piloting | embedded)
@@ -424,8 +465,7 @@ class Batch:
         supported_starts = self._accept_offers(draws, utility, unaware, becomes_aware, starts)
         if self.has_groups.any():
             # A member follows its lead: it pilots what the lead pilots or has embedded.
-            lead_uses = np.take_along_axis(starts | piloting | embedded, pop.group[..., None],
-                                           axis=1)
+            lead_uses = (starts | piloting | embedded)[self.rep_index, pop.group]
             starts |= lead_uses & (unaware | aware) & pop.relevant
 
         due, failure = self._pilot_completion(piloting)
@@ -435,15 +475,11 @@ class Batch:
         unfunded = self.scenario.barriers.unfunded_fade_per_month * pop.unfunded_running
         # Innovations embedded before the start are business as usual: only a budget
         # shortfall can remove them; those embedded during the run may still not stick.
-        drop_hazard = self.discontinuation * ~pop.core_funded + unfunded[..., None]
+        drop_hazard = self.discontinuation * ~pop.core_funded + unfunded.astype(CELL)[..., None]
         dropped = embedded & (draws < drop_hazard)
 
         ended = fails | fades | dropped
-        new_state = np.where(becomes_aware, np.int8(AWARE), state)
-        new_state[starts] = PILOTING
-        new_state[succeeds] = EMBEDDED
-        new_state[ended] = ABANDONED
-        pop.state = new_state
+        pop.state = _advance(state, becomes_aware, starts, succeeds, ended)
         changed = becomes_aware | starts | succeeds | ended
         months = pop.months_in_state + np.int16(1)
         months *= ~changed
@@ -452,7 +488,7 @@ class Batch:
         if self.scaler_on:
             done = (completed & pop.supported).sum(axis=1)
             self.deployments_by_module += done @ self.module_onehot
-            pop.supported = np.where(starts, supported_starts, pop.supported & ~ended)
+            pop.supported = (starts & supported_starts) | (~starts & pop.supported & ~ended)
             self.flows[:, FLOW_INDEX["scaler_deployments_started"]] = _count(supported_starts)
         self._learn_from(completed, fails)
         flows = self.flows
@@ -482,25 +518,26 @@ class Batch:
         pop, failure = self.pop, self.structure.failure_probability
         # months_in_state counts completed months before this one, so a pilot of d months
         # completes in its d-th month.
-        elapsed = pop.months_in_state + 1
+        elapsed = pop.months_in_state + np.int16(1)
         if not self.scaler_on:
-            return piloting & (elapsed >= self.pilot_duration), failure
+            return piloting & (elapsed >= self.pilot_months), failure
         module = np.maximum(self.data.innovations.module_type, 0)
         learning = institutions.learning_factor(
             self.deployments_by_module, self.strategy.scaler.learning_exponent)[:, module]
-        shorter = np.ceil(self.pilot_duration * (0.5 + 0.5 * learning))[:, None, :]
-        duration = np.where(pop.supported, shorter, self.pilot_duration)
-        failure = np.where(pop.supported, failure * learning[:, None, :], failure)
+        shorter = np.ceil(self.pilot_duration * (0.5 + 0.5 * learning)).astype(np.int16)
+        duration = _select(pop.supported, shorter[:, None, :], self.pilot_months)
+        failure = failure * _select(pop.supported, learning.astype(CELL)[:, None, :], 1.0)
         return piloting & (elapsed >= duration), failure
 
     def _fade_hazard(self) -> np.ndarray:
         """Monthly chance a running pilot fades: no champion and no outside support, or no money."""
         pop, bar = self.pop, self.scenario.barriers
-        no_champion = bar.hero_fade_per_month * ~pop.champion
+        no_champion = (bar.hero_fade_per_month * ~pop.champion).astype(CELL)
         hazard = no_champion[..., None] * ~self.programme_live[:, None, :]
         if self.scaler_on:
-            hazard = hazard * ~pop.supported
-        return hazard + (bar.unfunded_fade_per_month * pop.unfunded_pilots)[..., None]
+            hazard *= ~pop.supported
+        unfunded = (bar.unfunded_fade_per_month * pop.unfunded_pilots).astype(CELL)
+        return hazard + unfunded[..., None]
 
     def _learn_from(self, completed: np.ndarray, failed: np.ndarray) -> None:
         pop = self.pop
@@ -517,9 +554,10 @@ class Batch:
                                                                  - local)
             pop.adaptation_need *= (1.0 - op.contributed_adaptation_rate) ** per_innovation
             learnt = per_innovation.any(axis=1)
-            self._refresh_economics(learnt, learnt)
+            self._refresh_economics(learnt, np.zeros_like(learnt), recosted=learnt)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
         pop.uncertainty_icb *= (1.0 - evidence) ** observed
+        self.uncertainty_per_trust = None
 
     # ------------------------------------------------------------------ money and benefit
 
@@ -528,18 +566,18 @@ class Batch:
         pop, econ, structure = self.pop, self.economics, self.structure
         piloting = pop.state == PILOTING
         running = (pop.state == EMBEDDED) & ~pop.core_funded
-        full_running = running * structure.running_monthly_gbp_m
-        full_pilots = piloting * structure.pilot_monthly_gbp_m
-        full = full_running + full_pilots
-        running_due = (full_running * econ.trust_share).sum(axis=2)
-        pilots_due = (full_pilots * econ.trust_share).sum(axis=2)
-        icb_due_by_trust = (full * econ.icb_share).sum(axis=2)
+        running_due = _per_trust(running, econ.running_trust_monthly_gbp_m).astype(float)
+        pilots_due = _per_trust(piloting, econ.pilot_trust_monthly_gbp_m).astype(float)
+        icb_due_by_trust = (_per_trust(running, econ.running_icb_monthly_gbp_m)
+                            + _per_trust(piloting, econ.pilot_icb_monthly_gbp_m)).astype(float)
         icb_due = icb_due_by_trust @ self.icb_onehot
         icb_paid = np.minimum(icb_due, self.icb_fund_left_gbp_m)
         # What an exhausted fund cannot pay falls back on the trust.
         unpaid_share = 1.0 - icb_paid / np.maximum(icb_due, 1e-12)
         pilots_due += icb_due_by_trust * unpaid_share[:, self.data.trusts.icb]
-        national_paid = (full.sum(axis=1) * econ.national_share).sum(axis=1)
+        full_by_innovation = (_per_innovation(running, structure.running_monthly_gbp_m)
+                              + _per_innovation(piloting, structure.pilot_monthly_gbp_m))
+        national_paid = (full_by_innovation * econ.national_share).sum(axis=1)
         if self.scaler_on:
             cfg = self.strategy.scaler
             lock_in = _count_rows(running & pop.supported) * (
@@ -572,8 +610,8 @@ class Batch:
         # (occupancy data already reflect them), so only change made in the run counts.
         realised = (pop.state == EMBEDDED) & ~pop.core_funded & \
             (pop.months_in_state >= self.benefit_delay)
-        self.bed_days_by_trust = (realised * structure.effect_bed_days).sum(axis=2)
-        cash = (realised * structure.effect_gbp_m).sum(axis=(1, 2))
+        self.bed_days_by_trust = _per_trust(realised, structure.effect_bed_days).astype(float)
+        cash = _per_trust(realised, structure.effect_gbp_m).sum(axis=1, dtype=float)
         bed_days = self.bed_days_by_trust.sum(axis=1)
         self.flows[:, FLOW_INDEX["benefit_bed_days"]] = bed_days
         self.flows[:, FLOW_INDEX["benefit_gbp_m"]] = \
@@ -588,3 +626,18 @@ class Batch:
 
 def _count_rows(mask: np.ndarray) -> np.ndarray:
     return np.count_nonzero(mask, axis=-1)
+
+
+def _advance(state: np.ndarray, becomes_aware: np.ndarray, starts: np.ndarray,
+             succeeds: np.ndarray, ended: np.ndarray) -> np.ndarray:
+    """The new lifecycle state of every cell.
+
+    Each transition moves a cell to a higher code (aware 1, piloting 2, embedded 3,
+    abandoned 4), and a later transition in the month overrides an earlier one, so
+    the new state is the highest code reached (arithmetic, not masked writes: faster).
+    """
+    new = np.maximum(state, becomes_aware.view(np.int8))
+    np.maximum(new, starts.view(np.int8) * np.int8(PILOTING), out=new)
+    np.maximum(new, succeeds.view(np.int8) * np.int8(EMBEDDED), out=new)
+    np.maximum(new, ended.view(np.int8) * np.int8(ABANDONED), out=new)
+    return new

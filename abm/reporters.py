@@ -43,18 +43,17 @@ FLOW_INDEX = {name: i for i, name in enumerate(FLOW_NAMES)}
 def state_counts(batch: Batch) -> np.ndarray:
     """Trusts in each lifecycle state per innovation, relevant trusts only: (R, 5, I)."""
     state = batch.pop.state
-    reps, _, n_innov = state.shape
-    offset = (np.arange(reps) * (5 * n_innov))[:, None, None]
-    codes = (state.astype(np.intp) * n_innov + batch.innovation_index + offset).ravel()
-    counts = np.bincount(codes, minlength=reps * 5 * n_innov).reshape(reps, 5, n_innov)
+    ones = np.ones(state.shape[1], dtype=np.int32)
+    counts = np.stack([np.einsum("rti,t->ri", state == s, ones) for s in range(5)], axis=1)
     counts[:, UNAWARE] -= batch.irrelevant_per_innovation
     return counts
 
 
 def icb_embedded_share(batch: Batch) -> np.ndarray:
     """Share of relevant (trust, innovation) cells embedded in each ICB: (R, K)."""
-    embedded = np.count_nonzero(batch.pop.state == EMBEDDED, axis=2).astype(float)
-    return (embedded @ batch.icb_onehot) / batch.relevant_per_icb
+    embedded = batch.pop.state == EMBEDDED
+    per_trust = np.einsum("rti,i->rt", embedded, np.ones(embedded.shape[2]))
+    return (per_trust @ batch.icb_onehot) / batch.relevant_per_icb
 
 
 def mean_pressure(batch: Batch) -> np.ndarray:

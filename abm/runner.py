@@ -1,9 +1,13 @@
-"""Run replications of every strategy, serially or on a joblib worker pool.
+"""Run replications of every strategy, in stacked batches, serially or on a joblib pool.
 
-Each replication's generator derives from ``SeedSequence([seed, replication])``
-alone, so a replication gives the same numbers in whichever worker and order it
-runs, and strategies with the same replication index share their trusts and
-monthly draws (common random numbers). Results are sorted by their keys.
+Each replication's generators derive from ``SeedSequence([seed, replication])``
+alone, so a replication gives the same numbers in whichever batch, worker and
+order it runs, and strategies with the same replication index share their trusts
+and monthly draws (common random numbers). Results are sorted by their keys.
+
+Memory stays flat as replications grow: each batch is reduced to its tables as it
+finishes, and the month-by-month tables keep only the first
+``trajectory_replications`` replications of each strategy.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from .collect import ReplicationTables, tables_from_model
+from .collect import ReplicationTables, tables_from_batch
 from .config import RunConfig, ScenarioConfig, StrategyConfig
-from .model import NHSReformModel
+from .engine import Batch
 
 KEYS = ["strategy", "replication", "seed"]
 
@@ -40,37 +44,52 @@ def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, replication])
 
 
-def run_replication(
-    scenario: ScenarioConfig, strategy: StrategyConfig, seed: int, replication: int, months: int,
+def run_batch(
+    scenario: ScenarioConfig, strategy: StrategyConfig, seed: int, replications: list[int],
+    months: int, trajectories: int | None = None,
 ) -> ReplicationTables:
-    """Run one replication and return its tidy tables.
+    """Run replications together on stacked arrays and return their tidy tables.
 
     Args:
         scenario: Scenario parameters.
         strategy: Strategy parameters.
         seed: Master seed of the run.
-        replication: Replication index (0-based).
+        replications: Replication indices (0-based).
         months: Months to simulate.
+        trajectories: Keep month-by-month tables only for replication indices below
+            this (None keeps all).
 
     Returns:
-        The replication's tables, keyed by strategy, replication and seed.
+        The replications' tables, keyed by strategy, replication and seed.
     """
-    model = NHSReformModel(scenario, strategy, rng=replication_seed(seed, replication),
-                           months=months).run()
-    return tables_from_model(model, {"strategy": strategy.name, "replication": replication,
-                                     "seed": seed})
+    batch = Batch(scenario, strategy, [replication_seed(seed, r) for r in replications])
+    batch.run(months)
+    reps = np.asarray(replications)
+    keys = {"strategy": np.full(len(reps), strategy.name), "replication": reps,
+            "seed": np.full(len(reps), seed)}
+    keep = None if trajectories is None else reps < trajectories
+    return tables_from_batch(batch, keys, keep_trajectories=keep)
 
 
-def _run_batch(cfg: RunConfig, strategy: StrategyConfig, replications: list[int]):
-    return [run_replication(cfg.scenario, strategy, cfg.seed, r, cfg.months)
-            for r in replications]
+def run_replication(
+    scenario: ScenarioConfig, strategy: StrategyConfig, seed: int, replication: int, months: int,
+) -> ReplicationTables:
+    """Run one replication and return its tidy tables (as ``run_batch`` of one)."""
+    return run_batch(scenario, strategy, seed, [replication], months)
+
+
+def _run(cfg: RunConfig, strategy: StrategyConfig, replications: list[int]) -> ReplicationTables:
+    return run_batch(cfg.scenario, strategy, cfg.seed, replications, cfg.months,
+                     cfg.trajectory_replications)
 
 
 def _batches(cfg: RunConfig) -> list[tuple[StrategyConfig, list[int]]]:
-    per_batch = max(1, min(25, cfg.replications // (4 * cfg.workers) or 1))
-    return [(strategy, list(range(start, min(start + per_batch, cfg.replications))))
+    # Enough batches to keep every worker busy, none larger than batch_size.
+    per_worker = -(-cfg.replications // cfg.workers)
+    size = max(1, min(cfg.batch_size, per_worker))
+    return [(strategy, list(range(start, min(start + size, cfg.replications))))
             for strategy in cfg.strategies
-            for start in range(0, cfg.replications, per_batch)]
+            for start in range(0, cfg.replications, size)]
 
 
 def _concat(parts: list[pd.DataFrame], order: dict[str, int], extra_keys: list[str]):
@@ -98,13 +117,13 @@ def run_experiment(cfg: RunConfig, progress: bool = False) -> Results:
     tables: list[ReplicationTables] = []
     if cfg.workers == 1:
         for strategy, reps in batches:
-            tables.extend(_run_batch(cfg, strategy, reps))
+            tables.append(_run(cfg, strategy, reps))
             bar.update(len(reps))
     else:
         pool = Parallel(n_jobs=cfg.workers, return_as="generator_unordered")
-        for batch in pool(delayed(_run_batch)(cfg, s, reps) for s, reps in batches):
-            tables.extend(batch)
-            bar.update(len(batch))
+        for part in pool(delayed(_run)(cfg, s, reps) for s, reps in batches):
+            tables.append(part)
+            bar.update(part.run.shape[0])
     bar.close()
     order = {s.name: i for i, s in enumerate(cfg.strategies)}
     return Results(

@@ -1,4 +1,4 @@
-"""Same config + same seed = identical results, whatever the workers or the run's size.
+"""Same config + same seed = identical results, whatever the workers, batches or run size.
 
 Researchers cite numbers from a config file and a seed; these tests hold the runner to
 that: identical tables on a re-run and on two worker processes, different numbers for a
@@ -8,8 +8,10 @@ which other strategies) the run has.
 
 from __future__ import annotations
 
+import numpy as np
 from pandas.testing import assert_frame_equal
 
+from abm.collect import tables_from_model
 from abm.runner import run_experiment, run_replication
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
@@ -76,3 +78,41 @@ def test_run_replication_matches_the_runner(small_run_config, small_results):
                        rows(small_results, "steps", strategy=strategy.name, replication=2))
     assert_frame_equal(tables.run, rows(small_results, "runs", strategy=strategy.name,
                                         replication=2))
+
+
+def test_the_batch_size_does_not_change_any_number(small_run_config, small_results):
+    """Replications stacked 1, 2 or 3 at a time give the same tables."""
+    for size in (1, 2):
+        batched = run_experiment(small_run_config.model_copy(update={"batch_size": size}))
+        assert_same_tables(small_results, batched)
+
+
+def test_the_mesa_model_is_replication_r_of_a_batch(small_run_config, small_results,
+                                                    make_model):
+    """The inspectable Mesa model and its DataCollector give the runner's numbers."""
+    cfg = small_run_config
+    for strategy in cfg.strategies:
+        model = make_model(strategy, seed=cfg.seed, replication=1, months=cfg.months).run()
+        tables = tables_from_model(model, {"strategy": strategy.name, "replication": 1,
+                                           "seed": cfg.seed})
+        for name, table in (("steps", tables.steps), ("runs", tables.run),
+                            ("innovation_steps", tables.innovation_steps)):
+            assert_frame_equal(table, rows(small_results, name, strategy=strategy.name,
+                                           replication=1), obj=name)
+        collected = model.datacollector.get_model_vars_dataframe()
+        assert len(collected) == cfg.months
+        assert (np.stack(collected["state_counts"])[:, 3].sum(axis=1)
+                == tables.innovation_steps.groupby("step")["n_embedded"].sum()).all()
+        assert np.allclose(collected["mean_pressure"], tables.steps["mean_pressure"])
+
+
+def test_trajectories_are_kept_only_for_the_first_replications(small_run_config,
+                                                               small_results):
+    kept = run_experiment(small_run_config.model_copy(update={"trajectory_replications": 2}))
+    assert_frame_equal(kept.runs, small_results.runs)
+    assert_frame_equal(kept.run_innovations, small_results.run_innovations)
+    for name in ("steps", "innovation_steps", "icb_steps"):
+        assert set(getattr(kept, name)["replication"]) == {0, 1}
+        assert_frame_equal(getattr(kept, name),
+                           getattr(small_results, name).query("replication < 2")
+                           .reset_index(drop=True), obj=name)

@@ -198,7 +198,7 @@ def compute_economics(
     not_national = (1.0 - national).astype(CELL)[:, None, :]
     priority = inst.icb_priority[:, icb, None] == innov.domain
     supported = priority & inst.icb_fund_open[:, icb, None]
-    icb_share = (scenario.icb.scale_up_cost_share * supported) * not_national
+    icb_share = (scenario.icb.scale_up_cost_share * supported).astype(CELL) * not_national
     trust_share = not_national - icb_share
     cost = trust_share * structure.full_cost_horizon_gbp_m
 

@@ -76,12 +76,12 @@ def _count(mask: np.ndarray) -> np.ndarray:
 
 
 def _per_trust(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum over innovations of ``values`` where ``mask``: (R, T)."""
+    """Sum over innovations of ``values`` where ``mask`` (a 0/1 float32 array): (R, T)."""
     return np.einsum("rti,rti->rt", mask, values)
 
 
 def _per_innovation(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum over trusts of ``values`` where ``mask``: (R, I)."""
+    """Sum over trusts of ``values`` where ``mask`` (a 0/1 float32 array): (R, I)."""
     return np.einsum("rti,rti->ri", mask, values)
 
 
@@ -142,7 +142,7 @@ class Batch:
         self.rep_index = np.arange(self.reps)[:, None]
         self.innovation_index = np.arange(len(innov))
         self.trust_index = np.arange(len(trusts))
-        self.irrelevant_per_innovation = (~self.pop.relevant).sum(axis=0)
+        self.relevant_per_innovation = self.pop.relevant.sum(axis=0)
         self.relevant_per_icb = np.maximum(per_icb.sum(axis=1), 1.0)
         self.module_cells = (innov.module_type >= 0) & self.pop.relevant
         self.module_onehot = np.zeros((len(innov), N_MODULE_TYPES))
@@ -566,17 +566,18 @@ class Batch:
         pop, econ, structure = self.pop, self.economics, self.structure
         piloting = pop.state == PILOTING
         running = (pop.state == EMBEDDED) & ~pop.core_funded
-        running_due = _per_trust(running, econ.running_trust_monthly_gbp_m).astype(float)
-        pilots_due = _per_trust(piloting, econ.pilot_trust_monthly_gbp_m).astype(float)
-        icb_due_by_trust = (_per_trust(running, econ.running_icb_monthly_gbp_m)
-                            + _per_trust(piloting, econ.pilot_icb_monthly_gbp_m)).astype(float)
+        piloting_f, running_f = piloting.astype(CELL), running.astype(CELL)
+        running_due = _per_trust(running_f, econ.running_trust_monthly_gbp_m).astype(float)
+        pilots_due = _per_trust(piloting_f, econ.pilot_trust_monthly_gbp_m).astype(float)
+        icb_due_by_trust = (_per_trust(running_f, econ.running_icb_monthly_gbp_m)
+                            + _per_trust(piloting_f, econ.pilot_icb_monthly_gbp_m)).astype(float)
         icb_due = icb_due_by_trust @ self.icb_onehot
         icb_paid = np.minimum(icb_due, self.icb_fund_left_gbp_m)
         # What an exhausted fund cannot pay falls back on the trust.
         unpaid_share = 1.0 - icb_paid / np.maximum(icb_due, 1e-12)
         pilots_due += icb_due_by_trust * unpaid_share[:, self.data.trusts.icb]
-        full_by_innovation = (_per_innovation(running, structure.running_monthly_gbp_m)
-                              + _per_innovation(piloting, structure.pilot_monthly_gbp_m))
+        full_by_innovation = (_per_innovation(running_f, structure.running_monthly_gbp_m)
+                              + _per_innovation(piloting_f, structure.pilot_monthly_gbp_m))
         national_paid = (full_by_innovation * econ.national_share).sum(axis=1)
         if self.scaler_on:
             cfg = self.strategy.scaler
@@ -610,6 +611,7 @@ class Batch:
         # (occupancy data already reflect them), so only change made in the run counts.
         realised = (pop.state == EMBEDDED) & ~pop.core_funded & \
             (pop.months_in_state >= self.benefit_delay)
+        realised = realised.astype(CELL)
         self.bed_days_by_trust = _per_trust(realised, structure.effect_bed_days).astype(float)
         cash = _per_trust(realised, structure.effect_gbp_m).sum(axis=1, dtype=float)
         bed_days = self.bed_days_by_trust.sum(axis=1)

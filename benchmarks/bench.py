@@ -1,13 +1,19 @@
 """Benchmark: milliseconds per England-default replication (120 months, all outputs).
 
 Usage:
-    .venv/bin/python benchmarks/bench.py [--replications 30] [--strategy all]
+    .venv/bin/python benchmarks/bench.py [--replications 256] [--scale 10000]
 
-Prints one JSON object. ``ms_per_replication`` is the median wall time of one
-replication of the status quo: build the model, run 120 monthly steps with the
-DataCollector, and turn the record into the tidy tables. The same figure is
-given per strategy, with the model alone (no tables), and for a full
-``run_experiment`` with 1 and 2 workers.
+Prints one JSON object:
+
+- ``ms_per_replication``: wall time per replication of the status quo, run as the
+  runner runs it (stacked batches of ``batch_size``, tables built), one worker;
+  the median over repeats of one batch. Given per strategy too, and for the Mesa
+  model of one replication (with its agents and DataCollector).
+- ``seconds_10k_replications``: wall time of ``run_experiment`` for 10,000
+  replications of the status quo on all cores (``--scale`` changes the count);
+  with ``peak_rss_mb`` to show memory stays flat.
+- ``seconds_4_strategies_1k``: the four-strategy comparison at 1,000 replications each.
+- ``parallel_speedup_2_workers``: one worker's time over two workers' time.
 """
 
 from __future__ import annotations
@@ -16,63 +22,79 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import time
 
 from abm.cli import compose_run_config
-from abm.config import RunConfig
 from abm.model import NHSReformModel
-from abm.runner import replication_seed, run_experiment, run_replication
+from abm.runner import replication_seed, run_batch, run_experiment
 
 STRATEGIES = {s.name: s for s in compose_run_config().strategies}  # configs/strategy/all.yaml
 
 
-def _median_ms(fn, n: int) -> float:
+def _median_ms_per_replication(fn, repeats: int, per_call: int) -> float:
     times = []
-    for r in range(n):
+    for r in range(repeats):
         start = time.perf_counter()
         fn(r)
         times.append(time.perf_counter() - start)
-    return round(1000 * statistics.median(times), 2)
+    return round(1000 * statistics.median(times) / per_call, 2)
+
+
+def _experiment_seconds(replications: int, strategies: list[str], workers: int,
+                        months: int) -> float:
+    cfg = compose_run_config(f"replications={replications}", f"workers={workers}",
+                             f"months={months}")
+    cfg = cfg.model_copy(update={"strategies": tuple(STRATEGIES[s] for s in strategies)})
+    start = time.perf_counter()
+    run_experiment(cfg)
+    return round(time.perf_counter() - start, 2)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=30)
+    parser.add_argument("--replications", type=int, default=32, help="batch timed per repeat")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--scale", type=int, default=10_000,
+                        help="replications for seconds_10k_replications (0 to skip)")
     parser.add_argument("--months", type=int, default=120)
     args = parser.parse_args()
-    scenario = compose_run_config().scenario
-    run_replication(scenario, STRATEGIES["status_quo"], 1, 0, args.months)  # warm caches
-    per_strategy = {
-        name: _median_ms(lambda r, s=s: run_replication(scenario, s, 1, r, args.months),
-                         args.replications)
-        for name, s in STRATEGIES.items()
-    }
-    model_only = _median_ms(
+    cfg = compose_run_config()
+    scenario, size = cfg.scenario, args.replications
+    run_batch(scenario, STRATEGIES["status_quo"], 1, list(range(4)), 12)  # warm caches
+
+    def batch(strategy):
+        return lambda r: run_batch(scenario, strategy, 1, list(range(r * size, (r + 1) * size)),
+                                   args.months)
+
+    per_strategy = {name: _median_ms_per_replication(batch(s), args.repeats, size)
+                    for name, s in STRATEGIES.items()}
+    mesa_model = _median_ms_per_replication(
         lambda r: NHSReformModel(scenario, STRATEGIES["status_quo"], rng=replication_seed(1, r),
-                                 months=args.months).run(), args.replications)
-    experiment = {}
-    for workers in (1, 2):
-        cfg = RunConfig(seed=1, replications=args.replications, months=args.months,
-                        workers=workers, strategies=tuple(STRATEGIES.values()))
-        start = time.perf_counter()
-        run_experiment(cfg)
-        experiment[workers] = time.perf_counter() - start
-    runs = 4 * args.replications
-    print(json.dumps({
+                                 months=args.months).run(), args.repeats, 1)
+    workers = os.cpu_count() or 1
+    four = list(STRATEGIES)
+    one_worker = _experiment_seconds(1000, four, 1, args.months)
+    two_workers = _experiment_seconds(1000, four, 2, args.months)
+    result = {
         "ms_per_replication": per_strategy["status_quo"],
         "ms_per_replication_by_strategy": per_strategy,
-        "ms_per_replication_model_only": model_only,
-        "replications_timed": args.replications,
+        "ms_per_replication_mesa_model": mesa_model,
+        "batch_size": size,
         "months": args.months,
-        "experiment_4_strategies_seconds": {f"workers_{w}": round(s, 2)
-                                            for w, s in experiment.items()},
-        "experiment_ms_per_replication": {f"workers_{w}": round(1000 * s / runs, 2)
-                                          for w, s in experiment.items()},
-        "parallel_speedup_2_workers": round(experiment[1] / experiment[2], 2),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
-    }, indent=2))
+        "seconds_4_strategies_1k": {"workers_1": one_worker, "workers_2": two_workers},
+        "parallel_speedup_2_workers": round(one_worker / two_workers, 2),
+    }
+    if args.scale:
+        seconds = _experiment_seconds(args.scale, ["status_quo"], workers, args.months)
+        result["seconds_10k_replications"] = seconds
+        result["scale_replications"] = args.scale
+        result["scale_workers"] = workers
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                         "platform": platform.platform()}
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ class Institutions:
     vendor_pilot_factor: np.ndarray  # (I,)
     vendor_running_factor: np.ndarray  # (I,)
 
-    def take(self, reps: np.ndarray) -> Institutions:
+    def take(self, reps: np.ndarray | slice) -> Institutions:
         """The decisions of replications ``reps`` only."""
         return Institutions(
             self.programme_live[reps], self.quick_win_window, self.icb_priority[reps],
@@ -83,14 +83,9 @@ class Institutions:
             self.vendor_running_factor)
 
 
-def volume_multiplier(group_size: np.ndarray, gain: float, sensitive: np.ndarray) -> np.ndarray:
-    """Volume-outcome gain: effect x (1 + gain x log2(group size)) where volume matters."""
-    return 1.0 + gain * np.log2(group_size)[..., None] * sensitive
-
-
 def compute_structure(
     data: EnglandData, pop: Population, scenario: ScenarioConfig, strategy: StrategyConfig,
-    inst: Institutions,
+    inst: Institutions, rows: np.ndarray | None = None,
 ) -> Structure:
     """Benefit, cost and effect of each innovation for each trust, before subsidies.
 
@@ -100,43 +95,51 @@ def compute_structure(
         scenario: Scenario parameters.
         strategy: Strategy parameters.
         inst: Institutional settings (pooled budgets and vendor prices are used here).
+        rows: Trust rows to compute (all if None): after a merger only the merged
+            trusts' rows change.
 
     Returns:
-        The structural matrices.
+        The structural matrices, (R, rows, I).
     """
-    innov, trusts = data.innovations, data.trusts
+    innov, rows = data.innovations, slice(None) if rows is None else rows
     horizon = scenario.diffusion.planning_horizon_months
-    group_size = pop.group_size().astype(float)  # (R, T)
-    size = trusts.size[:, None]
+    group_size = pop.group_size()[:, rows].astype(float)  # (R, T)
+    size = data.trusts.size[rows].astype(CELL)[:, None]
 
-    volume = volume_multiplier(group_size, strategy.consolidation.volume_outcome_gain,
-                               innov.volume_sensitive)
-    bed_days = innov.effect_bed_days_per_month * size * volume
-    cash = innov.effect_gbp_m_per_year / MONTHS_PER_YEAR * size * volume
-    shortfall = np.maximum(innov.infrastructure_need - pop.digital_maturity[..., None], 0)
-    fit = 1.0 - shortfall  # a poor infrastructure fit delivers less of the effect
-    bed_days, cash = bed_days * fit, cash * fit
-    value_per_month = bed_days * scenario.finance.cost_per_bed_day_gbp / 1e6 + cash
+    gain = strategy.consolidation.volume_outcome_gain
+    volume = 1.0 + (gain * np.log2(group_size)).astype(CELL)[..., None] * \
+        innov.volume_sensitive.astype(CELL)
+    need = innov.infrastructure_need.astype(CELL)
+    shortfall = np.maximum(need - pop.digital_maturity[:, rows].astype(CELL)[..., None], 0)
+    # a poor infrastructure fit delivers less of the effect
+    scale = size * volume * (1.0 - shortfall)
+    bed_days = innov.effect_bed_days_per_month.astype(CELL) * scale
+    cash = (innov.effect_gbp_m_per_year / MONTHS_PER_YEAR).astype(CELL) * scale
 
-    silo = scenario.barriers.silo_discount * (1.0 - inst.icb_pooled_share[:, trusts.icb])
-    own_share = 1.0 - innov.external_benefit_share * silo[..., None]
+    icb = data.trusts.icb[rows]
+    silo = scenario.barriers.silo_discount * (1.0 - inst.icb_pooled_share[:, icb])
+    own_share = 1.0 - innov.external_benefit_share.astype(CELL) * silo.astype(CELL)[..., None]
     benefit_months = np.maximum(
         horizon - innov.pilot_duration_months - innov.time_to_benefit_months, 0)
-    log_benefit = np.log(np.maximum(value_per_month * own_share * benefit_months, TINY))
-    merit = log_benefit - scenario.barriers.infrastructure_penalty * shortfall
+    # bed days valued at the cost of a bed day, over the months benefit flows in the horizon
+    per_bed_day = (scenario.finance.cost_per_bed_day_gbp / 1e6 * benefit_months).astype(CELL)
+    benefit = (bed_days * per_bed_day + cash * benefit_months.astype(CELL)) * own_share
+    merit = np.log(np.maximum(benefit, TINY)) - \
+        scenario.barriers.infrastructure_penalty * shortfall
 
     economy = group_size ** (strategy.consolidation.scale_economy_exponent - 1.0)
     running_full = innov.running_cost_gbp_m_per_year * inst.vendor_running_factor
-    running_monthly = economy[..., None] * (running_full / MONTHS_PER_YEAR)
+    running_monthly = economy.astype(CELL)[..., None] * (running_full / MONTHS_PER_YEAR
+                                                         ).astype(CELL)
     fixed = Structure(
-        merit=merit.astype(CELL),
+        merit=merit,
         economy=economy,
         full_cost_horizon_gbp_m=np.empty(0, CELL),
         pilot_monthly_gbp_m=np.empty(0, CELL),
-        running_monthly_gbp_m=running_monthly.astype(CELL),
-        effect_bed_days=bed_days.astype(CELL),
-        effect_gbp_m=cash.astype(CELL),
-        infrastructure_shortfall=shortfall.astype(CELL),
+        running_monthly_gbp_m=running_monthly,
+        effect_bed_days=bed_days,
+        effect_gbp_m=cash,
+        infrastructure_shortfall=shortfall,
         failure_probability=np.empty(0, CELL),
     )
     return recost(fixed, data, pop, scenario, inst)
@@ -180,6 +183,7 @@ def recost(structure: Structure, data: EnglandData, pop: Population, scenario: S
 
 def compute_economics(
     data: EnglandData, structure: Structure, scenario: ScenarioConfig, inst: Institutions,
+    rows: np.ndarray | None = None,
 ) -> Economics:
     """Apply who pays (national programmes, ICB funds) and the bonuses to the structure.
 
@@ -188,11 +192,12 @@ def compute_economics(
         structure: The structural matrices.
         scenario: Scenario parameters.
         inst: Current institutional decisions.
+        rows: Trust rows the structure holds (all if None).
 
     Returns:
         The economics the trusts decide on.
     """
-    innov, icb = data.innovations, data.trusts.icb
+    innov, icb = data.innovations, data.trusts.icb[slice(None) if rows is None else rows]
     gov = scenario.government
     national = gov.national_subsidy_share * inst.programme_live  # (R, I)
     not_national = (1.0 - national).astype(CELL)[:, None, :]

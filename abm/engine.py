@@ -144,7 +144,7 @@ class Batch:
         self.trust_index = np.arange(len(trusts))
         self.relevant_per_innovation = self.pop.relevant.sum(axis=0)
         self.relevant_per_icb = np.maximum(per_icb.sum(axis=1), 1.0)
-        self.module_cells = (innov.module_type >= 0) & self.pop.relevant
+        self.module_columns = np.flatnonzero(innov.module_type >= 0)
         self.module_onehot = np.zeros((len(innov), N_MODULE_TYPES))
         modules = np.flatnonzero(innov.module_type >= 0)
         self.module_onehot[modules, innov.module_type[modules]] = 1.0
@@ -185,6 +185,8 @@ class Batch:
         self.offers = (empty, empty, empty)
         self.has_groups = np.zeros(self.reps, dtype=bool)
         self.merger_exhausted = np.zeros((self.reps, n_icb), dtype=bool)
+        self.group_weight = None  # (R, T, I) cache, rebuilt after a merger
+        self.merged_rows: dict[int, list[np.ndarray]] = {}
 
     def _institutions(self) -> Institutions:
         return Institutions(
@@ -242,9 +244,9 @@ class Batch:
             self.icb_fund_left_gbp_m[:] = scenario.icb.scale_up_fund_gbp_m_per_year
             self._new_financial_year()
             changed[:] = True
-        merged = self._mergers(month)
-        if (changed | merged).any():
-            self._refresh_economics(changed | merged, merged)
+        self._mergers(month)
+        if changed.any():
+            self._refresh_economics(changed, np.zeros(self.reps, dtype=bool))
         if self.scaler_on:
             self._choose_offers()
         self._champions()
@@ -282,23 +284,23 @@ class Batch:
             changed[:] = True
         return changed
 
-    def _mergers(self, month: int) -> np.ndarray:
+    def _mergers(self, month: int) -> None:
         cons = self.strategy.consolidation
         rate = self.scenario.icb.background_mergers_per_year + \
             cons.mergers_per_year * cons.enabled
-        merged = np.zeros(self.reps, dtype=bool)
         for r, rng in enumerate(self.merger_rngs):
             proposals = rng.poisson(rate / MONTHS_PER_YEAR)
             if proposals:
-                merged[r] = self._merge_proposals(r, rng, proposals, month)
-        return merged
+                self._merge_proposals(r, rng, proposals, month)
+        for r, rows in self.merged_rows.items():
+            self._refresh_trusts(r, np.unique(np.concatenate(rows)))
+        self.merged_rows.clear()
 
     def _merge_proposals(self, r: int, rng: np.random.Generator, proposals: int,
-                         month: int) -> bool:
+                         month: int) -> None:
         pop, cons = self.pop, self.strategy.consolidation
         icb_order = rng.permutation(len(self.data.icbs))
         blocked_draws = rng.random(proposals)
-        merged = False
         exhausted = self.merger_exhausted[r]
         for p in range(proposals):
             for k in icb_order[p:]:
@@ -312,19 +314,18 @@ class Batch:
                 # Units only grow, so an ICB with no possible pair never has one again.
                 exhausted[k] = True
             else:
-                return merged
+                return
             if blocked_draws[p] < cons.sovereignty_resistance:
                 self.flows[r, FLOW_INDEX["mergers_blocked"]] += 1
                 continue
             self._merge(r, *pair, month)
-            merged = True
-        return merged
 
     def _merge(self, r: int, acquirer: int, target: int, month: int) -> None:
         pop, cons = self.pop, self.strategy.consolidation
         members = np.flatnonzero((pop.group[r] == acquirer) | (pop.group[r] == target))
         pop.group[r, members] = acquirer
         self.has_groups[r] = True
+        self.group_weight = None
         pop.disrupted_until[r, members] = month + cons.disruption_months
         cost = np.full(len(members), cons.transition_cost_gbp_m / len(members))
         paid_now = np.minimum(pop.budget_gbp_m[r, members], cost)
@@ -332,6 +333,23 @@ class Batch:
         pop.transition_debt_gbp_m[r, members] += cost - paid_now
         self.flows[r, FLOW_INDEX["spend_transition_gbp_m"]] += paid_now.sum()
         self.flows[r, FLOW_INDEX["mergers"]] += 1
+        self.merged_rows.setdefault(r, []).append(members)
+
+    def _refresh_trusts(self, r: int, rows: np.ndarray) -> None:
+        """Recompute benefits, costs and utility of some trusts of replication ``r``.
+
+        A merger changes the size (so volume gains and scale economies) of the merged
+        unit's trusts only; every other row of the economics stays as it was.
+        """
+        rep = slice(r, r + 1)  # views, keeping the replication axis
+        inst, pop = self._institutions().take(rep), self.pop.take(rep)
+        structure = compute_structure(self.data, pop, self.scenario, self.strategy, inst, rows)
+        structure = recost(structure, self.data, pop, self.scenario, inst)
+        economics = compute_economics(self.data, structure, self.scenario, inst, rows)
+        for target, part in ((self.structure, structure), (self.economics, economics)):
+            for name, value in part.__dict__.items():
+                if name != "national_share":  # per innovation: unchanged by a merger
+                    getattr(target, name)[r, rows] = value[0]
 
     def _new_financial_year(self) -> None:
         """Unspent budget lapses; the year's allocation arrives, less any merger debt."""
@@ -346,11 +364,14 @@ class Batch:
         return _count((self.pop.state == PILOTING) & self.pop.supported)
 
     def _choose_offers(self) -> None:
-        pop, cfg = self.pop, self.strategy.scaler
-        draws = _uniform(self.scaler_rngs, pop.state.shape[1:])
+        pop, cfg, modules = self.pop, self.strategy.scaler, self.module_columns
+        draws = _uniform(self.scaler_rngs, (pop.n_trusts, len(modules)))
         spare = cfg.deployment_capacity - self.active_deployments()
-        open_cells = (pop.state <= AWARE) & self.module_cells & (pop.budget_gbp_m > 0)[..., None]
-        self.offers = institutions.choose_offers(open_cells, pop.budget_gbp_m, draws, spare)
+        open_cells = (pop.state[..., modules] <= AWARE) & pop.relevant[:, modules] & \
+            (pop.budget_gbp_m > 0)[..., None]
+        rep, rows, module = institutions.choose_offers(open_cells, pop.budget_gbp_m, draws,
+                                                       spare)
+        self.offers = (rep, rows, modules[module])
 
     def _champions(self) -> None:
         cfg, pop = self.scenario.population, self.pop
@@ -403,26 +424,34 @@ class Batch:
             utility += op.transparency_pressure * nation[:, None, :]
         return utility
 
-    def _readiness(self) -> np.ndarray:
-        """Bandwidth to take on a pilot: free capacity, and zero if the pilot's load exceeds it."""
-        free = self.pop.free_capacity.astype(CELL)[..., None]
-        return np.minimum(free, 1.0) * (free >= self.pilot_need)
-
     def decision_probability(self, utility: np.ndarray) -> np.ndarray:
         """Monthly chance an aware trust starts a pilot."""
         pop, diff = self.pop, self.scenario.diffusion
         budget = pop.budget_gbp_m.astype(CELL)[..., None]
-        affordable = budget >= self.economics.pilot_total_trust_gbp_m
+        free = pop.free_capacity.astype(CELL)[..., None]
+        able = (budget >= self.economics.pilot_total_trust_gbp_m) & (free >= self.pilot_need)
         prob = logistic(diff.decision_sharpness * utility)
-        prob *= diff.decision_rate_per_month * self._readiness() * affordable
+        prob *= diff.decision_rate_per_month * np.minimum(free, 1.0)
+        prob *= able
         if self.has_groups.any():
-            # The lead decides for its unit, more slowly the more boards must agree;
-            # a member still decides alone on innovations irrelevant to its lead.
-            size = pop.group_size()
-            is_lead = (pop.group == self.trust_index)[..., None]
-            slowdown = (size.astype(CELL) ** -self.strategy.consolidation.decision_slowdown)
-            prob *= _select(is_lead, slowdown[..., None], ~pop.relevant[pop.group])
+            prob *= self._group_weight()
         return prob
+
+    def _group_weight(self) -> np.ndarray:
+        """(R, T, I) weight of each trust's own decision in its decision unit.
+
+        The lead decides for its unit, more slowly the more boards must agree; a
+        member still decides alone on innovations irrelevant to its lead. Groups
+        change only when trusts merge, so the weight is kept until the next merger.
+        """
+        if self.group_weight is None:
+            pop = self.pop
+            is_lead = (pop.group == self.trust_index)[..., None]
+            slowdown = pop.group_size().astype(CELL) ** \
+                -self.strategy.consolidation.decision_slowdown
+            self.group_weight = _select(is_lead, slowdown[..., None],
+                                        ~pop.relevant[pop.group]).astype(CELL)
+        return self.group_weight
 
     def _offer_probability(self, utility: np.ndarray) -> np.ndarray:
         rep, rows, cols = self.offers
@@ -541,12 +570,12 @@ class Batch:
 
     def _learn_from(self, completed: np.ndarray, failed: np.ndarray) -> None:
         pop = self.pop
-        per_innovation = completed.sum(axis=1)  # (R, I)
-        if not per_innovation.any():
+        if not completed.any():
             return
-        pop.completed_pilots += per_innovation
-        pop.failed_pilots += failed.sum(axis=1)
         local = self.icb_onehot_t32 @ completed.astype(np.float32)  # (R, K, I)
+        per_innovation = local.sum(axis=1)  # (R, I): every trust is in one ICB
+        pop.completed_pilots += per_innovation
+        pop.failed_pilots += (self.icb_onehot_t32 @ failed.astype(np.float32)).sum(axis=1)
         observed = local
         op = self.strategy.open_platform
         if op.enabled:

@@ -120,26 +120,28 @@ def choose_offers(
     """The scaler offers deployments to the trusts most able to pay, up to spare capacity.
 
     Args:
-        open_cells: (R, T, I) cells the scaler could take on.
+        open_cells: (R, T, M) cells the scaler could take on (M: module innovations).
         budget: (R, T) unspent budget of each trust.
-        draws: (R, T, I) uniform draws that make the ranking noisy.
+        draws: (R, T, M) uniform draws that make the ranking noisy.
         spare: (R,) deployments the scaler can still start.
 
     Returns:
-        Replication, trust row and innovation column of each offered cell.
+        Replication, trust row and module column (an index into M) of each offered cell.
     """
     reps = open_cells.shape[0]
     flat_open = open_cells.reshape(reps, -1)
-    k = np.minimum(np.maximum(spare, 0), flat_open.sum(axis=1))
-    k_max = int(k.max(initial=0))
-    if k_max == 0:
-        empty = np.empty(0, dtype=np.intp)
+    k = np.minimum(np.maximum(spare, 0), np.count_nonzero(flat_open, axis=1))
+    active = np.flatnonzero(k > 0)
+    empty = np.empty(0, dtype=np.intp)
+    if not len(active):
         return empty, empty, empty
-    score = np.where(open_cells, budget[..., None] * (0.5 + draws), -np.inf).reshape(reps, -1)
-    top = np.argpartition(-score, k_max - 1, axis=1)[:, :k_max]
+    k, k_max = k[active], int(k[active].max())
+    score = budget[active, :, None] * (0.5 + draws[active])
+    score = np.where(flat_open[active], score.reshape(len(active), -1), -np.inf)
+    top = np.argpartition(score, -k_max, axis=1)[:, -k_max:]
     order = np.argsort(-np.take_along_axis(score, top, axis=1), axis=1, kind="stable")
     top = np.take_along_axis(top, order, axis=1)
     keep = np.arange(k_max) < k[:, None]
-    rep = np.broadcast_to(np.arange(reps)[:, None], top.shape)[keep]
+    rep = np.broadcast_to(active[:, None], top.shape)[keep]
     rows, cols = np.unravel_index(top[keep], open_cells.shape[1:])
     return rep, rows, cols

@@ -79,8 +79,8 @@ class Population:
             name: value if name in self.SHARED else value[r]
             for name, value in self.__dict__.items()})
 
-    def take(self, reps: np.ndarray) -> Population:
-        """Copies of the replications ``reps`` (an index array), keeping the leading axis."""
+    def take(self, reps: np.ndarray | slice) -> Population:
+        """Replications ``reps`` (copies for an index array, views for a slice)."""
         return Population(**{
             name: value if name in self.SHARED else value[reps]
             for name, value in self.__dict__.items()})
@@ -238,9 +238,11 @@ def update_capacity(
     lent = strategy.scaler.capacity_lent if strategy.scaler.enabled else 0.0
     carried = np.maximum(per_pilot - lent, 0.0)
     if strategy.scaler.enabled:
-        load = (piloting & ~pop.supported) @ per_pilot + (piloting & pop.supported) @ carried
+        own, helped = piloting & ~pop.supported, piloting & pop.supported
+        load = own.astype(np.float32) @ per_pilot.astype(np.float32) + \
+            helped.astype(np.float32) @ carried.astype(np.float32)
     else:
-        load = piloting @ per_pilot
+        load = piloting.astype(np.float32) @ per_pilot.astype(np.float32)
     capacity = capacity - load
     if pooled:  # a decision unit shares its capacity: each trust gets the unit's mean
         sums, counts = _per_group(pop.group, capacity)

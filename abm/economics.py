@@ -83,8 +83,22 @@ class Institutions:
             self.vendor_running_factor)
 
 
+@dataclass(frozen=True)
+class TrustInputs:
+    """What the structure reads from the population: (R, T) and (R, I) arrays."""
+
+    group_size: np.ndarray  # trusts in each trust's decision unit
+    digital_maturity: np.ndarray
+    adaptation_need: np.ndarray  # (R, I)
+
+    @classmethod
+    def of(cls, pop: Population, reps: np.ndarray | slice = slice(None)) -> TrustInputs:
+        """The inputs of replications ``reps`` of a population."""
+        return cls(pop.group_size()[reps], pop.digital_maturity[reps], pop.adaptation_need[reps])
+
+
 def compute_structure(
-    data: EnglandData, pop: Population, scenario: ScenarioConfig, strategy: StrategyConfig,
+    data: EnglandData, pop: TrustInputs, scenario: ScenarioConfig, strategy: StrategyConfig,
     inst: Institutions, rows: np.ndarray | None = None,
 ) -> Structure:
     """Benefit, cost and effect of each innovation for each trust, before subsidies.
@@ -103,7 +117,7 @@ def compute_structure(
     """
     innov, rows = data.innovations, slice(None) if rows is None else rows
     horizon = scenario.diffusion.planning_horizon_months
-    group_size = pop.group_size()[:, rows].astype(float)  # (R, T)
+    group_size = pop.group_size[:, rows].astype(float)  # (R, T)
     size = data.trusts.size[rows].astype(CELL)[:, None]
 
     gain = strategy.consolidation.volume_outcome_gain
@@ -145,7 +159,7 @@ def compute_structure(
     return recost(fixed, data, pop, scenario, inst)
 
 
-def recost(structure: Structure, data: EnglandData, pop: Population, scenario: ScenarioConfig,
+def recost(structure: Structure, data: EnglandData, pop: TrustInputs, scenario: ScenarioConfig,
            inst: Institutions) -> Structure:
     """The structure with pilot costs and failure set from the current adaptation effort.
 

@@ -23,6 +23,7 @@ from .config import ScenarioConfig, StrategyConfig
 from .economics import (
     CELL,
     Institutions,
+    TrustInputs,
     compute_economics,
     compute_structure,
     recost,
@@ -72,7 +73,7 @@ def _normal(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarr
 
 
 def _count(mask: np.ndarray) -> np.ndarray:
-    return np.count_nonzero(mask.reshape(len(mask), -1), axis=1)
+    return mask.reshape(len(mask), -1).sum(axis=1, dtype=np.int64)
 
 
 def _per_trust(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -140,6 +141,7 @@ class Batch:
         self.relevant_region = np.maximum(per_region, 1.0).astype(CELL)
         self.relevant_nation = np.maximum(relevant.sum(axis=0), 1.0).astype(CELL)
         self.rep_index = np.arange(self.reps)[:, None]
+        self.ones_t32 = np.ones((1, len(trusts)), dtype=np.float32)
         self.innovation_index = np.arange(len(innov))
         self.trust_index = np.arange(len(trusts))
         self.relevant_per_innovation = self.pop.relevant.sum(axis=0)
@@ -159,6 +161,9 @@ class Batch:
         self.discontinuation = (diff.embedded_discontinuation_per_year / MONTHS_PER_YEAR
                                 * (1.0 - innov.infrastructure_need)).astype(CELL)
         self.pilot_need = (self.scenario.barriers.pilot_load * innov.complexity).astype(CELL)
+        # Innovations embedded before the start are business as usual: only a budget
+        # shortfall can remove them; those embedded during the run may still not stick.
+        self.discontinuation_cells = self.discontinuation * ~self.pop.core_funded
         self.uncertainty_per_trust = None  # (R, T, I) cache, rebuilt when evidence arrives
 
     def _build_institutions(self, init_rngs: list[np.random.Generator]) -> None:
@@ -185,7 +190,9 @@ class Batch:
         self.offers = (empty, empty, empty)
         self.has_groups = np.zeros(self.reps, dtype=bool)
         self.merger_exhausted = np.zeros((self.reps, n_icb), dtype=bool)
-        self.group_weight = None  # (R, T, I) cache, rebuilt after a merger
+        # (R, T, I) weight of each trust's own decision, rebuilt for a replication after a merger
+        self.group_weight = np.ones((self.reps, self.pop.n_trusts, len(innov)), dtype=CELL)
+        self.group_weight_stale = np.zeros(self.reps, dtype=bool)
         self.merged_rows: dict[int, list[np.ndarray]] = {}
 
     def _institutions(self) -> Institutions:
@@ -209,19 +216,21 @@ class Batch:
         inst = self._institutions()
         scenario, strategy, data = self.scenario, self.strategy, self.data
         if structural.all():
-            self.structure = compute_structure(data, self.pop, scenario, strategy, inst)
+            self.structure = compute_structure(data, TrustInputs.of(self.pop), scenario,
+                                               strategy, inst)
         elif structural.any():
             rows = np.flatnonzero(structural)
-            part = compute_structure(data, self.pop.take(rows), scenario, strategy,
+            part = compute_structure(data, TrustInputs.of(self.pop, rows), scenario, strategy,
                                      inst.take(rows))
             replace_rows(self.structure, part, rows)
         if recosted is not None and recosted.any():
             if recosted.all():
-                self.structure = recost(self.structure, data, self.pop, scenario, inst)
+                self.structure = recost(self.structure, data, TrustInputs.of(self.pop),
+                                        scenario, inst)
             else:
                 rows = np.flatnonzero(recosted)
-                part = recost(take_rows(self.structure, rows), data, self.pop.take(rows),
-                              scenario, inst.take(rows))
+                part = recost(take_rows(self.structure, rows), data,
+                              TrustInputs.of(self.pop, rows), scenario, inst.take(rows))
                 replace_rows(self.structure, part, rows)
         if reps.all():
             self.economics = compute_economics(data, self.structure, scenario, inst)
@@ -292,9 +301,11 @@ class Batch:
             proposals = rng.poisson(rate / MONTHS_PER_YEAR)
             if proposals:
                 self._merge_proposals(r, rng, proposals, month)
-        for r, rows in self.merged_rows.items():
-            self._refresh_trusts(r, np.unique(np.concatenate(rows)))
-        self.merged_rows.clear()
+        if self.merged_rows:
+            reps = np.array(sorted(self.merged_rows))
+            rows = np.unique(np.concatenate([np.concatenate(v) for v in self.merged_rows.values()]))
+            self._refresh_trusts(reps, rows)
+            self.merged_rows.clear()
 
     def _merge_proposals(self, r: int, rng: np.random.Generator, proposals: int,
                          month: int) -> None:
@@ -325,7 +336,7 @@ class Batch:
         members = np.flatnonzero((pop.group[r] == acquirer) | (pop.group[r] == target))
         pop.group[r, members] = acquirer
         self.has_groups[r] = True
-        self.group_weight = None
+        self.group_weight_stale[r] = True
         pop.disrupted_until[r, members] = month + cons.disruption_months
         cost = np.full(len(members), cons.transition_cost_gbp_m / len(members))
         paid_now = np.minimum(pop.budget_gbp_m[r, members], cost)
@@ -335,21 +346,23 @@ class Batch:
         self.flows[r, FLOW_INDEX["mergers"]] += 1
         self.merged_rows.setdefault(r, []).append(members)
 
-    def _refresh_trusts(self, r: int, rows: np.ndarray) -> None:
-        """Recompute benefits, costs and utility of some trusts of replication ``r``.
+    def _refresh_trusts(self, reps: np.ndarray, rows: np.ndarray) -> None:
+        """Recompute benefits, costs and utility of some trusts of some replications.
 
         A merger changes the size (so volume gains and scale economies) of the merged
-        unit's trusts only; every other row of the economics stays as it was.
+        unit's trusts only. The rows merged anywhere this month are recomputed in
+        every replication that merged; for a trust whose unit did not change the
+        result is what it was.
         """
-        rep = slice(r, r + 1)  # views, keeping the replication axis
-        inst, pop = self._institutions().take(rep), self.pop.take(rep)
+        inst, pop = self._institutions().take(reps), TrustInputs.of(self.pop, reps)
         structure = compute_structure(self.data, pop, self.scenario, self.strategy, inst, rows)
         structure = recost(structure, self.data, pop, self.scenario, inst)
         economics = compute_economics(self.data, structure, self.scenario, inst, rows)
+        cells = np.ix_(reps, rows)
         for target, part in ((self.structure, structure), (self.economics, economics)):
             for name, value in part.__dict__.items():
                 if name != "national_share":  # per innovation: unchanged by a merger
-                    getattr(target, name)[r, rows] = value[0]
+                    getattr(target, name)[cells] = value
 
     def _new_financial_year(self) -> None:
         """Unspent budget lapses; the year's allocation arrives, less any merger debt."""
@@ -444,13 +457,17 @@ class Batch:
         member still decides alone on innovations irrelevant to its lead. Groups
         change only when trusts merge, so the weight is kept until the next merger.
         """
-        if self.group_weight is None:
-            pop = self.pop
-            is_lead = (pop.group == self.trust_index)[..., None]
-            slowdown = pop.group_size().astype(CELL) ** \
+        stale = np.flatnonzero(self.group_weight_stale)
+        if len(stale):
+            group = self.pop.group[stale]
+            is_lead = (group == self.trust_index)[..., None]
+            size = np.bincount((group + self.pop.n_trusts * np.arange(len(stale))[:, None]).ravel(),
+                               minlength=group.size).reshape(group.shape)
+            slowdown = np.take_along_axis(size, group, axis=1).astype(CELL) ** \
                 -self.strategy.consolidation.decision_slowdown
-            self.group_weight = _select(is_lead, slowdown[..., None],
-                                        ~pop.relevant[pop.group]).astype(CELL)
+            self.group_weight[stale] = _select(is_lead, slowdown[..., None],
+                                               ~self.pop.relevant[group])
+            self.group_weight_stale[stale] = False
         return self.group_weight
 
     def _offer_probability(self, utility: np.ndarray) -> np.ndarray:
@@ -502,9 +519,7 @@ class Batch:
         succeeds = due & ~fails
         fades = piloting & ~due & (draws < self._fade_hazard())
         unfunded = self.scenario.barriers.unfunded_fade_per_month * pop.unfunded_running
-        # Innovations embedded before the start are business as usual: only a budget
-        # shortfall can remove them; those embedded during the run may still not stick.
-        drop_hazard = self.discontinuation * ~pop.core_funded + unfunded.astype(CELL)[..., None]
+        drop_hazard = self.discontinuation_cells + unfunded.astype(CELL)[..., None]
         dropped = embedded & (draws < drop_hazard)
 
         ended = fails | fades | dropped
@@ -561,12 +576,12 @@ class Batch:
     def _fade_hazard(self) -> np.ndarray:
         """Monthly chance a running pilot fades: no champion and no outside support, or no money."""
         pop, bar = self.pop, self.scenario.barriers
-        no_champion = (bar.hero_fade_per_month * ~pop.champion).astype(CELL)
-        hazard = no_champion[..., None] * ~self.programme_live[:, None, :]
+        no_champion = (bar.hero_fade_per_month * ~pop.champion).astype(CELL)[..., None]
+        unfunded = (bar.unfunded_fade_per_month * pop.unfunded_pilots).astype(CELL)[..., None]
+        no_programme = (~self.programme_live).astype(CELL)[:, None, :]
         if self.scaler_on:
-            hazard *= ~pop.supported
-        unfunded = (bar.unfunded_fade_per_month * pop.unfunded_pilots).astype(CELL)
-        return hazard + unfunded[..., None]
+            return no_champion * no_programme * ~pop.supported + unfunded
+        return no_champion * no_programme + unfunded
 
     def _learn_from(self, completed: np.ndarray, failed: np.ndarray) -> None:
         pop = self.pop
@@ -575,7 +590,7 @@ class Batch:
         local = self.icb_onehot_t32 @ completed.astype(np.float32)  # (R, K, I)
         per_innovation = local.sum(axis=1)  # (R, I): every trust is in one ICB
         pop.completed_pilots += per_innovation
-        pop.failed_pilots += (self.icb_onehot_t32 @ failed.astype(np.float32)).sum(axis=1)
+        pop.failed_pilots += (self.ones_t32 @ failed.astype(np.float32))[:, 0]
         observed = local
         op = self.strategy.open_platform
         if op.enabled:

@@ -396,25 +396,31 @@ class Batch:
     # ------------------------------------------------------------------ decisions
 
     def peer_signal(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Peer use each trust sees (R, T, I) and the national use share (R, I)."""
-        trusts = self.data.trusts
+        """Peer use seen from each ICB (R, K, I) and the national use share (R, I).
+
+        A trust sees the use in its ICB, its region and the nation, weighted; every
+        trust of an ICB sees the same signal, so it is computed per ICB.
+        """
         by_icb, by_region, nation = peer_use_share(
             users, self.icb_onehot_t32, self.region_of_icb, self.relevant_icb,
             self.relevant_region, self.relevant_nation)
         w_icb, w_region = self.peer_weights
-        local = w_icb * by_icb + (1.0 - w_icb - w_region) * nation[:, None, :]
-        peer = local[:, trusts.icb] + w_region * by_region[:, trusts.region]
+        peer = w_icb * by_icb + w_region * by_region[:, self.data.icbs.region]
+        peer += (1.0 - w_icb - w_region) * nation[:, None, :]
         return peer, nation
 
     def awareness_hazard(self, peer: np.ndarray) -> np.ndarray:
-        """Monthly chance of hearing of each innovation: outside sources plus peers."""
+        """Monthly chance each trust hears of each innovation (R, T, I).
+
+        Outside sources plus peers (``peer`` as returned by ``peer_signal``).
+        """
         scenario, innov = self.scenario, self.data.innovations
         diff, gov = scenario.diffusion, scenario.government
         external = (diff.external_influence_p_per_year
                     + gov.national_awareness_p_per_year * self.programme_live
                     + scenario.vendors.marketing_p_per_year * innov.vendor_product)
         rate = external.astype(CELL)[:, None, :] + diff.imitation_q_per_year * peer
-        return -np.expm1(rate * (-1.0 / MONTHS_PER_YEAR))
+        return (-np.expm1(rate * (-1.0 / MONTHS_PER_YEAR)))[:, self.data.trusts.icb]
 
     def _risk_weight(self) -> np.ndarray | float:
         op = self.strategy.open_platform

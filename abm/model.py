@@ -115,7 +115,7 @@ class NHSReformModel(mesa.Model):
             "utility_base": float(base),
             "risk_penalty": float(base - utility[0, row, j]),
             "utility": float(utility[0, row, j]),
-            "peer_use_share": float(peer[0, row, j]),
+            "peer_use_share": float(peer[0, self.data.trusts.icb[row], j]),
             "free_capacity": float(batch.pop.free_capacity[0, row]),
             "monthly_awareness_probability": float(batch.awareness_hazard(peer)[0, row, j]),
             "monthly_pilot_probability": float(batch.decision_probability(utility)[0, row, j]),

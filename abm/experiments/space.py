@@ -1,0 +1,100 @@
+"""The parameter space: uncertainties (conditions nobody controls) and levers (strategy).
+
+As in EMA Workbench, an experiment separates the **uncertainties** (every
+scenario parameter with a plausible range in the parameter table: pressure,
+maturity, elections, budgets ...) from the **levers** (the strategy and its
+settings). Ranges come from the ``plausible`` metadata in ``abm/config.py``, the
+same numbers as ``docs/parameters.md``. Values are applied by rebuilding the
+validated config, so a sampled value outside what the model allows is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..config import ConfigError, RunConfig, ScenarioConfig, StrategyConfig, parse_config
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter that an experiment can vary."""
+
+    path: str  # e.g. "scenario.pressure.occupancy_scale" or "strategy.scaler.price_gbp_m"
+    default: float
+    low: float
+    high: float
+    integer: bool
+    kind: str  # "uncertainty" or "lever"
+
+
+def _walk(model: type[BaseModel], prefix: str, kind: str) -> list[Parameter]:
+    found = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found.extend(_walk(annotation, f"{prefix}{name}.", kind))
+            continue
+        plausible = (field.json_schema_extra or {}).get("plausible")
+        if plausible is None or annotation is bool:
+            continue
+        found.append(Parameter(f"{prefix}{name}", field.default, float(plausible[0]),
+                               float(plausible[1]), annotation is int, kind))
+    return found
+
+
+def uncertainties() -> list[Parameter]:
+    """Every scenario parameter with a plausible range: the conditions nobody controls."""
+    return _walk(ScenarioConfig, "scenario.", "uncertainty")
+
+
+def levers() -> list[Parameter]:
+    """Every strategy setting with a plausible range: what a strategy chooses."""
+    return _walk(StrategyConfig, "strategy.", "lever")
+
+
+def find(path: str) -> Parameter:
+    """The parameter at ``path``.
+
+    Raises:
+        ConfigError: If no parameter with a plausible range has that path.
+    """
+    for parameter in uncertainties() + levers():
+        if parameter.path == path:
+            return parameter
+    known = ", ".join(p.path for p in uncertainties() + levers())
+    raise ConfigError(f"{path}: not a parameter with a plausible range (known: {known})")
+
+
+def _set(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        tree = tree[key]
+    tree[leaf] = value
+
+
+def with_values(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
+    """A copy of ``cfg`` with parameters set; a lever applies to every strategy.
+
+    Args:
+        cfg: The base run configuration.
+        values: Parameter path -> value ("scenario.*" or "strategy.*" paths).
+
+    Returns:
+        The validated configuration.
+
+    Raises:
+        ConfigError: If a path is unknown or a value is not allowed.
+    """
+    raw = cfg.model_dump()
+    for path, value in values.items():
+        parameter = find(path)
+        value = int(round(value)) if parameter.integer else float(value)
+        if path.startswith("scenario."):
+            _set(raw, path, value)
+        else:
+            for strategy in raw["strategies"]:
+                _set(strategy, path.removeprefix("strategy."), value)
+    return parse_config(raw, RunConfig)

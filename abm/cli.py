@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from .config import (
@@ -28,7 +30,7 @@ from .config import (
 )
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
-EDGE_KEYS = ("output_dir", "progress")
+EDGE_KEYS = ("output_dir", "progress", "experiment")
 
 _store = ConfigStore.instance()
 # Defaults live once, in abm/config.py; the YAML files extend these nodes.
@@ -76,32 +78,98 @@ def compose_run_config(*overrides: str) -> RunConfig:
     Returns:
         The validated run configuration (for scripts, notebooks and tests).
     """
+    overrides = list(overrides)
+    if not any(o.startswith("output_dir=") for o in overrides):
+        overrides.append("output_dir=.")  # Hydra's runtime directory exists only in a job
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base=None):
-        composed = compose("config", overrides=list(overrides))
+        composed = compose("config", overrides=overrides)
     return to_run_config(OmegaConf.to_container(composed, resolve=True))
+
+
+def to_experiment(raw: dict[str, Any]):
+    """The validated experiment settings of a composed config (compare_strategies if none).
+
+    Raises:
+        ConfigError: If the experiment is unknown or a setting is invalid.
+    """
+    from .experiments import space
+    from .experiments.settings import NAMES, Experiment
+
+    block = raw.get("experiment") or {"name": "compare_strategies"}
+    if block.get("name") not in NAMES:
+        raise ConfigError(f"experiment.name: got {block.get('name')!r}; allowed: {list(NAMES)}")
+    settings = parse_config({"experiment": block}, Experiment).experiment
+    for path in (getattr(settings, "x", None), getattr(settings, "y", None),
+                 *(getattr(settings, "parameters", None) or ())):
+        if path is not None:
+            space.find(path)
+    return settings
+
+
+def _already_complete(output_dir: Path, resolved: dict[str, Any]) -> bool:
+    """True if ``output_dir`` holds a finished run of this exact configuration.
+
+    An empty directory, or one left by an interrupted run of this configuration
+    (only its own table files, no manifest), is free to (re)write: False.
+
+    Raises:
+        ConfigError: If the directory holds another run or files of its own.
+    """
+    if not output_dir.exists() or not any(output_dir.iterdir()):
+        return False
+    config, manifest = output_dir / "config.yaml", output_dir / "manifest.json"
+    same = config.exists() and yaml.safe_load(config.read_text()) == resolved
+    if manifest.exists() and same:
+        return True
+    ours = all(p.suffix in (".parquet", ".tmp") or p == config for p in output_dir.iterdir())
+    if not manifest.exists() and ours and (same or not config.exists()):
+        return False  # an interrupted run of this job: run it again
+    raise ConfigError(f"output_dir: {str(output_dir)!r} already holds files of another run; "
+                      "choose a new directory")
 
 
 @hydra.main(version_base=None, config_path=CONFIG_DIR, config_name="config")
 def app(cfg: DictConfig) -> None:
-    """Run the configured experiment and write its results."""
-    from .outputs import write_run
-    from .runner import run_experiment
-    from .summary import format_summary, summary_table
+    """Run the configured experiment and write its results.
 
+    A directory that already holds the finished results of the same configuration
+    is left as it is, so an interrupted sweep started again skips completed jobs.
+    """
     logging.getLogger("mesa").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     raw = OmegaConf.to_container(cfg, resolve=True)
     try:
+        _run(raw)
+    finally:
+        _remove_if_empty(Path(HydraConfig.get().runtime.output_dir))
+
+
+def _remove_if_empty(directory: Path) -> None:
+    """Remove Hydra's job directory (and an empty date folder) when the results went elsewhere."""
+    for folder in (directory, directory.parent):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def _run(raw: dict[str, Any]) -> None:
+    from .experiments.run import run_configured
+    from .outputs import write_run
+
+    try:
         run_cfg = to_run_config(raw)
+        experiment = to_experiment(raw)
         output_dir = Path(str(raw["output_dir"]))
-        if output_dir.exists() and any(output_dir.iterdir()):
-            raise ConfigError(f"output_dir: {str(output_dir)!r} already holds files; "
-                              "choose a new directory")
+        resolved = run_cfg.model_dump(mode="json") | {"experiment": experiment.model_dump(
+            mode="json")}
+        if _already_complete(output_dir, resolved):
+            print(f"nhs-abm: {output_dir} already holds this run; nothing to do")
+            return
     except ConfigError as exc:
         print(f"nhs-abm: {exc}", file=sys.stderr)
         sys.exit(2)
-    results = run_experiment(run_cfg, progress=bool(raw.get("progress", True)))
-    write_run(output_dir, run_cfg, results)
-    print(format_summary(summary_table(results.runs, results.run_innovations), run_cfg))
+    outcome = run_configured(run_cfg, experiment, progress=bool(raw.get("progress", True)))
+    write_run(output_dir, run_cfg, outcome.results, outcome.tables,
+              experiment.model_dump(mode="json"))
+    print(outcome.text)
     print(f"\nResults: {output_dir.resolve()}")
 
 

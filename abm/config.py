@@ -403,6 +403,10 @@ class RunConfig(Strict):
     months: int = param(120, "Simulated months (April 2025 start)", "months", "n/a", ge=1, le=600)
     workers: int = param(1, "Worker processes (results do not depend on it)", "processes", "n/a",
                          ge=1, le=512)
+    first_replication: int = param(
+        0, "Index of the first replication: a job of a sweep can run replications "
+        "first_replication ... first_replication + replications - 1", "replication", "n/a",
+        ge=0, le=10_000_000)
     batch_size: int = param(
         32, "Replications simulated together on stacked arrays (results do not depend on it)",
         "replications", "n/a", ge=1, le=4096)

@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
-from .config import RunConfig
+from .config import RunConfig, parse_config
 from .runner import Results
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
@@ -39,7 +40,8 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def manifest(cfg: RunConfig, results: Results) -> dict:
+def manifest(cfg: RunConfig, results: Results, extra: tuple[str, ...] = (),
+             experiment: dict | None = None) -> dict:
     """Provenance of a run: versions, commit, seed, sizes and timings."""
     versions = {}
     for lib in LIBRARIES:
@@ -58,35 +60,54 @@ def manifest(cfg: RunConfig, results: Results) -> dict:
         "workers": cfg.workers,
         "strategies": [s.name for s in cfg.strategies],
         "seconds_total": round(results.seconds, 3),
-        "ms_per_replication": round(1000 * results.seconds
-                                    / (cfg.replications * len(cfg.strategies)), 2),
+        "runs": len(results.runs),
+        "ms_per_replication": round(1000 * results.seconds / max(len(results.runs), 1), 2),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "libraries": versions,
-        "tables": {name: f"{name}.parquet" for name in TABLES},
+        "experiment": experiment,
+        "tables": {name: f"{name}.parquet" for name in (*TABLES, *extra)},
         "seeding": "replication r uses numpy SeedSequence([seed, r]) for every strategy",
     }
 
 
-def write_run(output_dir: Path, cfg: RunConfig, results: Results) -> Path:
+def write_run(output_dir: Path, cfg: RunConfig, results: Results,
+              extra: dict[str, pd.DataFrame] | None = None,
+              experiment: dict | None = None) -> Path:
     """Write all tables, the resolved config and the manifest into ``output_dir``.
 
     Args:
         output_dir: Directory to create (it must be new or empty).
         cfg: The validated configuration that produced the results.
         results: The results of the run.
+        extra: The experiment's own tables, by name (e.g. ``win_map``).
+        experiment: The experiment's settings, recorded in config.yaml and the manifest.
 
     Returns:
         The directory written.
     """
     output_dir.mkdir(parents=True, exist_ok=True)
-    for name in TABLES:
-        table = getattr(results, name)
+    extra = extra or {}
+    tables = {name: getattr(results, name) for name in TABLES} | extra
+    for name, table in tables.items():
         _atomic_write(output_dir / f"{name}.parquet",
                       lambda p, t=table: t.to_parquet(p, index=False))
     resolved = cfg.model_dump(mode="json")
+    if experiment is not None:
+        resolved["experiment"] = experiment
     _atomic_write(output_dir / "config.yaml",
                   lambda p: p.write_text(yaml.safe_dump(resolved, sort_keys=False)))
     _atomic_write(output_dir / "manifest.json",
-                  lambda p: p.write_text(json.dumps(manifest(cfg, results), indent=2)))
+                  lambda p: p.write_text(json.dumps(
+                      manifest(cfg, results, tuple(extra), experiment), indent=2)))
     return output_dir
+
+
+def read_config(output_dir: Path) -> tuple[RunConfig, dict | None]:
+    """The run configuration and experiment settings written to ``output_dir/config.yaml``.
+
+    With these and the seed in them, every table of the run can be recomputed exactly.
+    """
+    raw = yaml.safe_load((Path(output_dir) / "config.yaml").read_text())
+    experiment = raw.pop("experiment", None)
+    return parse_config(raw, RunConfig), experiment

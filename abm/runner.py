@@ -87,9 +87,10 @@ def _batches(cfg: RunConfig) -> list[tuple[StrategyConfig, list[int]]]:
     # Enough batches to keep every worker busy, none larger than batch_size.
     per_worker = -(-cfg.replications // cfg.workers)
     size = max(1, min(cfg.batch_size, per_worker))
-    return [(strategy, list(range(start, min(start + size, cfg.replications))))
+    first, end = cfg.first_replication, cfg.first_replication + cfg.replications
+    return [(strategy, list(range(start, min(start + size, end))))
             for strategy in cfg.strategies
-            for start in range(0, cfg.replications, size)]
+            for start in range(first, end, size)]
 
 
 def _concat(parts: list[pd.DataFrame], order: dict[str, int], extra_keys: list[str]):

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from pandas.testing import assert_frame_equal
 
 from abm.config import (
@@ -28,12 +27,14 @@ from abm.config import (
     StrategyConfig,
     parse_config,
 )
+from abm.outputs import read_config
 from abm.runner import run_experiment
 
 NHS_ABM = str(Path(sys.executable).with_name("nhs-abm"))
 TINY = ("replications=1", "months=3", "progress=false")
 OUTPUT_FILES = {"steps.parquet", "innovation_steps.parquet", "icb_steps.parquet",
-                "runs.parquet", "run_innovations.parquet", "config.yaml", "manifest.json"}
+                "runs.parquet", "run_innovations.parquet", "config.yaml", "manifest.json",
+                "comparison.parquet", "curves.parquet"}
 
 
 def config_error(raw: dict, cls=RunConfig) -> str:
@@ -237,8 +238,9 @@ def test_the_written_config_reproduces_the_written_results(cli, compose_config):
     """config.yaml + its seed are enough to recompute every table exactly."""
     code, _, stderr, out = cli["ok"]
     assert code == 0, stderr
-    cfg = parse_config(yaml.safe_load((out / "config.yaml").read_text()))
+    cfg, experiment = read_config(out)
     assert cfg == compose_config("replications=2", "months=6", "workers=1")
+    assert experiment["name"] == "compare_strategies"
     results = run_experiment(cfg)
     for name in ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations"):
         written = pd.read_parquet(out / f"{name}.parquet")

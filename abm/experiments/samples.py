@@ -21,8 +21,9 @@ from .space import with_values
 def _run_point(cfg: RunConfig, point: int) -> pd.DataFrame:
     parts = []
     for strategy in cfg.strategies:
-        for start in range(0, cfg.replications, cfg.batch_size):
-            reps = list(range(start, min(start + cfg.batch_size, cfg.replications)))
+        end = cfg.first_replication + cfg.replications
+        for start in range(cfg.first_replication, end, cfg.batch_size):
+            reps = list(range(start, min(start + cfg.batch_size, end)))
             parts.append(run_batch(cfg.scenario, strategy, cfg.seed, reps, cfg.months,
                                    trajectories=0).run)
     runs = pd.concat(parts, ignore_index=True)

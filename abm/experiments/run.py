@@ -1,0 +1,112 @@
+"""Run a configured experiment: dispatch on its name, return results, tables and text."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..config import RunConfig
+from ..runner import Results, run_experiment
+from ..summary import format_summary, summary_table
+from . import bass_fit, compare, discovery, sensitivity, win_map
+from .settings import BassFit, CompareStrategies, ScenarioDiscovery, Sensitivity, WinMap
+
+
+@dataclass
+class Outcome:
+    """What an experiment produced: the runs, its own tables, and a text summary."""
+
+    results: Results
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    text: str = ""
+
+
+def _point_results(runs: pd.DataFrame, seconds: float) -> Results:
+    """Results of a many-point experiment: the per-run table only (no trajectories)."""
+    empty = pd.DataFrame()
+    return Results(steps=empty, innovation_steps=empty, icb_steps=empty, runs=runs,
+                   run_innovations=empty, seconds=seconds)
+
+
+def run_configured(cfg: RunConfig, experiment, progress: bool = False) -> Outcome:
+    """Run ``experiment`` (a validated settings object) on the base configuration ``cfg``."""
+    start = time.perf_counter()
+    if isinstance(experiment, (CompareStrategies, BassFit)):
+        results = run_experiment(cfg, progress=progress)
+        text = format_summary(summary_table(results.runs, results.run_innovations), cfg)
+        if isinstance(experiment, BassFit):
+            table = bass_fit.bass_fit(results.innovation_steps, experiment.interval)
+            return Outcome(results, {"bass_fit": table}, text + "\n\n" + _format_bass(table))
+        tables, extra = compare.compare(results, experiment.outcomes, experiment.baseline,
+                                        experiment.interval)
+        return Outcome(results, tables, text + ("\n\n" + extra if extra else ""))
+    if isinstance(experiment, WinMap):
+        table, runs = win_map.win_map(cfg, experiment.x, list(experiment.x_values), experiment.y,
+                                      list(experiment.y_values), experiment.outcome,
+                                      experiment.interval, progress)
+        text = win_map.format_win_map(table) + "\n\n" + win_map.tally(table).to_string(
+            index=False)
+        return Outcome(_point_results(runs, time.perf_counter() - start),
+                       {"win_map": table}, text)
+    if isinstance(experiment, Sensitivity):
+        return _sensitivity(cfg, experiment, progress, start)
+    if isinstance(experiment, ScenarioDiscovery):
+        boxes, runs = discovery.discover(
+            cfg, experiment.outcome, experiment.points,
+            list(experiment.parameters) if experiment.parameters else None, experiment.margin,
+            experiment.depth, experiment.sampling_seed, progress)
+        return Outcome(_point_results(runs, time.perf_counter() - start),
+                       {"discovery": boxes}, _format_boxes(boxes))
+    raise TypeError(f"unknown experiment {experiment!r}")
+
+
+def _sensitivity(cfg: RunConfig, settings: Sensitivity, progress: bool, start: float) -> Outcome:
+    params = list(settings.parameters) if settings.parameters else None
+    morris, runs = sensitivity.morris(cfg, settings.outcome, settings.morris_trajectories,
+                                      settings.morris_levels, params, settings.sampling_seed,
+                                      progress)
+    tables = {"sensitivity": morris}
+    lines = ["Morris screening (mu*: mean absolute elementary effect), top 10 per target:"]
+    for target, group in morris.groupby("outcome", sort=False):
+        top = group.nlargest(10, "mu_star")
+        lines.append(f"  {target}: " + ", ".join(
+            f"{p.rsplit('.', 1)[-1]} {m:.3g}" for p, m in zip(top["parameter"], top["mu_star"],
+                                                             strict=True)))
+    if settings.sobol_parameters:
+        chosen = sensitivity.top_parameters(morris, settings.sobol_parameters)
+        sobol, convergence, sobol_runs = sensitivity.sobol(
+            cfg, chosen, settings.outcome, settings.sobol_base_samples,
+            settings.sampling_seed, progress)
+        tables["sensitivity"] = pd.concat([morris, sobol], ignore_index=True)
+        tables["sobol_convergence"] = convergence
+        sobol_runs = sobol_runs.assign(point=sobol_runs["point"] + runs["point"].max() + 1)
+        runs = pd.concat([runs.assign(design="morris"), sobol_runs.assign(design="sobol")],
+                         ignore_index=True)
+        lines.append(f"Sobol on {', '.join(chosen)} (N = {settings.sobol_base_samples}):")
+        for row in sobol.itertuples():
+            lines.append(f"  {row.outcome:<45}{row.parameter:<55}S1 {row.S1:6.3f} "
+                         f"+/- {row.S1_conf:.3f}  ST {row.ST:6.3f} +/- {row.ST_conf:.3f}")
+    return Outcome(_point_results(runs, time.perf_counter() - start), tables, "\n".join(lines))
+
+
+def _format_boxes(boxes: pd.DataFrame) -> str:
+    lines = ["Where each strategy fails (does no better than the status quo): CART boxes"]
+    for strategy, group in boxes.groupby("strategy", sort=False):
+        share = group["share_of_points_failing"].iloc[0]
+        lines.append(f"  {strategy}: fails at {share:.0%} of the points")
+        for row in group[group["failures"] > 0].head(3).itertuples():
+            lines.append(f"    density {row.density:.0%}, coverage {row.coverage:.0%}: {row.rule}")
+    return "\n".join(lines)
+
+
+def _format_bass(table: pd.DataFrame) -> str:
+    lines = ["Bass fit to adoption (share of relevant trusts that have started), per year: "
+             "median over innovations of the mean over replications",
+             f"  literature means (facts.csv): p {table['literature_p'].iloc[0]:.3f}, "
+             f"q {table['literature_q'].iloc[0]:.3f}"]
+    for strategy, group in table.groupby("strategy", sort=False):
+        lines.append(f"  {strategy:<15} p {group['p'].median():.3f}  q {group['q'].median():.3f}"
+                     f"  m {group['m'].median():.2f}  ({len(group)} innovations)")
+    return "\n".join(lines)

@@ -1,0 +1,82 @@
+"""Typed settings of each experiment (``configs/experiment/*.yaml``), validated like the model.
+
+The ``name`` field selects the experiment; unknown keys, unknown parameters and
+values out of range stop the run before anything is written.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ..config import Strict
+
+Interval = Literal["t", "bootstrap"]
+OUTCOMES = ("embedded_share_y5", "embedded_share_y10", "pilots_scaled", "pilots_abandoned",
+            "benefit_gbp_m", "spend_gbp_m", "benefit_per_spend")
+
+
+class CompareStrategies(Strict):
+    """The strategies side by side, with paired differences from the status quo."""
+
+    name: Literal["compare_strategies"] = "compare_strategies"
+    outcomes: tuple[str, ...] = Field(OUTCOMES, description="Per-run outcomes compared")
+    baseline: str = Field("status_quo", description="Strategy the others are compared with")
+    interval: Interval = Field("t", description="Interval method")
+
+
+class WinMap(Strict):
+    """A grid over two conditions: which strategy wins each cell, by how much."""
+
+    name: Literal["win_map"] = "win_map"
+    x: str = Field(description="Parameter path of the x axis")
+    x_values: tuple[float, ...] = Field(min_length=2, description="Values of x")
+    y: str = Field(description="Parameter path of the y axis")
+    y_values: tuple[float, ...] = Field(min_length=2, description="Values of y")
+    outcome: str = Field("embedded_share_y10", description="Outcome to maximise")
+    interval: Interval = "t"
+
+
+class Sensitivity(Strict):
+    """Morris screening over all uncertainties, then Sobol on the most influential."""
+
+    name: Literal["sensitivity"] = "sensitivity"
+    outcome: str = "embedded_share_y10"
+    parameters: tuple[str, ...] | None = Field(
+        None, description="Parameter paths to screen (default: every uncertainty)")
+    morris_trajectories: int = Field(10, ge=2, le=1000)
+    morris_levels: int = Field(4, ge=2, le=20)
+    sobol_parameters: int = Field(5, ge=0, le=20, description="Top Morris parameters for Sobol")
+    sobol_base_samples: int = Field(64, ge=4, le=65536, description="Saltelli base sample N")
+    sampling_seed: int = Field(1, ge=0)
+
+
+class BassFit(Strict):
+    """Bass p and q fitted to each strategy's adoption curves."""
+
+    name: Literal["bass_fit"] = "bass_fit"
+    interval: Interval = "t"
+
+
+class ScenarioDiscovery(Strict):
+    """Where each strategy fails against the status quo (CART boxes)."""
+
+    name: Literal["scenario_discovery"] = "scenario_discovery"
+    outcome: str = "embedded_share_y10"
+    points: int = Field(200, ge=10, le=100_000, description="Latin hypercube points")
+    parameters: tuple[str, ...] | None = None
+    margin: float = Field(0.0, description="Advantage over the status quo at or below which "
+                          "a strategy fails")
+    depth: int = Field(3, ge=1, le=6)
+    sampling_seed: int = Field(1, ge=0)
+
+
+class Experiment(Strict):
+    """Wrapper used to validate any experiment by its name."""
+
+    experiment: Annotated[CompareStrategies | WinMap | Sensitivity | BassFit | ScenarioDiscovery,
+                          Field(discriminator="name")]
+
+
+NAMES = ("compare_strategies", "win_map", "sensitivity", "bass_fit", "scenario_discovery")

@@ -78,12 +78,21 @@ def compose_run_config(*overrides: str) -> RunConfig:
     Returns:
         The validated run configuration (for scripts, notebooks and tests).
     """
+    return to_run_config(_compose(overrides))
+
+
+def compose_experiment(*overrides: str):
+    """The validated experiment settings for Hydra overrides, e.g. ``"experiment=win_map"``."""
+    return to_experiment(_compose(overrides))
+
+
+def _compose(overrides: tuple[str, ...]) -> dict[str, Any]:
     overrides = list(overrides)
     if not any(o.startswith("output_dir=") for o in overrides):
         overrides.append("output_dir=.")  # Hydra's runtime directory exists only in a job
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base=None):
         composed = compose("config", overrides=overrides)
-    return to_run_config(OmegaConf.to_container(composed, resolve=True))
+    return OmegaConf.to_container(composed, resolve=True)
 
 
 def to_experiment(raw: dict[str, Any]):

@@ -472,9 +472,15 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
+        if part not in model.model_fields:  # a tagged union's member, named by its tag
+            continue
         annotation = model.model_fields[part].annotation
-        inner = getattr(annotation, "__args__", None)
-        model = inner[0] if inner and isinstance(inner[0], type) else annotation
+        inner = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type)]
+        tagged = [a for a in inner if issubclass(a, BaseModel) and part != "name"
+                  and "name" in a.model_fields]
+        following = loc[loc.index(part) + 1] if loc.index(part) + 1 < len(loc) else None
+        chosen = [a for a in tagged if a.model_fields["name"].default == following]
+        model = chosen[0] if chosen else inner[0] if inner else annotation
     return sorted(model.model_fields)
 
 

@@ -68,10 +68,16 @@ def first_month_reaching(share: np.ndarray, level: float = 0.5) -> np.ndarray:
     return first
 
 
+def _objects(values: np.ndarray) -> np.ndarray:
+    """Text as an object array, so repeating it shares strings instead of creating them."""
+    values = np.asarray(values)
+    return values.astype(object) if values.dtype.kind == "U" else values
+
+
 def _frame(keys: dict[str, np.ndarray], rows_per_rep: int,
            columns: dict[str, object]) -> pd.DataFrame:
     """A DataFrame with the key columns first, each key repeated for its replication's rows."""
-    key_columns = {k: np.repeat(v, rows_per_rep) for k, v in keys.items()}
+    key_columns = {k: np.repeat(_objects(v), rows_per_rep) for k, v in keys.items()}
     return pd.DataFrame({**key_columns, **columns})
 
 
@@ -128,7 +134,7 @@ def tables_from_batch(batch: Batch, keys: dict[str, np.ndarray],
 
     innovation_columns: dict[str, object] = {
         "step": np.tile(np.repeat(step, n_innov), reps),
-        "innovation": np.tile(innov.innovation_id, months * reps),
+        "innovation": np.tile(_objects(innov.innovation_id), months * reps),
         "relevant_trusts": np.tile(relevant, months * reps),
     }
     for s, name in enumerate(STATE_NAMES):
@@ -138,8 +144,8 @@ def tables_from_batch(batch: Batch, keys: dict[str, np.ndarray],
 
     icb_steps = _frame(keys, months * n_icb, {
         "step": np.tile(np.repeat(step, n_icb), reps),
-        "icb": np.tile(icbs.ods_code, months * reps),
-        "region": np.tile(np.array(icbs.region_names)[icbs.region], months * reps),
+        "icb": np.tile(_objects(icbs.ods_code), months * reps),
+        "region": np.tile(_objects(np.array(icbs.region_names)[icbs.region]), months * reps),
         "embedded_share": icb_share.ravel(),
     })
     return ReplicationTables(steps=steps, innovation_steps=innovation_steps,

@@ -225,8 +225,9 @@ def _inline_markdown(text: str) -> str:
 
 
 def markdown_to_html(markdown: str, heading_offset: int = 2) -> str:
-    """Convert the simple Markdown the project generates (headings, paragraphs, pipe
-    tables, bullet lists, inline code and emphasis) to HTML.
+    """Convert the simple Markdown the project generates to HTML.
+
+    Handles headings, paragraphs, pipe tables, bullet lists, inline code and emphasis.
 
     Args:
         markdown: The Markdown text.

@@ -117,10 +117,11 @@ def _base_layout(fig: go.Figure, title: str, subtitle: str, reading: str,
     fig.update_layout(
         template="plotly_white", font=FONT, height=height,
         title=dict(text=title, subtitle=dict(text=subtitle, font=dict(size=12, color="#555555")),
-                   x=0.01, xanchor="left", font=dict(size=18)),
-        margin=dict(t=95, l=80, r=30, b=70),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0,
-                    title=None),
+                   x=0.01, xanchor="left", font=dict(size=18), yref="container", y=1,
+                   yanchor="top", pad=dict(t=12)),
+        margin=dict(t=100, l=80, r=30, b=70),
+        legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02,
+                    title=None, bgcolor="rgba(255,255,255,0.8)"),
         hoverlabel=dict(font_size=12),
         meta={"reading": reading},
     )
@@ -155,11 +156,11 @@ def _band_and_line(summary: pd.DataFrame, x: list, colour: str, name: str, fmt: 
 
 
 def _winter_shading(fig: go.Figure, first_step: int, last_step: int, **where) -> None:
-    """Shade December to February of every winter in the horizon."""
+    """Shade November to February of every winter in the horizon."""
     start = pd.Timestamp(START_DATE) + pd.DateOffset(months=first_step - 1)
     end = pd.Timestamp(START_DATE) + pd.DateOffset(months=last_step)
     for year in range(start.year - 1, end.year + 1):
-        x0, x1 = pd.Timestamp(f"{year}-12-01"), pd.Timestamp(f"{year + 1}-03-01")
+        x0, x1 = pd.Timestamp(f"{year}-11-01"), pd.Timestamp(f"{year + 1}-03-01")
         x0, x1 = max(x0, start), min(x1, end)
         if x0 < x1:
             fig.add_vrect(x0=x0.strftime("%Y-%m-%d"), x1=x1.strftime("%Y-%m-%d"),
@@ -264,14 +265,13 @@ def adoption_curves(innovation_steps: pd.DataFrame, catalogue: pd.DataFrame) -> 
                f"({_pct(final.loc[worst, 'mean'])}).")
     _base_layout(fig, "Adoption over time: all innovations",
                  f"Mean over innovations, then over replications; band: {INTERVAL} "
-                 f"(t interval, {_n_text(counts)}). Choose an innovation or domain above.",
+                 f"(t interval, {_n_text(counts)}). Choose an innovation or domain below.",
                  reading, height=540)
     fig.update_layout(
         margin=dict(t=150),
         updatemenus=[dict(buttons=buttons, direction="down", showactive=True, active=0,
-                          x=0.0, xanchor="left", y=1.2, yanchor="bottom",
-                          bgcolor="#F4F4F4", font=dict(size=12))],
-        legend=dict(y=1.12, yanchor="bottom"))
+                          x=0.0, xanchor="left", y=1.04, yanchor="bottom",
+                          bgcolor="#F4F4F4", font=dict(size=12))])
     fig.update_xaxes(title_text="Month (model starts April 2025)")
     fig.update_yaxes(title_text="Relevant trusts with it embedded (%)", tickformat=".0%",
                      rangemode="tozero")
@@ -485,13 +485,16 @@ def pressure_over_time(steps: pd.DataFrame, facts: pd.DataFrame | None = None) -
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("Operational pressure", "General and acute bed occupancy"))
     occupancy_by_month = None
+    last_year = {}
     for strategy in strategies:
         part = steps[steps["strategy"] == strategy]
         for row, column, fmt in ((1, "mean_pressure", ".3f"),
                                  (2, "mean_bed_occupancy_share", ".1%")):
             summary = t_summary(part, ["step"], column).sort_values("step")
-            if row == 2 and occupancy_by_month is None:
-                occupancy_by_month = summary
+            if row == 2:
+                if occupancy_by_month is None:
+                    occupancy_by_month = summary
+                last_year[strategy] = float(summary["mean"].tail(12).mean())
             fig.add_traces(_band_and_line(summary, month_dates(summary["step"]),
                                           colours[strategy], strategy_label(strategy), fmt,
                                           showlegend=row == 1, legendgroup=strategy),
@@ -509,20 +512,21 @@ def pressure_over_time(steps: pd.DataFrame, facts: pd.DataFrame | None = None) -
                                           f"{value:g} % (2023-25)",
                           annotation_position="top left",
                           annotation_font=dict(color=CITED_COLOUR, size=11), row=2, col=1)
-    peak_month = ""
+    peak_month = trough_month = ""
     if occupancy_by_month is not None:
         by_calendar = occupancy_by_month.assign(
             m=[pd.Timestamp(d).month for d in month_dates(occupancy_by_month["step"])])
         peak = by_calendar.groupby("m")["mean"].mean()
         peak_month = pd.Timestamp(2025, int(peak.idxmax()), 1).strftime("%B")
         trough_month = pd.Timestamp(2025, int(peak.idxmin()), 1).strftime("%B")
-    reading = (f"Pressure and occupancy peak in winter (highest on average in {peak_month}, "
-               f"lowest in {trough_month}); the strategies barely change the seasonal pattern, "
-               "which comes from the cited NHS England monthly occupancy profile." if peak_month
-               else "Pressure and occupancy by month.")
+    spread = (max(last_year.values()) - min(last_year.values())) * 100 if last_year else 0.0
+    reading = (f"Pressure and occupancy are highest on average in {peak_month} and lowest in "
+               f"{trough_month}, following the cited NHS England monthly occupancy profile; in "
+               f"the last 12 months the strategies' mean occupancy differs by {spread:.2f} "
+               "percentage points.")
     _base_layout(fig, "Operational pressure over time: winter peaks",
                  f"Mean over trusts, then over replications; band: {INTERVAL}; grey: "
-                 "December to February; green dashed: cited values", reading, height=640)
+                 "November to February; green dashed: cited values", reading, height=640)
     fig.update_xaxes(title_text="Month (model starts April 2025)", row=2, col=1)
     fig.update_yaxes(title_text="Pressure index (0 = none, 1 = max)", row=1, col=1)
     fig.update_yaxes(title_text="Beds occupied (%)", tickformat=".0%", row=2, col=1)
@@ -548,8 +552,8 @@ def icb_tile_map(icb_steps: pd.DataFrame, icbs: pd.DataFrame,
                  frame_steps: Sequence[int] | None = None) -> go.Figure:
     """ICBs as tiles in one column per NHS region, coloured by share embedded, with a slider.
 
-    One panel per strategy; each tile is the mean over replications of the ICB's
-    embedded share (over its relevant trust-innovation pairs). The slider moves
+    Each tile is the mean over replications of the ICB's embedded share (over its
+    relevant trust-innovation pairs). Buttons choose the strategy; the slider moves
     through the months in ``frame_steps`` (default: the first month and every year end).
 
     Args:
@@ -577,11 +581,11 @@ def icb_tile_map(icb_steps: pd.DataFrame, icbs: pd.DataFrame,
     regions, slots = _tile_layout(known, present)
     names = dict(zip(known["icb_ods_code"], known["icb_name"], strict=False))
     n_rows = 1 + max(r for r, _ in slots.values())
-    region_labels = [wrap_label(r, 11, 3) for r in regions]
+    region_labels = [wrap_label(r, 18, 2) for r in regions]
     text = [[""] * len(regions) for _ in range(n_rows)]
     hover = [[""] * len(regions) for _ in range(n_rows)]
     for code, (r, c) in slots.items():
-        text[r][c] = wrap_label(short_icb_name(names[code]), 13, 3)
+        text[r][c] = wrap_label(short_icb_name(names[code]), 19, 3)
         hover[r][c] = f"{short_icb_name(names[code])} ({code})"
 
     def grid(strategy: str, step: int) -> list[list[float | None]]:
@@ -591,52 +595,58 @@ def icb_tile_map(icb_steps: pd.DataFrame, icbs: pd.DataFrame,
             z[r][c] = None if not np.isfinite(value) else round(float(value), 4)
         return z
 
-    n_cols = 2 if len(strategies) > 1 else 1
-    n_panel_rows = math.ceil(len(strategies) / n_cols)
-    fig = make_subplots(rows=n_panel_rows, cols=n_cols, horizontal_spacing=0.05,
-                        vertical_spacing=0.12,
-                        subplot_titles=[strategy_label(s) for s in strategies])
-    zmax = float(np.nanmax(means.to_numpy())) if len(means) else 1.0
+    fig = go.Figure()
+    values = means.to_numpy(dtype=float)
+    zmax = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
+    zmin = float(np.nanmin(values)) if np.isfinite(values).any() else 0.0
     zmax = max(0.05, math.ceil(zmax * 20) / 20)
+    zmin = min(zmax - 0.05, math.floor(zmin * 20) / 20)
     for i, strategy in enumerate(strategies):
         fig.add_trace(go.Heatmap(
             z=grid(strategy, frame_steps[-1]), x=region_labels, y=list(range(n_rows)),
-            text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=9),
-            coloraxis="coloraxis", xgap=3, ygap=3, name=strategy_label(strategy),
+            text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=11),
+            coloraxis="coloraxis", xgap=4, ygap=4, name=strategy_label(strategy),
+            visible=i == 0,
             hovertemplate=(f"<b>%{{customdata}}</b><br>{strategy_label(strategy)}: "
-                           "%{z:.1%} embedded<extra></extra>")),
-            row=i // n_cols + 1, col=i % n_cols + 1)
-    frames = [go.Frame(name=str(step), traces=list(range(len(strategies))),
-                       data=[go.Heatmap(z=grid(s, step)) for s in strategies])
-              for step in frame_steps]
-    fig.frames = frames
+                           "%{z:.1%} of relevant trust-innovation pairs embedded"
+                           "<extra></extra>")))
+    fig.frames = [go.Frame(name=str(step), traces=list(range(len(strategies))),
+                           data=[go.Heatmap(z=grid(s, step)) for s in strategies])
+                  for step in frame_steps]
     slider_steps = [dict(method="animate", label=month_label(step),
-                         args=[[str(step)], dict(mode="immediate", frame=dict(duration=0,
-                                                                              redraw=True),
+                         args=[[str(step)], dict(mode="immediate",
+                                                 frame=dict(duration=0, redraw=True),
                                                  transition=dict(duration=0))])
                     for step in frame_steps]
+    buttons = [dict(label=strategy_label(s), method="restyle",
+                    args=[{"visible": [j == i for j in range(len(strategies))]}])
+               for i, s in enumerate(strategies)]
     end = means.xs(frame_steps[-1], level="step")
-    by_strategy = end.groupby(level="strategy")
-    spread = "; ".join(f"{strategy_label(s)} {_pct(g.min())} to {_pct(g.max())}"
-                       for s, g in by_strategy)
+    spread = "; ".join(f"{strategy_label(s)} {_pct(end.xs(s).min())} to {_pct(end.xs(s).max())}"
+                       for s in strategies if s in end.index.get_level_values("strategy"))
     reading = (f"In {month_label(frame_steps[-1])} the ICBs' shares embedded range: {spread}. "
-               "Move the slider to see where adoption starts and how it spreads.")
+               "Choose a strategy with the buttons and move the slider to see where adoption "
+               "starts and how it spreads.")
     _base_layout(fig, "Where innovations are embedded: ICBs by NHS region",
                  "Tile colour: share of the ICB's relevant trust-innovation pairs embedded, "
-                 "mean over replications; columns: NHS regions", reading,
-                 height=430 * n_panel_rows + 140)
+                 "mean over replications (colour scale spans the values shown); columns: the 7 NHS "
+                 "regions", reading,
+                 height=60 * n_rows + 330)
     fig.update_layout(
-        coloraxis=dict(colorscale="Cividis", cmin=0, cmax=zmax,
-                       colorbar=dict(title=dict(text="Embedded<br>share", side="top"),
-                                     tickformat=".0%", len=0.8, thickness=14)),
+        coloraxis=dict(colorscale="Cividis", cmin=zmin, cmax=zmax,
+                       colorbar=dict(title=dict(text="Share<br>embedded", side="top"),
+                                     tickformat=".0%", len=0.8, thickness=16)),
+        updatemenus=[dict(type="buttons", direction="right", buttons=buttons, active=0,
+                          showactive=True, x=0.0, xanchor="left", y=1.0, yanchor="bottom",
+                          pad=dict(b=50), bgcolor="#F4F4F4", font=dict(size=13))],
         sliders=[dict(active=len(frame_steps) - 1, steps=slider_steps, x=0.0, len=1.0,
-                      y=0, yanchor="top", pad=dict(t=40),
+                      y=0, yanchor="top", pad=dict(t=20),
                       currentvalue=dict(prefix="Month shown: ", font=dict(size=14)))],
-        margin=dict(b=120, t=110),
+        margin=dict(b=110, t=160, l=30),
         showlegend=False)
     fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False,
                      zeroline=False)
-    fig.update_xaxes(side="top", showgrid=False, tickfont=dict(size=10), tickangle=0)
+    fig.update_xaxes(side="top", showgrid=False, tickfont=dict(size=12), tickangle=0)
     return fig
 
 
@@ -820,8 +830,7 @@ def sensitivity_bars(sensitivity: pd.DataFrame) -> list[go.Figure]:
 
 
 def bass_coefficients(bass_fit: pd.DataFrame, facts: pd.DataFrame | None = None) -> go.Figure:
-    """Bass p and q fitted to the model's adoption, per strategy and innovation, against
-    the cited literature means.
+    """Bass p and q fitted to the model's adoption, against the cited literature means.
 
     Args:
         bass_fit: ``bass_fit.parquet`` (p and q in per year, with 95 % intervals).
@@ -867,10 +876,12 @@ def bass_coefficients(bass_fit: pd.DataFrame, facts: pd.DataFrame | None = None)
                       annotation_position="top right" if "vdb" in key else "bottom right",
                       annotation_font=dict(color=CITED_COLOUR, size=11), row=row, col=1)
     med_p, med_q = bass_fit["p"].median(), bass_fit["q"].median()
+    q_cited = _fact_value(facts, "bass_q_mean")
+    ratio = (f"; the fitted q is {med_q / q_cited:.2f} times the cited mean q"
+             if q_cited and np.isfinite(med_q) else "")
     reading = (f"Median fitted p = {med_p:.3f} and q = {med_q:.3f} per year"
                + (f", against the cited literature means {', '.join(cited)}" if cited else "")
-               + "; a q well below the literature means peers are imitated less than in "
-                 "consumer markets.")
+               + ratio + ". The cited values come from consumer and drug markets, not the NHS.")
     _base_layout(fig, "Bass diffusion coefficients fitted to the model's adoption curves",
                  "Points: fitted value, bars: 95 % interval; green dashed: cited literature "
                  "means (not NHS-specific)", reading, height=680)

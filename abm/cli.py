@@ -101,8 +101,12 @@ def app(cfg: DictConfig) -> None:
         sys.exit(2)
     results = run_experiment(run_cfg, progress=bool(raw.get("progress", True)))
     write_run(output_dir, run_cfg, results)
+    from .report import build_report
+
+    report = build_report(output_dir)
     print(format_summary(summary_table(results.runs, results.run_innovations), run_cfg))
     print(f"\nResults: {output_dir.resolve()}")
+    print(f"Report: {report.resolve()}")
 
 
 def main() -> None:

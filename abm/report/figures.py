@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -94,10 +95,16 @@ def t_summary(frame: pd.DataFrame, by: list[str], value: str,
     return grouped.rename(columns={"count": "n"}).drop(columns="std")
 
 
+@lru_cache(maxsize=8)
+def _calendar(months: int) -> tuple[str, ...]:
+    return tuple(pd.date_range(START_DATE, periods=months, freq="MS").strftime("%Y-%m-%d"))
+
+
 def month_dates(steps: Iterable[int]) -> list[str]:
     """Calendar month (ISO date of its first day) of each model step (step 1 = April 2025)."""
-    start = pd.Timestamp(START_DATE)
-    return [(start + pd.DateOffset(months=int(s) - 1)).strftime("%Y-%m-%d") for s in steps]
+    steps = [int(s) for s in steps]
+    calendar = _calendar(max(steps, default=1) + 1)
+    return [calendar[s - 1] for s in steps]
 
 
 def month_label(step: int) -> str:
@@ -569,9 +576,11 @@ def icb_tile_map(icb_steps: pd.DataFrame, icbs: pd.DataFrame,
     if frame_steps is None:
         frame_steps = sorted({int(icb_steps["step"].min())}
                              | set(range(12, last + 1, 12)) | {last})
-    frame_steps = [s for s in frame_steps if s in set(icb_steps["step"])]
+    available = set(pd.unique(icb_steps["step"]).tolist())
+    frame_steps = [s for s in frame_steps if s in available]
     wanted = icb_steps[icb_steps["step"].isin(frame_steps)]
     means = wanted.groupby(["strategy", "step", "icb"], sort=False)["embedded_share"].mean()
+    lookup = means.to_dict()
     present = list(pd.unique(icb_steps["icb"]))
     known = icbs[icbs["icb_ods_code"].isin(present)]
     missing = [c for c in present if c not in set(known["icb_ods_code"])]
@@ -591,7 +600,7 @@ def icb_tile_map(icb_steps: pd.DataFrame, icbs: pd.DataFrame,
     def grid(strategy: str, step: int) -> list[list[float | None]]:
         z: list[list[float | None]] = [[None] * len(regions) for _ in range(n_rows)]
         for code, (r, c) in slots.items():
-            value = means.get((strategy, step, code), np.nan)
+            value = lookup.get((strategy, step, code), np.nan)
             z[r][c] = None if not np.isfinite(value) else round(float(value), 4)
         return z
 

@@ -100,23 +100,23 @@ CURRENT_MONTH = ("[...document.querySelectorAll('#fig-icb-map text.slider-label'
                  ".find(t => t.textContent.startsWith('Month shown')).textContent")
 
 
-def _z(page, trace: int = 0):
-    return page.evaluate(f"document.getElementById('fig-icb-map').data[{trace}].z")
+Z = "JSON.stringify(document.getElementById('fig-icb-map').data[0].z)"
+TILE_IMAGE = "document.querySelector('#fig-icb-map .hm image').getAttribute('href')"
 
 
 def test_icb_slider_changes_the_tiles(loaded):
     page, _, _ = loaded
-    before = _z(page)
+    before = page.evaluate(Z)
     assert page.evaluate(CURRENT_MONTH) == "Month shown: Mar 2028"  # opens on the last month
-    image_before = page.locator("#fig-icb-map .hm image").first.get_attribute("href")
+    image_before = page.evaluate(TILE_IMAGE)
     rail = page.locator("#fig-icb-map .slider-rail-touch-rect").first
     rail.scroll_into_view_if_needed()
     box = rail.bounding_box()
     page.mouse.click(box["x"] + 2, box["y"] + box["height"] / 2)  # the first month
     page.wait_for_function(f"{CURRENT_MONTH}.includes('Apr 2025')", timeout=5_000)
-    after = _z(page)
-    assert after != before
-    assert page.locator("#fig-icb-map .hm image").first.get_attribute("href") != image_before
+    # The tiles' data and the drawn image both change (the animation may finish after the label).
+    page.wait_for_function(f"([z, img]) => {Z} !== z && {TILE_IMAGE} !== img",
+                           arg=[before, image_before], timeout=5_000)
 
 
 def test_icb_strategy_buttons_switch_the_panel(loaded):

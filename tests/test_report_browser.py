@@ -141,3 +141,15 @@ def test_innovation_dropdown_changes_the_curves(loaded):
         "document.querySelector('#fig-adoption .gtitle').textContent.includes('Diagnostics')",
         timeout=5_000)
     assert page.evaluate(y) != before
+
+
+def test_png_export_writes_one_image_per_chart(small_run_dir, tmp_path):
+    pytest.importorskip("kaleido")
+    out = build_report(small_run_dir, tmp_path / "report.html", png=True)
+    images = sorted((tmp_path / "report_png").glob("*.png"))
+    assert out.is_file()
+    assert [p.name for p in images][:2] == ["01-adoption.png", "02-funnel.png"]
+    assert len(images) == 7
+    for image in images:
+        assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert image.stat().st_size > 10_000

@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import re
+import shutil
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -479,15 +481,32 @@ def write_pngs(views: list[View], directory: Path) -> list[Path]:
     """
     import plotly.io as pio
 
+    if not os.environ.get("BROWSER_PATH"):
+        browser = shutil.which("chromium") or shutil.which("chromium-browser")
+        if browser:  # Kaleido's browser lookup, pointed at a distribution's Chromium
+            os.environ["BROWSER_PATH"] = browser
     directory.mkdir(parents=True, exist_ok=True)
-    paths = [directory / f"{i + 1:02d}-{v.anchor}.png" for i, v in enumerate(views)]
-    figures = []
-    for view in views:
+    paths, figures, heights = [], [], []
+    for i, view in enumerate(views):
         fig = go.Figure(view.figure)
-        fig.update_layout(updatemenus=[], sliders=[])
-        fig.frames = []
+        shown = [menu.buttons[menu.active or 0].label for menu in fig.layout.updatemenus
+                 if menu.buttons]
+        shown += [slider.steps[slider.active or 0].label for slider in fig.layout.sliders
+                  if slider.steps]
+        if shown:  # a static image shows one state of the controls: say which
+            fig.update_layout(title_text=f"{fig.layout.title.text} ({'; '.join(shown)})")
+        fig.layout.updatemenus = ()
+        fig.layout.sliders = ()
+        fig.frames = ()
         figures.append(fig)
-    pio.write_images(figures, paths, width=1200, scale=1)
+        heights.append(int(fig.layout.height or 500))
+        paths.append(directory / f"{i + 1:02d}-{view.anchor}.png")
+    try:
+        pio.write_images(figures, paths, width=1200, height=heights, scale=1)
+    except Exception as exc:  # noqa: BLE001 - Kaleido raises several kinds when no browser
+        raise ReportInputError(
+            f"static images need Kaleido and Chrome or Chromium ({exc}); install Chromium "
+            "with scripts/install_browser.sh or set BROWSER_PATH") from None
     return paths
 
 

@@ -655,8 +655,7 @@ def icb_tile_map(icb_steps: pd.DataFrame, icbs: pd.DataFrame,
         showlegend=False)
     fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False,
                      zeroline=False)
-    fig.update_xaxes(side="top", showgrid=False, tickfont=dict(size=12), tickangle=0,
-                     title_text="NHS region", title_standoff=4)
+    fig.update_xaxes(side="top", showgrid=False, tickfont=dict(size=12), tickangle=0)
     return fig
 
 

@@ -141,7 +141,8 @@ def make_views(run: RunData, facts: pd.DataFrame) -> list[View]:
             views.append(View(f"sensitivity-{i + 1}", "Sensitivity analysis", fig))
     if "bass_fit" in run.optional:
         views.append(View("bass", "Bass diffusion coefficients",
-                          F.bass_coefficients(run.optional["bass_fit"], facts)))
+                          F.bass_coefficients(run.optional["bass_fit"], facts,
+                                              _package_csv("innovations.csv"))))
     return views
 
 

@@ -838,19 +838,25 @@ def sensitivity_bars(sensitivity: pd.DataFrame) -> list[go.Figure]:
     return figures
 
 
-def bass_coefficients(bass_fit: pd.DataFrame, facts: pd.DataFrame | None = None) -> go.Figure:
+def bass_coefficients(bass_fit: pd.DataFrame, facts: pd.DataFrame | None = None,
+                      catalogue: pd.DataFrame | None = None) -> go.Figure:
     """Bass p and q fitted to the model's adoption, against the cited literature means.
 
     Args:
         bass_fit: ``bass_fit.parquet`` (p and q in per year, with 95 % intervals).
         facts: ``abm/data/facts.csv``, for the literature values (bass_p_mean,
             bass_q_mean, bass_q_mean_vdb_2004).
+        catalogue: ``abm/data/innovations.csv``, to show innovation names.
 
     Returns:
         The figure.
     """
     strategies = strategies_in(bass_fit)
     colours = strategy_colours(strategies)
+    names = {} if catalogue is None else dict(
+        zip(catalogue["innovation_id"], catalogue["name"], strict=False))
+    bass_fit = bass_fit.assign(innovation=[
+        wrap_label(names.get(i, i), 22, 2) for i in bass_fit["innovation"]])
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("Coefficient of innovation p (external influence)",
                                         "Coefficient of imitation q (peer influence)"))

@@ -294,3 +294,14 @@ def test_console_script_writes_and_prints_the_path(small_run_dir, tmp_path):
                           timeout=120, check=False)
     assert done.returncode == 2
     assert "not a complete nhs-abm run directory" in done.stderr
+
+
+def test_time_to_half_when_nothing_reaches_50pct():
+    frame = pd.DataFrame({"strategy": ["status_quo"] * 3 + ["scaler_led"] * 3,
+                          "replication": [0, 1, 2] * 2, "innovation": ["a"] * 6,
+                          "time_to_50pct_months": [np.nan] * 3 + [40.0, np.nan, 60.0],
+                          "above_50pct_at_start": [False] * 6})
+    fig = F.time_to_half(frame)
+    assert fig.data[0].x[0].endswith("never: 3 of 3 (100 %)")
+    assert fig.data[1].median[0] == 50.0
+    fig.to_json()  # serialisable for the page

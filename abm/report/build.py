@@ -181,6 +181,8 @@ pre { font-size: 12px; background: #f6f6f6; padding: 12px; overflow-x: auto; }
           margin: 16px 0; }
 .reading { font-size: 16px; margin: 4px 0 0; }
 .figure { margin: 8px 0 4px; }
+.table-wrap { overflow-x: auto; }
+table.summary { font-size: 13.5px; }
 .legend-key { font-size: 14px; color: var(--muted); }
 details summary { cursor: pointer; font-weight: bold; }
 .appendix table { font-size: 12.5px; }
@@ -333,9 +335,9 @@ def _summary_html(run: RunData) -> str:
         "Embedded, year 10 [95 % CI]", "Pilots started", "Scaled", "Abandoned",
         "Median months to 50 %", "Innovation-runs reaching 50 %", "Benefit (GBP m)",
         "Spend (GBP m)", "Benefit per GBP spent"]
-    return ("<table class=\"summary\"><thead><tr>" + "".join(f"<th>{_esc(h)}</th>"
-                                                             for h in heads)
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    header = "".join(f"<th>{_esc(h)}</th>" for h in heads)
+    return ("<div class=\"table-wrap\"><table class=\"summary\"><thead><tr>" + header
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
             "<p class=\"legend-key\">Embedded: mean over innovations of the share of relevant "
             "trusts with the innovation embedded. Pilots, benefit and spend: totals over the "
             "horizon, mean per replication, all payers, GBP m at 2025 prices. Months to 50 %: "
@@ -420,6 +422,9 @@ def render_html(run: RunData, views: list[View], facts: pd.DataFrame) -> str:
     caveats = "".join(f"<p>{c}</p>" for c in CAVEATS)
     figures = "\n".join(_figure_html(v, i == 0) for i, v in enumerate(views))
     simplifications = _odd_simplifications()
+    glance = "".join(
+        f"<li><a href=\"#{v.anchor}\">{_esc(v.heading)}</a>: "
+        f"{_esc((v.figure.layout.meta or {}).get('reading', ''))}</li>" for v in views)
     title = "Spreading innovation across England's NHS: four strategies compared"
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -449,7 +454,8 @@ figures, drawn green and dashed in the charts.</p></div></section>
 <li><a href="#appendix">Appendix: parameters and assumptions</a></li></ol></nav>
 <section id="headline"><h2>Headline numbers</h2><div class="model-result">
 <p><span class="badge model">Model result</span>Per strategy, mean over replications with
-95 % t intervals.</p>{_summary_html(run)}</div></section>
+95 % t intervals.</p>{_summary_html(run)}
+<h3>At a glance</h3><ul class="glance">{glance}</ul></div></section>
 {figures}
 <section id="facts"><h2>Cited facts used for comparison</h2><div class="cited-fact">
 <p><span class="badge fact">Cited fact</span>Published figures, from

@@ -354,10 +354,12 @@ def time_to_half(run_innovations: pd.DataFrame) -> go.Figure:
     colours = strategy_colours(strategies)
     fig = go.Figure()
     notes = []
+    never_total = runs_total = 0
     for strategy in strategies:
         values = frame.loc[frame["strategy"] == strategy, "time_to_50pct_months"]
         total, reached = len(values), values.dropna().to_numpy(dtype=float)
         never = total - len(reached)
+        never_total, runs_total = never_total + never, runs_total + total
         label = (f"{strategy_label(strategy)}<br>never: {never:,} of {total:,}"
                  f" ({_pct(never / total if total else float('nan'), 0)})")
         notes.append(f"{strategy_label(strategy)} {never:,} of {total:,}")
@@ -374,9 +376,10 @@ def time_to_half(run_innovations: pd.DataFrame) -> go.Figure:
             mean=[reached.mean()], boxmean=True, name=strategy_label(strategy),
             marker_color=colours[strategy], line=dict(color=colours[strategy]),
             fillcolor=_rgba(colours[strategy], 0.25), hoverinfo="y+name"))
-    reading = ("Most innovation-runs never reach 50 % of relevant trusts in the horizon "
-               "(never reached: " + "; ".join(notes) + "); the boxes describe only those "
-               "that do, so a short box can hide a small number of successes.")
+    share_never = never_total / runs_total if runs_total else float("nan")
+    reading = (f"{_pct(share_never, 0)} of innovation-runs never reach 50 % of relevant trusts "
+               "in the horizon (never reached: " + "; ".join(notes) + "); the boxes describe "
+               "only those that do, so a short box can hide a small number of successes.")
     _base_layout(fig, "Time to 50 % adoption (innovation-runs that reach it)",
                  "Box: quartiles, line: median, dashed: mean, whiskers: furthest values "
                  "within 1.5 IQR; innovations above 50 % at the start are left out", reading,

@@ -126,7 +126,7 @@ def test_time_to_half_states_how_many_never_reached(views, small_results):
 def test_cited_occupancy_is_drawn_as_reference(views):
     fig = next(v for v in views if v.anchor == "pressure").figure
     texts = [a.text for a in fig.layout.annotations if a.text]
-    assert any(t.startswith("Cited: NHS England G&A occupancy winter peak, 94.1 %") for t in texts)
+    assert "Cited: NHS England<br>G&A occupancy,<br>winter peak 94.1 %" in texts
 
 
 def _tile(table: pd.DataFrame, copies: int) -> pd.DataFrame:

@@ -518,10 +518,11 @@ def pressure_over_time(steps: pd.DataFrame, facts: pd.DataFrame | None = None) -
         if value is not None:
             cited.append(f"{label} {value:g} %")
             fig.add_hline(y=value / 100, line=dict(color=CITED_COLOUR, dash="dash", width=1.5),
-                          annotation_text=f"Cited: NHS England G&A occupancy {label}, "
-                                          f"{value:g} % (2023-25)",
-                          annotation_position="top left",
-                          annotation_font=dict(color=CITED_COLOUR, size=11), row=2, col=1)
+                          row=2, col=1)
+            fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=value / 100, yref="y2",
+                               text=f"Cited: NHS England<br>G&A occupancy,<br>{label} "
+                                    f"{value:g} %", showarrow=False, align="left",
+                               font=dict(color=CITED_COLOUR, size=11))
     peak_month = trough_month = ""
     if occupancy_by_month is not None:
         by_calendar = occupancy_by_month.assign(

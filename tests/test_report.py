@@ -305,3 +305,19 @@ def test_time_to_half_when_nothing_reaches_50pct():
     assert fig.data[0].x[0].endswith("never: 3 of 3 (100 %)")
     assert fig.data[1].median[0] == 50.0
     fig.to_json()  # serialisable for the page
+
+
+def test_a_one_strategy_run_reads_without_comparisons(small_run_dir, tmp_path, facts):
+    one = tmp_path / "one"
+    one.mkdir()
+    for name in REQUIRED_FILES:
+        if name.endswith(".parquet"):
+            table = pd.read_parquet(small_run_dir / name)
+            table[table["strategy"] == "scaler_led"].to_parquet(one / name)
+        else:
+            shutil.copy(small_run_dir / name, one / name)
+    for view in make_views(load_run(one), facts):
+        reading = view.figure.layout.meta["reading"]
+        assert "lowest under" not in reading and "least under" not in reading, view.anchor
+        assert "Scaler-led" in reading or view.anchor in ("pressure",), view.anchor
+    assert build_report(one).is_file()

@@ -265,11 +265,15 @@ def adoption_curves(innovation_steps: pd.DataFrame, catalogue: pd.DataFrame) -> 
     final = series[0][series[0]["step"] == series[0]["step"].max()].set_index("strategy")
     best, worst = final["mean"].idxmax(), final["mean"].idxmin()
     years = int(final["step"].max()) / 12
-    reading = (f"After {years:g} years the mean share of relevant trusts with an innovation "
-               f"embedded is highest under {strategy_label(best)} "
-               f"({_pct(final.loc[best, 'mean'])}, 95 % CI {_pct(final.loc[best, 'low'])} to "
-               f"{_pct(final.loc[best, 'high'])}) and lowest under {strategy_label(worst)} "
-               f"({_pct(final.loc[worst, 'mean'])}).")
+    best_text = (f"{strategy_label(best)} ({_pct(final.loc[best, 'mean'])}, 95 % CI "
+                 f"{_pct(final.loc[best, 'low'])} to {_pct(final.loc[best, 'high'])})")
+    if len(final) > 1:
+        reading = (f"After {years:g} years the mean share of relevant trusts with an innovation "
+                   f"embedded is highest under {best_text} and lowest under "
+                   f"{strategy_label(worst)} ({_pct(final.loc[worst, 'mean'])}).")
+    else:
+        reading = (f"After {years:g} years the mean share of relevant trusts with an innovation "
+                   f"embedded under {best_text}.")
     _base_layout(fig, "Adoption over time: all innovations",
                  f"Mean over innovations, then over replications; band: {INTERVAL} "
                  f"(t interval, {_n_text(counts)}). Choose an innovation or domain below.",
@@ -325,7 +329,8 @@ def pilot_funnel(runs: pd.DataFrame) -> go.Figure:
     n = runs.groupby("strategy")["replication"].nunique().to_dict()
     reading = ("Scaled pilots per pilot started: " + "; ".join(
         f"{strategy_label(s)} {_pct(r, 0)}" for s, r in ratios.items())
-               + f". {strategy_label(best)} converts the largest share of pilots into scale.")
+               + (f". {strategy_label(best)} converts the largest share of pilots into scale."
+                  if len(ratios) > 1 else "."))
     _base_layout(fig, "Pilot funnel: pilots started, scaled and abandoned",
                  f"Total over the horizon, mean per replication; bars: {INTERVAL} "
                  f"(t interval, {_n_text({s: int(n[s]) for s in strategies})})", reading)
@@ -452,8 +457,9 @@ def benefit_vs_spend(steps: pd.DataFrame) -> go.Figure:
     best = max(finals, key=lambda s: finals[s][0] / finals[s][1] if finals[s][1] else 0)
     reading = (f"Over {years:g} years, GBP benefit per GBP spent (mean totals): " + "; ".join(
         f"{strategy_label(s)} {b / sp:.2f} (benefit {b:,.0f} for {sp:,.0f} GBP m)"
-        for s, (b, sp) in finals.items() if sp) + f". Highest: {strategy_label(best)}; "
-        "points below the dashed line have cost more than they returned so far.")
+        for s, (b, sp) in finals.items() if sp)
+        + (f". Highest: {strategy_label(best)}" if len(finals) > 1 else "")
+        + "; points below the dashed line have cost more than they returned so far.")
     _base_layout(fig, "Cumulative benefit against cumulative spend",
                  "Mean over replications of running totals; a marker at each year end; "
                  "hover for the 95 % t interval of the benefit", reading, height=500)
@@ -532,9 +538,9 @@ def pressure_over_time(steps: pd.DataFrame, facts: pd.DataFrame | None = None) -
         trough_month = pd.Timestamp(2025, int(peak.idxmin()), 1).strftime("%B")
     spread = (max(last_year.values()) - min(last_year.values())) * 100 if last_year else 0.0
     reading = (f"Pressure and occupancy are highest on average in {peak_month} and lowest in "
-               f"{trough_month}, following the cited NHS England monthly occupancy profile; in "
-               f"the last 12 months the strategies' mean occupancy differs by {spread:.2f} "
-               "percentage points.")
+               f"{trough_month}, following the cited NHS England monthly occupancy profile"
+               + (f"; in the last 12 months the strategies' mean occupancy differs by "
+                  f"{spread:.2f} percentage points." if len(last_year) > 1 else "."))
     _base_layout(fig, "Operational pressure over time: winter peaks",
                  f"Mean over trusts, then over replications; band: {INTERVAL}; grey: "
                  "November to February; green dashed: cited values", reading, height=640)
@@ -689,9 +695,13 @@ def icb_inequality(steps: pd.DataFrame) -> go.Figure:
                                           showlegend=col == 1, legendgroup=strategy),
                            rows=1, cols=col)
     most, least = max(finals, key=finals.get), min(finals, key=finals.get)
-    reading = (f"At the end, adoption is most unequal between ICBs under {strategy_label(most)} "
-               f"(Gini {finals[most]:.3f}) and least under {strategy_label(least)} "
-               f"(Gini {finals[least]:.3f}).")
+    if len(finals) > 1:
+        reading = (f"At the end, adoption is most unequal between ICBs under "
+                   f"{strategy_label(most)} (Gini {finals[most]:.3f}) and least under "
+                   f"{strategy_label(least)} (Gini {finals[least]:.3f}).")
+    else:
+        reading = (f"At the end, the Gini coefficient of adoption between ICBs under "
+                   f"{strategy_label(most)} is {finals[most]:.3f} (0 = all ICBs equal).")
     _base_layout(fig, "Inequality of adoption between ICBs",
                  f"Across the 42 ICBs' embedded shares each month; band: {INTERVAL}",
                  reading, height=460)

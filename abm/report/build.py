@@ -87,7 +87,7 @@ def load_run(run_dir: Path) -> RunData:
         tables = {t: pd.read_parquet(run_dir / f"{t}.parquet") for t in TABLES}
         config = yaml.safe_load((run_dir / "config.yaml").read_text()) or {}
         manifest = json.loads((run_dir / "manifest.json").read_text())
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
+    except Exception as exc:  # any unreadable file is the same user error
         raise ReportInputError(f"{run_dir}: cannot read the run's files ({exc})") from None
     for name, frame in tables.items():
         if "strategy" not in frame.columns or frame.empty:
@@ -513,7 +513,7 @@ def write_pngs(views: list[View], directory: Path) -> list[Path]:
         paths.append(directory / f"{i + 1:02d}-{view.anchor}.png")
     try:
         pio.write_images(figures, paths, width=1200, height=heights, scale=1)
-    except Exception as exc:  # noqa: BLE001 - Kaleido raises several kinds when no browser
+    except Exception as exc:  # Kaleido raises several kinds when no browser
         raise ReportInputError(
             f"static images need Kaleido and Chrome or Chromium ({exc}); install Chromium "
             "with scripts/install_browser.sh or set BROWSER_PATH") from None

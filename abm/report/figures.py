@@ -119,6 +119,11 @@ def _n_text(counts: dict[str, int]) -> str:
     return "n = " + ", ".join(f"{n} ({strategy_label(s)})" for s, n in counts.items())
 
 
+def _replications(frame: pd.DataFrame, strategies: Sequence[str]) -> dict[str, int]:
+    counts = frame.groupby("strategy")["replication"].nunique()
+    return {s: int(counts.get(s, 0)) for s in strategies}
+
+
 def _base_layout(fig: go.Figure, title: str, subtitle: str, reading: str,
                  height: int = 480) -> go.Figure:
     fig.update_layout(
@@ -462,7 +467,8 @@ def benefit_vs_spend(steps: pd.DataFrame) -> go.Figure:
         + "; points below the dashed line have cost more than they returned so far.")
     _base_layout(fig, "Cumulative benefit against cumulative spend",
                  "Mean over replications of running totals; a marker at each year end; "
-                 "hover for the 95 % t interval of the benefit", reading, height=500)
+                 "hover for the 95 % t interval of the benefit "
+                 f"({_n_text(_replications(steps, strategies))})", reading, height=500)
     fig.update_xaxes(title_text="Cumulative spend, all payers (GBP m, 2025 prices)",
                      rangemode="tozero")
     fig.update_yaxes(title_text="Cumulative benefit (GBP m, 2025 prices)", rangemode="tozero",
@@ -542,7 +548,8 @@ def pressure_over_time(steps: pd.DataFrame, facts: pd.DataFrame | None = None) -
                + (f"; in the last 12 months the strategies' mean occupancy differs by "
                   f"{spread:.2f} percentage points." if len(last_year) > 1 else "."))
     _base_layout(fig, "Operational pressure over time: winter peaks",
-                 f"Mean over trusts, then over replications; band: {INTERVAL}; grey: "
+                 f"Mean over trusts, then over replications; band: {INTERVAL} "
+                 f"(t interval, {_n_text(_replications(steps, strategies))}); grey: "
                  "November to February; green dashed: cited values", reading, height=640)
     fig.update_xaxes(title_text="Month (model starts April 2025)", row=2, col=1)
     fig.update_yaxes(title_text="Pressure index (0 = none, 1 = max)", row=1, col=1)
@@ -648,12 +655,12 @@ def icb_tile_map(icb_steps: pd.DataFrame, icbs: pd.DataFrame,
                "starts and how it spreads.")
     _base_layout(fig, "Where innovations are embedded: ICBs by NHS region",
                  "Tile colour: share of the ICB's relevant trust-innovation pairs embedded, "
-                 "mean over replications (colour scale spans the values shown); columns: the 7 NHS "
-                 "regions", reading,
+                 f"mean over replications ({_n_text(_replications(icb_steps, strategies))}); "
+                 "columns: the NHS regions", reading,
                  height=60 * n_rows + 330)
     fig.update_layout(
         coloraxis=dict(colorscale="Cividis", cmin=zmin, cmax=zmax,
-                       colorbar=dict(title=dict(text="Share<br>embedded", side="top"),
+                       colorbar=dict(title=dict(text="Share embedded", side="right"),
                                      tickformat=".0%", len=0.8, thickness=16)),
         updatemenus=[dict(type="buttons", direction="right", buttons=buttons, active=0,
                           showactive=True, x=0.0, xanchor="left", y=1.0, yanchor="bottom",
@@ -703,7 +710,8 @@ def icb_inequality(steps: pd.DataFrame) -> go.Figure:
         reading = (f"At the end, the Gini coefficient of adoption between ICBs under "
                    f"{strategy_label(most)} is {finals[most]:.3f} (0 = all ICBs equal).")
     _base_layout(fig, "Inequality of adoption between ICBs",
-                 f"Across the 42 ICBs' embedded shares each month; band: {INTERVAL}",
+                 f"Across the ICBs' embedded shares each month; band: {INTERVAL} "
+                 f"(t interval, {_n_text(_replications(steps, strategies))})",
                  reading, height=460)
     fig.update_xaxes(title_text="Month (model starts April 2025)")
     fig.update_yaxes(title_text="Gini coefficient (0 = all ICBs equal)", rangemode="tozero",

@@ -97,7 +97,10 @@ def load_run(run_dir: Path) -> RunData:
     for name, columns in OPTIONAL_TABLES.items():
         path = run_dir / f"{name}.parquet"
         if path.is_file():
-            frame = pd.read_parquet(path)
+            try:
+                frame = pd.read_parquet(path)
+            except Exception as exc:  # an unreadable optional table is a user error too
+                raise ReportInputError(f"{path}: cannot read ({exc})") from None
             absent = [c for c in columns if c not in frame.columns]
             if absent:
                 raise ReportInputError(f"{path}: missing columns {', '.join(absent)}")

@@ -162,6 +162,7 @@ def _remove_if_empty(directory: Path) -> None:
 def _run(raw: dict[str, Any]) -> None:
     from .experiments.run import run_configured
     from .outputs import write_run
+    from .report import build_report
 
     try:
         run_cfg = to_run_config(raw)
@@ -179,7 +180,10 @@ def _run(raw: dict[str, Any]) -> None:
     write_run(output_dir, run_cfg, outcome.results, outcome.tables,
               experiment.model_dump(mode="json"))
     print(outcome.text)
+    report = build_report(output_dir) if not outcome.results.steps.empty else None
     print(f"\nResults: {output_dir.resolve()}")
+    if report is not None:
+        print(f"Report: {report.resolve()}")
 
 
 def main() -> None:

@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev,ray
+# Chromium for the report's browser tests (Debian package; skipped if already present).
+bash scripts/install_browser.sh || echo "test.sh: no Chromium installed; the browser tests will skip" >&2
 exec .venv/bin/python -m pytest "$@"

@@ -66,3 +66,12 @@ def small_run_config(shipped_strategies) -> RunConfig:
 def small_results(small_run_config) -> Results:
     """``run_experiment`` on ``small_run_config`` with one worker (computed once)."""
     return run_experiment(small_run_config)
+
+
+@pytest.fixture(scope="session")
+def small_run_dir(tmp_path_factory, small_run_config, small_results):
+    """``small_results`` written by ``abm.outputs.write_run`` into a fresh run directory."""
+    from abm.outputs import write_run
+
+    return write_run(tmp_path_factory.mktemp("small_run") / "run", small_run_config,
+                     small_results)

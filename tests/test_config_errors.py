@@ -34,7 +34,7 @@ NHS_ABM = str(Path(sys.executable).with_name("nhs-abm"))
 TINY = ("replications=1", "months=3", "progress=false")
 OUTPUT_FILES = {"steps.parquet", "innovation_steps.parquet", "icb_steps.parquet",
                 "runs.parquet", "run_innovations.parquet", "config.yaml", "manifest.json",
-                "comparison.parquet", "curves.parquet"}
+                "comparison.parquet", "curves.parquet", "report.html"}
 
 
 def config_error(raw: dict, cls=RunConfig) -> str:
@@ -221,6 +221,7 @@ def test_a_successful_run_writes_complete_results(cli):
     assert code == 0, stderr
     files = {p.name for p in out.iterdir()}
     assert files == OUTPUT_FILES, f"missing {OUTPUT_FILES - files}, extra {files - OUTPUT_FILES}"
+    assert f"Report: {(out / 'report.html').resolve()}" in stdout
     assert not list(out.parent.rglob("*.tmp")) and not list(out.glob(".*"))
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 20251

@@ -130,7 +130,8 @@ def _already_complete(output_dir: Path, resolved: dict[str, Any]) -> bool:
     same = config.exists() and yaml.safe_load(config.read_text()) == resolved
     if manifest.exists() and same:
         return True
-    ours = all(p.suffix in (".parquet", ".tmp") or p == config for p in output_dir.iterdir())
+    ours = all(p.suffix in (".parquet", ".tmp") or p.name in ("config.yaml", "report.html")
+               for p in output_dir.iterdir())
     if not manifest.exists() and ours and (same or not config.exists()):
         return False  # an interrupted run of this job: run it again
     raise ConfigError(f"output_dir: {str(output_dir)!r} already holds files of another run; "

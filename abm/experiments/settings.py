@@ -80,3 +80,4 @@ class Experiment(Strict):
 
 
 NAMES = ("compare_strategies", "win_map", "sensitivity", "bass_fit", "scenario_discovery")
+CONFIG_FILES = (*NAMES, "win_map_scaler_price", "win_map_pooled_budgets")

@@ -18,6 +18,8 @@ import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 
 from .config import (
@@ -26,6 +28,7 @@ from .config import (
     ScenarioConfig,
     StrategyConfig,
     check_strategy_names,
+    describe_field,
     parse_config,
 )
 
@@ -187,6 +190,40 @@ def _run(raw: dict[str, Any]) -> None:
         print(f"Report: {report.resolve()}")
 
 
+def check_override_syntax(args: list[str]) -> str | None:
+    """Hydra's grammar check of command-line overrides, with the field named.
+
+    Hydra refuses a malformed override (``seed=[1,2``) before this program sees
+    the config; its own message names neither the field nor what it accepts.
+
+    Args:
+        args: Command-line arguments; flags (``-m``, ``--cfg``) are left to Hydra.
+
+    Returns:
+        An error message naming the override, the field and what it accepts, or None.
+    """
+    parser = OverridesParser.create()
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        try:
+            parser.parse_overrides([arg])
+        except OverrideParseException as exc:
+            key = arg.split("=", 1)[0]
+            lines = [line for line in str(exc).splitlines()
+                     if not line.startswith(("Error parsing override", "See https"))]
+            reason = lines[0].split(" expecting ")[0] if lines else "cannot be parsed"
+            accepts = describe_field(key)
+            return (f"malformed override {arg!r}: {reason}\n  {key}: "
+                    f"{accepts or 'see docs/parameters.md for the allowed keys'}\n"
+                    "  (Hydra override grammar: key=value, lists as [a,b], sweeps as a,b)")
+    return None
+
+
 def main() -> None:
     """Console-script entry point."""
+    problem = check_override_syntax(sys.argv[1:])
+    if problem is not None:
+        print(f"nhs-abm: {problem}", file=sys.stderr)
+        sys.exit(2)
     app()

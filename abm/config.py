@@ -484,6 +484,32 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return sorted(model.model_fields)
 
 
+def describe_field(path: str) -> str:
+    """What a dotted config path accepts, as a user types it (``strategy.scaler.price_gbp_m``).
+
+    Args:
+        path: A dotted key of the run configuration (``seed``, ``scenario.pressure...``,
+            ``strategy...``).
+
+    Returns:
+        The field's meaning, type and allowed range, or "" if the path is not a field.
+    """
+    parts = tuple(path.lstrip("+~").split("."))
+    cls: type[BaseModel] = RunConfig
+    if parts[0] == "strategy":
+        if len(parts) == 1:
+            return f"a strategy; allowed: {', '.join(STRATEGY_NAMES)} or all"
+        cls, parts = StrategyConfig, parts[1:]
+    field = _field_at(cls, parts)
+    if field is None or field.annotation is None:
+        return ""
+    kind = getattr(field.annotation, "__name__", str(field.annotation))
+    unit = (field.json_schema_extra or {}).get("unit")
+    allowed = _allowed_range(field)
+    details = ", ".join(x for x in (kind, unit) if x and x not in ("n/a", "integer"))
+    return f"{field.description} ({details}{'; ' + allowed if allowed else ''})"
+
+
 def parse_config(raw: dict[str, Any], cls: type[Strict] = RunConfig) -> Strict:
     """Validate a plain dict into a typed config.
 

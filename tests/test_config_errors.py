@@ -159,7 +159,9 @@ CLI_ERRORS = {
     "unknown-key": (["+bogus=1"], ["bogus", "unknown key", "allowed keys"]),
     "malformed-override": (["seed="], ["seed", "integer"]),
     "bad-type-override": (["months=3.5"], ["months", "3.5", "integer"]),
-    "unparsable-override": (["seed=[1,2"], ["seed"]),
+    "unparsable-override": (["seed=[1,2"], ["malformed override", "seed", "Master seed", "[0, "]),
+    "unparsable-strategy-field": (["strategy.scaler.price_gbp_m=(1"],
+                                  ["strategy.scaler.price_gbp_m", "GBP", "[0, 100]"]),
 }
 
 
@@ -193,13 +195,7 @@ def cli(tmp_path_factory):
     return done
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=(
-        "Hydra rejects 'seed=[1,2' before nhs-abm sees it; its message ('no viable "
-        "alternative at input '[1,2'') names neither the field nor what is allowed")))
-    if name == "unparsable-override" else name
-    for name in CLI_ERRORS
-])
+@pytest.mark.parametrize("case", list(CLI_ERRORS))
 def test_bad_input_exits_non_zero_names_the_field_and_writes_nothing(cli, case):
     code, stdout, stderr, out = cli[case]
     assert code != 0, f"exit code {code}; stderr:\n{stderr}"

@@ -66,6 +66,10 @@ def to_run_config(raw: dict[str, Any]) -> RunConfig:
         message = re.sub(r"strategies\.(\d+)", lambda m: paths[int(m.group(1))], str(exc))
         raise ConfigError(message) from None
     check_strategy_names(cfg.strategies)
+    if cfg.posterior is not None:
+        from .posterior import load_posterior
+
+        load_posterior(cfg.posterior)  # a missing file or unknown column stops the run here
     return cfg
 
 
@@ -130,7 +134,7 @@ def _already_complete(output_dir: Path, resolved: dict[str, Any]) -> bool:
     same = config.exists() and yaml.safe_load(config.read_text()) == resolved
     if manifest.exists() and same:
         return True
-    ours = all(p.suffix in (".parquet", ".tmp") or p.name in ("config.yaml", "report.html")
+    ours = all(p.suffix in (".parquet", ".tmp", ".db") or p.name in ("config.yaml", "report.html")
                for p in output_dir.iterdir())
     if not manifest.exists() and ours and (same or not config.exists()):
         return False  # an interrupted run of this job: run it again
@@ -177,7 +181,8 @@ def _run(raw: dict[str, Any]) -> None:
     except ConfigError as exc:
         print(f"nhs-abm: {exc}", file=sys.stderr)
         sys.exit(2)
-    outcome = run_configured(run_cfg, experiment, progress=bool(raw.get("progress", True)))
+    outcome = run_configured(run_cfg, experiment, progress=bool(raw.get("progress", True)),
+                             output_dir=output_dir)
     write_run(output_dir, run_cfg, outcome.results, outcome.tables,
               experiment.model_dump(mode="json"))
     print(outcome.text)

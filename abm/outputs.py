@@ -22,7 +22,8 @@ from .config import RunConfig, parse_config
 from .runner import Results
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
-LIBRARIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "pydantic", "joblib")
+LIBRARIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "pydantic", "joblib",
+             "pyabc")
 
 
 def _atomic_write(path: Path, write) -> None:

@@ -38,6 +38,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -117,15 +118,25 @@ def statistics_of(cfg: RunConfig, innovation_steps: pd.DataFrame, runs: pd.DataF
                               cfg.scenario.observation.cdc_sites_per_trust, comparable)
 
 
-def distance(simulated: dict[str, float], keys: tuple[str, ...]) -> float:
-    """Weighted Euclidean distance between model values and the targets ``keys``."""
-    return float(np.sqrt(sum(((simulated[k] - target(k).observed) / target(k).scale) ** 2
+def distance(simulated: dict[str, float], observed: dict[str, float],
+             keys: tuple[str, ...]) -> float:
+    """Weighted Euclidean distance over ``keys``: sqrt(sum(((s_k - y_k) / scale_k)^2)).
+
+    Args:
+        simulated: Model value of each target.
+        observed: Target value of each target.
+        keys: The targets in the distance.
+
+    Returns:
+        The distance (0 when every model value equals its target).
+    """
+    return float(np.sqrt(sum(((simulated[k] - observed[k]) / target(k).scale) ** 2
                              for k in keys)))
 
 
 def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
         population_size: int, generations: int, max_simulations: int, replications: int,
-        db_path: Path) -> Fit:
+        db_path: Path, observed: dict[str, float] | None = None) -> Fit:
     """Run ABC-SMC on the status quo and return the final weighted population.
 
     Args:
@@ -138,6 +149,8 @@ def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
         max_simulations: Stop once this many simulations have run in total.
         replications: Status-quo replications stacked in each simulation.
         db_path: SQLite file for pyabc's history (replaced if it exists).
+        observed: Values to fit instead of the record's (e.g. synthetic targets the
+            model produced, to check that a known parameter value is recovered).
 
     Returns:
         The posterior sample with weights and distances, and the history.
@@ -156,9 +169,8 @@ def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
         seed = int(np.random.SeedSequence([cfg.seed, next(counter)]).generate_state(1)[0])
         return simulate(cfg, values, seed, replications)
 
-    observed = {k: target(k).observed for k in keys}
-    weights = {k: 1.0 / target(k).scale for k in keys}
-    abc = pyabc.ABCSMC(model, prior, pyabc.PNormDistance(p=2, fixed_weights=weights),
+    observed = {k: (observed or {}).get(k, target(k).observed) for k in keys}
+    abc = pyabc.ABCSMC(model, prior, pyabc.FunctionDistance(partial(distance, keys=keys)),
                        population_size=population_size,
                        sampler=pyabc.SingleCoreSampler(), eps=pyabc.MedianEpsilon())
     abc.sampler.show_progress = False

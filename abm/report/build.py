@@ -25,11 +25,13 @@ import plotly.graph_objects as go
 import yaml
 
 from . import figures as F
+from .calibration import TABLES as CALIBRATION_TABLES
+from .calibration import calibration_views
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
 REQUIRED_FILES = tuple(f"{t}.parquet" for t in TABLES) + ("config.yaml", "manifest.json")
 OPTIONAL_TABLES = {"win_map": F.WIN_MAP_COLUMNS, "sensitivity": F.SENSITIVITY_COLUMNS,
-                   "bass_fit": F.BASS_COLUMNS}
+                   "bass_fit": F.BASS_COLUMNS, **CALIBRATION_TABLES}
 ODD_PATH = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -146,6 +148,7 @@ def make_views(run: RunData, facts: pd.DataFrame) -> list[View]:
         views.append(View("bass", "Bass diffusion coefficients",
                           F.bass_coefficients(run.optional["bass_fit"], facts,
                                               _package_csv("innovations.csv"))))
+    views.extend(View(*view) for view in calibration_views(run.optional))
     return views
 
 

@@ -67,10 +67,28 @@ def to_run_config(raw: dict[str, Any]) -> RunConfig:
         raise ConfigError(message) from None
     check_strategy_names(cfg.strategies)
     if cfg.posterior is not None:
-        from .posterior import load_posterior
-
-        load_posterior(cfg.posterior)  # a missing file or unknown column stops the run here
+        check_posterior(cfg)
     return cfg
+
+
+def check_posterior(cfg: RunConfig) -> None:
+    """Refuse a posterior draws file that is missing, unreadable or not allowed.
+
+    Every draw is applied to the configuration once, so a value outside what the
+    model allows stops the run before anything is written.
+
+    Raises:
+        ConfigError: Naming the file and the offending column or value.
+    """
+    from .experiments.space import with_values
+    from .posterior import load_posterior
+
+    draws = load_posterior(cfg.posterior)
+    for draw in range(len(draws)):
+        try:
+            with_values(cfg, draws.values_of(draw))
+        except ConfigError as exc:
+            raise ConfigError(f"posterior: draw {draw} of {cfg.posterior!r}: {exc}") from None
 
 
 def compose_run_config(*overrides: str) -> RunConfig:

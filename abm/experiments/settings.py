@@ -93,9 +93,9 @@ class Calibrate(Strict):
     holdout: tuple[str, ...] = Field(
         ("cdc_sites_month_53",), description="Targets left out of the distance and "
         "predicted instead")
-    population_size: int = Field(50, ge=5, le=100_000, description="Particles per generation")
-    generations: int = Field(4, ge=1, le=100, description="Largest number of generations")
-    max_simulations: int = Field(1200, ge=10, le=10_000_000,
+    population_size: int = Field(60, ge=5, le=100_000, description="Particles per generation")
+    generations: int = Field(5, ge=1, le=100, description="Largest number of generations")
+    max_simulations: int = Field(2000, ge=10, le=10_000_000,
                                  description="Stop after this many simulations in total")
     replications_per_simulation: int = Field(
         4, ge=1, le=1000, description="Status-quo replications averaged per simulation")

@@ -50,10 +50,10 @@ def test_every_target_names_its_source_and_only_checks_lack_a_scale():
 def test_calibration_recovers_a_known_merger_rate(short_cfg, tmp_path):
     truth = 4.2
     # synthetic targets made by the model itself at a known parameter value
-    synthetic = calibrate.simulate(short_cfg, {MERGERS: truth}, seed=99, replications=24)
+    synthetic = calibrate.simulate(short_cfg, {MERGERS: truth}, seed=99, replications=16)
     others = tuple(k for k in DISTANCE_KEYS if k != "mergers_per_year")
-    result = calibrate.fit(short_cfg, (MERGERS,), others, population_size=20, generations=3,
-                           max_simulations=200, replications=6, db_path=tmp_path / "h.db",
+    result = calibrate.fit(short_cfg, (MERGERS,), others, population_size=15, generations=2,
+                           max_simulations=120, replications=4, db_path=tmp_path / "h.db",
                            observed=synthetic)
     table = calibrate.parameter_table(result.draws, (MERGERS,)).iloc[0]
     # tolerance: a quarter of the prior range (1 to 5); the posterior must also be narrower
@@ -64,7 +64,7 @@ def test_calibration_recovers_a_known_merger_rate(short_cfg, tmp_path):
 
 def _tiny_fit(cfg, tmp_path, name):
     return calibrate.fit(cfg, (MERGERS, "scenario.observation.cdc_sites_per_trust"), (),
-                         population_size=6, generations=2, max_simulations=60,
+                         population_size=4, generations=2, max_simulations=20,
                          replications=1, db_path=tmp_path / name)
 
 

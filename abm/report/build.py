@@ -209,14 +209,17 @@ QUESTION = (
 
 CAVEATS = (
     "<b>These are model results, not facts or forecasts.</b> They show what follows from the "
-    "model's mechanisms and its assumptions, most of which are not yet calibrated to the NHS "
-    "record: many parameters are marked <em>assumption</em> in the appendix. Use the results "
-    "to compare strategies and to see which mechanisms matter, not to predict numbers.",
+    "model's mechanisms and its assumptions: many parameters are marked <em>assumption</em> "
+    "in the appendix. The status quo has been calibrated to a few series of the NHS record "
+    "(<code>nhs-abm experiment=calibrate</code>) and matches only some of them. Use the "
+    "results to compare strategies and to see which mechanisms matter, not to predict "
+    "numbers.",
     "Differences between strategies are compared with common random numbers (replication "
     "<i>r</i> of every strategy uses the same trusts and monthly draws); intervals are 95 % "
     "t intervals over replications and describe simulation noise only, not uncertainty in "
-    "the assumptions. The sensitivity and parameter-sweep sections, where present, address "
-    "the latter.",
+    "the assumptions, unless the run used posterior draws (<code>posterior=</code>: each "
+    "replication then runs with a draw of the calibrated parameters). The sensitivity and "
+    "parameter-sweep sections, where present, address the rest.",
     "Cited facts (green, dashed) come from published NHS England, ONS and research sources "
     "listed in <code>abm/data/facts.csv</code>; they are shown for comparison and are not "
     "outputs of the model.",

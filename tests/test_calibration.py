@@ -6,14 +6,20 @@ a minute; the shipped experiment's budget is in configs/experiment/calibrate.yam
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from abm.cli import compose_experiment, compose_run_config
 from abm.config import ConfigError
 from abm.experiments import calibrate
-from abm.experiments.predictive import run_calibration
+from abm.experiments.run import run_configured
 from abm.experiments.settings import Calibrate
 from abm.experiments.targets import DISTANCE_KEYS, TARGETS, target
 
@@ -82,29 +88,7 @@ def test_same_seed_gives_the_same_posterior(short_cfg, tmp_path):
                for a, b in zip(state, after, strict=True))
 
 
-def test_calibration_experiment_writes_its_tables(short_cfg, tmp_path):
-    settings = Calibrate(parameters=(MERGERS, "scenario.observation.cdc_sites_per_trust"),
-                         population_size=5, generations=1, max_simulations=30,
-                         replications_per_simulation=1)
-    done = run_calibration(short_cfg, settings, tmp_path)
-    targets = done.tables["calibration_targets"]
-    assert set(targets["target"]) == {t.key for t in TARGETS}
-    assert targets.set_index("target").loc["cdc_sites_month_53", "role"] == "holdout"
-    fitted = targets[targets["role"] == "fit"]
-    assert (fitted["band_low"] <= fitted["simulated_median"]).all()
-    assert (fitted["simulated_median"] <= fitted["band_high"]).all()
-    draws = done.tables["calibration_draws"]
-    assert len(draws) == 5 and {MERGERS, "weight", "distance"} <= set(draws.columns)
-    assert len(done.tables["calibration_predictive"]) == 5
-    # the predictive runs are ordinary status-quo runs, one per draw
-    assert set(done.results.runs["strategy"]) == {"status_quo"}
-    assert len(done.results.runs) == 5
-    assert (tmp_path / "calibration_history.db").is_file()
-
-
-def test_unknown_calibration_settings_are_refused(compose_config):
-    from abm.cli import compose_experiment
-
+def test_unknown_calibration_settings_are_refused():
     with pytest.raises(ConfigError, match="scenario.nothing.here"):
         compose_experiment("experiment=calibrate", "experiment.parameters=[scenario.nothing.here]")
     with pytest.raises(ConfigError, match="unknown target"):
@@ -114,11 +98,46 @@ def test_unknown_calibration_settings_are_refused(compose_config):
 
 
 def test_shipped_experiment_config_composes(compose_config):
-    from abm.cli import compose_experiment
-
     settings = compose_experiment("experiment=calibrate")
     assert isinstance(settings, Calibrate)
     assert [s.name for s in compose_config("experiment=calibrate").strategies] == ["status_quo"]
     for path in settings.parameters:  # every fitted parameter is an assumption with a range
         calibrate.find(path)
     assert pd.Index(settings.holdout).isin(DISTANCE_KEYS).all()
+
+
+def test_calibration_runs_on_a_hydra_launcher_and_writes_its_tables(tmp_path):
+    nhs_abm = str(Path(sys.executable).with_name("nhs-abm"))
+    tiny = ["experiment=calibrate", "months=60", "progress=false",
+            "experiment.population_size=5", "experiment.generations=1",
+            "experiment.max_simulations=10", "experiment.replications_per_simulation=1"]
+    env = os.environ | {"RAY_AUTH_MODE": "disabled"}
+    swept = subprocess.run([nhs_abm, "-m", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+                            "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "seed=1,2",
+                            *tiny], cwd=tmp_path, capture_output=True, text=True, env=env,
+                           timeout=600, check=False)
+    assert swept.returncode == 0, swept.stderr[-3000:]
+    overrides = [o for o in tiny if not o.startswith("progress")] + ["seed=1"]
+    single = run_configured(compose_run_config(*overrides), compose_experiment(*overrides),
+                            output_dir=tmp_path / "single")
+    for table in ("calibration_draws", "calibration_targets"):
+        assert_frame_equal(pd.read_parquet(tmp_path / "sweep" / "0" / f"{table}.parquet"),
+                           single.tables[table])
+    other = pd.read_parquet(tmp_path / "sweep" / "1" / "calibration_draws.parquet")
+    assert not other.equals(single.tables["calibration_draws"])
+
+    # the tables: every target with its role, the holdout predicted, bands around medians
+    targets = single.tables["calibration_targets"]
+    assert set(targets["target"]) == {t.key for t in TARGETS}
+    assert targets.set_index("target").loc["cdc_sites_month_53", "role"] == "holdout"
+    fitted = targets[targets["role"] == "fit"]
+    assert (fitted["band_low"] <= fitted["simulated_median"]).all()
+    assert (fitted["simulated_median"] <= fitted["band_high"]).all()
+    draws = single.tables["calibration_draws"]
+    assert len(draws) == 5 and {"weight", "distance"} <= set(draws.columns)
+    assert len(single.tables["calibration_predictive"]) == 5
+    # the predictive runs are ordinary status-quo runs, one replication per draw here
+    assert set(single.results.runs["strategy"]) == {"status_quo"}
+    assert len(single.results.runs) == 5
+    assert (tmp_path / "single" / "calibration_history.db").is_file()
+    assert (tmp_path / "sweep" / "1" / "report.html").is_file()

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import RunConfig, StrategyConfig
+from ..inputs import england
 from ..runner import Results, run_experiment
 from . import bass_fit, calibrate
 from .settings import Calibrate
@@ -78,11 +79,11 @@ def predictive_statistics(cfg: RunConfig, results: Results, draws: int) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def _checks(results: Results) -> dict[str, tuple[float, float, float]]:
-    innov = calibrate.england().innovations
+def _checks(results: Results, months: int) -> dict[str, tuple[float, float, float]]:
+    innov = england().innovations
     national = dict(zip(innov.innovation_id, innov.national_programme, strict=True))
     comparable = comparable_innovations(national)
-    by_run = [median_years_to_half(group, comparable)
+    by_run = [median_years_to_half(group, comparable, months)
               for _, group in results.run_innovations.groupby("replication")]
     first = results.innovation_steps[results.innovation_steps["replication"]
                                      < BASS_REPLICATIONS]
@@ -147,7 +148,7 @@ def run_calibration(cfg: RunConfig, settings: Calibrate, output_dir: Path | None
         predictive = predictive_statistics(ppc_cfg, results, n)
     seed = int(np.random.SeedSequence([cfg.seed, 2**32]).generate_state(1)[0])
     defaults = calibrate.simulate(cfg, {}, seed, 4 * settings.replications_per_simulation)
-    targets = target_table(predictive, defaults, _checks(results), settings.holdout)
+    targets = target_table(predictive, defaults, _checks(results, cfg.months), settings.holdout)
     parameters = calibrate.parameter_table(result.draws, settings.parameters)
     keys = calibrate.fit_targets(settings.holdout)
     history = result.history.assign(total_simulations=result.simulations,

@@ -45,8 +45,8 @@ def targets_figure(targets: pd.DataFrame) -> go.Figure:
         median and 95 % band (blue) and the value at the uncalibrated defaults (grey).
     """
     n = len(targets)
-    titles = [f"{row.target} ({ROLE_LABELS.get(row.role, row.role)}; {row.unit})"
-              for row in targets.itertuples()]
+    titles = [f"{row.target} ({ROLE_LABELS.get(row.role, row.role)}; {row.unit}; record "
+              f"confidence: {row.confidence})" for row in targets.itertuples()]
     fig = make_subplots(rows=n, cols=1, subplot_titles=titles, vertical_spacing=0.35 / n)
     for i, row in enumerate(targets.itertuples(), start=1):
         first = i == 1

@@ -190,6 +190,10 @@ def _run(raw: dict[str, Any]) -> None:
     try:
         run_cfg = to_run_config(raw)
         experiment = to_experiment(raw)
+        if getattr(experiment, "name", None) == "calibrate":
+            from .experiments.calibrate import status_quo
+
+            status_quo(run_cfg)
         output_dir = Path(str(raw["output_dir"]))
         resolved = run_cfg.model_dump(mode="json") | {"experiment": experiment.model_dump(
             mode="json")}

@@ -141,3 +141,14 @@ def test_calibration_runs_on_a_hydra_launcher_and_writes_its_tables(tmp_path):
     assert len(single.results.runs) == 5
     assert (tmp_path / "single" / "calibration_history.db").is_file()
     assert (tmp_path / "sweep" / "1" / "report.html").is_file()
+
+
+def test_only_the_status_quo_is_calibrated(compose_config):
+    with pytest.raises(ConfigError, match="only the status quo"):
+        calibrate.status_quo(compose_config("experiment=calibrate", "strategy=all"))
+    with pytest.raises(ConfigError, match="scaler"):
+        calibrate.status_quo(compose_config("experiment=calibrate", "strategy=scaler_led"))
+    # a setting that acts in every strategy is kept: background mergers can be blocked
+    cfg = compose_config("experiment=calibrate",
+                         "strategy.consolidation.sovereignty_resistance=0.45")
+    assert calibrate.status_quo(cfg).consolidation.sovereignty_resistance == 0.45

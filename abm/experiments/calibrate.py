@@ -44,13 +44,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import RunConfig, StrategyConfig
+from ..config import ConfigError, RunConfig, StrategyConfig
 from ..inputs import england
 from ..runner import run_batch
 from .space import find, with_values
 from .targets import DISTANCE_KEYS, comparable_innovations, summary_statistics, target
 
-STATUS_QUO = StrategyConfig(name="status_quo")  # every mechanism off: only it is calibrated
+MECHANISMS = ("scaler", "open_platform", "consolidation")
 
 
 @dataclass
@@ -84,6 +84,24 @@ def seeded_global_numpy(seed: int) -> Iterator[None]:
 
 
 
+def status_quo(cfg: RunConfig) -> StrategyConfig:
+    """The one strategy a calibration runs: the status quo, every mechanism off.
+
+    Its settings are kept, so a calibrated setting that acts in every strategy (such as
+    ``strategy.consolidation.sovereignty_resistance`` on background mergers) is applied.
+
+    Raises:
+        ConfigError: If the run has several strategies or one with a mechanism on.
+    """
+    on = [f"{s.name}.{m}" for s in cfg.strategies for m in MECHANISMS
+          if getattr(s, m).enabled]
+    if len(cfg.strategies) != 1 or on:
+        raise ConfigError("experiment=calibrate: only the status quo is calibrated; use "
+                          f"strategy=status_quo (got {[s.name for s in cfg.strategies]}"
+                          + (f", mechanisms on: {on}" if on else "") + ")")
+    return cfg.strategies[0]
+
+
 def fit_targets(holdout: tuple[str, ...]) -> tuple[str, ...]:
     """The targets in the distance: every non-check target not held out."""
     return tuple(k for k in DISTANCE_KEYS if k not in holdout)
@@ -103,7 +121,7 @@ def simulate(cfg: RunConfig, values: dict[str, float], seed: int, replications: 
         Target key -> model value.
     """
     run_cfg = with_values(cfg, values)
-    tables = run_batch(run_cfg.scenario, STATUS_QUO, seed, list(range(replications)),
+    tables = run_batch(run_cfg.scenario, status_quo(run_cfg), seed, list(range(replications)),
                        cfg.months)
     return statistics_of(run_cfg, tables.innovation_steps, tables.run, tables.run_innovations)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import RunConfig, StrategyConfig
+from ..config import RunConfig
 from ..inputs import england
 from ..runner import Results, run_experiment
 from . import bass_fit, calibrate
@@ -129,6 +129,7 @@ def run_calibration(cfg: RunConfig, settings: Calibrate, output_dir: Path | None
     Returns:
         The predictive runs as the run's results, the calibration tables and a summary.
     """
+    calibrate.status_quo(cfg)  # refuse anything but the status quo before any work
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(output_dir) if output_dir is not None else Path(scratch)
         directory.mkdir(parents=True, exist_ok=True)
@@ -140,7 +141,7 @@ def run_calibration(cfg: RunConfig, settings: Calibrate, output_dir: Path | None
         _write_atomic(result.draws, draws_path)
         n = len(result.draws)
         ppc_cfg = cfg.model_copy(update={
-            "posterior": str(draws_path), "strategies": (StrategyConfig(name="status_quo"),),
+            "posterior": str(draws_path), "strategies": (calibrate.status_quo(cfg),),
             "replications": n * settings.replications_per_simulation,
             "trajectory_replications": n * settings.replications_per_simulation,
             "first_replication": 0})

@@ -69,7 +69,29 @@ def to_run_config(raw: dict[str, Any]) -> RunConfig:
         message = re.sub(r"strategies\.(\d+)", lambda m: paths[int(m.group(1))], str(exc))
         raise ConfigError(message) from None
     check_strategy_names(cfg.strategies)
+    if cfg.posterior is not None:
+        check_posterior(cfg)
     return cfg
+
+
+def check_posterior(cfg: RunConfig) -> None:
+    """Refuse a posterior draws file that is missing, unreadable or not allowed.
+
+    Every draw is applied to the configuration once, so a value outside what the
+    model allows stops the run before anything is written.
+
+    Raises:
+        ConfigError: Naming the file and the offending column or value.
+    """
+    from .experiments.space import with_values
+    from .posterior import load_posterior
+
+    draws = load_posterior(cfg.posterior)
+    for draw in range(len(draws)):
+        try:
+            with_values(cfg, draws.values_of(draw))
+        except ConfigError as exc:
+            raise ConfigError(f"posterior: draw {draw} of {cfg.posterior!r}: {exc}") from None
 
 
 def compose_run_config(*overrides: str) -> RunConfig:
@@ -133,7 +155,7 @@ def _already_complete(output_dir: Path, resolved: dict[str, Any]) -> bool:
     same = config.exists() and yaml.safe_load(config.read_text()) == resolved
     if manifest.exists() and same:
         return True
-    ours = all(p.suffix in (".parquet", ".tmp") or p.name in ("config.yaml", "report.html")
+    ours = all(p.suffix in (".parquet", ".tmp", ".db") or p.name in ("config.yaml", "report.html")
                for p in output_dir.iterdir())
     if not manifest.exists() and ours and (same or not config.exists()):
         return False  # an interrupted run of this job: run it again
@@ -171,6 +193,10 @@ def _run(raw: dict[str, Any]) -> None:
     try:
         run_cfg = to_run_config(raw)
         experiment = to_experiment(raw)
+        if getattr(experiment, "name", None) == "calibrate":
+            from .experiments.calibrate import status_quo
+
+            status_quo(run_cfg)
         output_dir = Path(str(raw["output_dir"]))
         resolved = run_cfg.model_dump(mode="json") | {"experiment": experiment.model_dump(
             mode="json")}
@@ -180,7 +206,8 @@ def _run(raw: dict[str, Any]) -> None:
     except ConfigError as exc:
         print(f"nhs-abm: {exc}", file=sys.stderr)
         sys.exit(2)
-    outcome = run_configured(run_cfg, experiment, progress=bool(raw.get("progress", True)))
+    outcome = run_configured(run_cfg, experiment, progress=bool(raw.get("progress", True)),
+                             output_dir=output_dir)
     write_run(output_dir, run_cfg, outcome.results, outcome.tables,
               experiment.model_dump(mode="json"))
     print(outcome.text)

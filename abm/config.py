@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 STRATEGY_NAMES = ("status_quo", "scaler_led", "open_platform", "consolidation")
-SCENARIO_NAMES = ("england",)
+SCENARIO_NAMES = ("england", "england_calibrated")
 
 
 def param(
@@ -275,10 +275,27 @@ class FinanceConfig(Strict):
         ge=0.0, le=5000.0, plausible=(300.0, 600.0))
 
 
+class ObservationConfig(Strict):
+    """How model quantities map onto published counts (used only to compare with the record).
+
+    These do not change the simulation; calibration fits them with the model's
+    parameters. They are not uncertainties of the model, so experiments that sample
+    the uncertainties leave them alone.
+    """
+
+    cdc_sites_per_trust: float = param(
+        1.2, "Community diagnostic centre sites per trust running the "
+        "community_diagnostic_centre innovation (piloting or embedded)", "sites per trust",
+        "assumption: 170 CDC sites in December 2025 (facts.csv: cdc_sites_dec2025, high) over "
+        "the 146 acute and community trusts the innovation is relevant to gives 1.16 if every "
+        "one ran a CDC; some host several, some none", ge=0.1, le=10.0, plausible=(1.0, 1.6))
+
+
 class ScenarioConfig(Strict):
     """The setting: England's trusts and ICBs plus the uncertain conditions."""
 
-    name: Literal["england"] = Field("england", description="Scenario name")
+    name: Literal["england", "england_calibrated"] = Field(
+        "england", description="Scenario name (england_calibrated: fitted to the NHS record)")
     population: PopulationConfig = PopulationConfig()
     diffusion: DiffusionConfig = DiffusionConfig()
     barriers: BarrierConfig = BarrierConfig()
@@ -287,6 +304,7 @@ class ScenarioConfig(Strict):
     government: GovernmentConfig = GovernmentConfig()
     vendors: VendorConfig = VendorConfig()
     finance: FinanceConfig = FinanceConfig()
+    observation: ObservationConfig = ObservationConfig()
 
 
 # --------------------------------------------------------------------------- strategy
@@ -413,6 +431,11 @@ class RunConfig(Strict):
     trajectory_replications: int = param(
         100, "Replications per strategy whose month-by-month tables are kept (run-level "
         "tables keep all)", "replications", "n/a", ge=0, le=10_000_000)
+    posterior: str | None = Field(
+        None, description="Parquet file of posterior draws (e.g. a calibration run's "
+        "calibration_draws.parquet): replication r uses draw r mod N on top of the scenario, "
+        "so intervals include parameter uncertainty; null runs the scenario as it is",
+        json_schema_extra={"unit": "path", "source": "n/a"})
     scenario: ScenarioConfig = ScenarioConfig()
     strategies: tuple[StrategyConfig, ...] = Field(
         (StrategyConfig(),), description="Strategies to compare")

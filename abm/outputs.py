@@ -6,6 +6,7 @@ manifest is written last, so a directory with a manifest is complete.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -22,7 +23,8 @@ from .config import RunConfig, parse_config
 from .runner import Results
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
-LIBRARIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "pydantic", "joblib")
+LIBRARIES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "hydra-core", "pydantic", "joblib",
+             "pyabc")
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -68,7 +70,17 @@ def manifest(cfg: RunConfig, results: Results, extra: tuple[str, ...] = (),
         "experiment": experiment,
         "tables": {name: f"{name}.parquet" for name in (*TABLES, *extra)},
         "seeding": "replication r uses numpy SeedSequence([seed, r]) for every strategy",
+        "posterior": _posterior_provenance(cfg.posterior),
     }
+
+
+def _posterior_provenance(path: str | None) -> dict | None:
+    """The draws file a run used, with its SHA-256, so the run can be checked later."""
+    if path is None:
+        return None
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return {"path": str(Path(path).resolve()), "sha256": digest,
+            "rule": "replication r uses equally weighted draw r mod N"}
 
 
 def write_run(output_dir: Path, cfg: RunConfig, results: Results,

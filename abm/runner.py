@@ -78,19 +78,38 @@ def run_replication(
     return run_batch(scenario, strategy, seed, [replication], months)
 
 
-def _run(cfg: RunConfig, strategy: StrategyConfig, replications: list[int]) -> ReplicationTables:
-    return run_batch(cfg.scenario, strategy, cfg.seed, replications, cfg.months,
+def _run(cfg: RunConfig, scenario: ScenarioConfig, strategy: StrategyConfig,
+         replications: list[int]) -> ReplicationTables:
+    return run_batch(scenario, strategy, cfg.seed, replications, cfg.months,
                      cfg.trajectory_replications)
 
 
-def _batches(cfg: RunConfig) -> list[tuple[StrategyConfig, list[int]]]:
+def _groups(cfg: RunConfig) -> list[tuple[ScenarioConfig, list[int]]]:
+    """Replications that share a scenario: all of them, or those of each posterior draw."""
+    first, end = cfg.first_replication, cfg.first_replication + cfg.replications
+    if cfg.posterior is None:
+        return [(cfg.scenario, list(range(first, end)))]
+    from .experiments.space import with_values  # posterior draws set parameter paths
+    from .posterior import load_posterior
+
+    draws = load_posterior(cfg.posterior)
+    groups = []
+    for draw in range(len(draws)):
+        reps = [r for r in range(first, end) if draws.draw_of(r) == draw]
+        if reps:
+            scenario = with_values(cfg, draws.values_of(draw)).scenario
+            groups.append((scenario, reps))
+    return groups
+
+
+def _batches(cfg: RunConfig) -> list[tuple[ScenarioConfig, StrategyConfig, list[int]]]:
     # Enough batches to keep every worker busy, none larger than batch_size.
     per_worker = -(-cfg.replications // cfg.workers)
     size = max(1, min(cfg.batch_size, per_worker))
-    first, end = cfg.first_replication, cfg.first_replication + cfg.replications
-    return [(strategy, list(range(start, min(start + size, end))))
+    return [(scenario, strategy, reps[start:start + size])
             for strategy in cfg.strategies
-            for start in range(first, end, size)]
+            for scenario, reps in _groups(cfg)
+            for start in range(0, len(reps), size)]
 
 
 def _concat(parts: list[pd.DataFrame], order: dict[str, int], extra_keys: list[str]):
@@ -109,7 +128,8 @@ def run_experiment(cfg: RunConfig, progress: bool = False) -> Results:
         progress: Show a progress bar.
 
     Returns:
-        All tables, identical whatever ``cfg.workers`` is.
+        All tables, identical whatever ``cfg.workers`` is. With ``cfg.posterior``,
+        replication r runs with posterior draw r mod N (see ``abm.posterior``).
     """
     start = time.perf_counter()
     batches = _batches(cfg)
@@ -117,12 +137,12 @@ def run_experiment(cfg: RunConfig, progress: bool = False) -> Results:
                unit="run", desc="replications")
     tables: list[ReplicationTables] = []
     if cfg.workers == 1:
-        for strategy, reps in batches:
-            tables.append(_run(cfg, strategy, reps))
+        for scenario, strategy, reps in batches:
+            tables.append(_run(cfg, scenario, strategy, reps))
             bar.update(len(reps))
     else:
         pool = Parallel(n_jobs=cfg.workers, return_as="generator_unordered")
-        for part in pool(delayed(_run)(cfg, s, reps) for s, reps in batches):
+        for part in pool(delayed(_run)(cfg, sc, st, reps) for sc, st, reps in batches):
             tables.append(part)
             bar.update(part.run.shape[0])
     bar.close()

@@ -64,7 +64,9 @@ def summary_table(runs: pd.DataFrame, run_innovations: pd.DataFrame) -> pd.DataF
 def format_summary(table: pd.DataFrame, cfg: RunConfig) -> str:
     """Plain-text rendering of the summary table for the terminal."""
     lines = [
-        f"England default, {cfg.months} months, seed {cfg.seed}; intervals: {INTERVAL_METHOD}.",
+        f"Scenario {cfg.scenario.name}"
+        + (f" over the posterior draws of {cfg.posterior}" if cfg.posterior else "")
+        + f", {cfg.months} months, seed {cfg.seed}; intervals: {INTERVAL_METHOD}.",
         "Embedded share: mean over innovations of the share of relevant trusts with it embedded.",
         "",
         f"{'strategy':<15}{'n':>5}  {'embedded y5 [95% CI]':<24}{'embedded y10 [95% CI]':<24}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -11,7 +12,14 @@ from ..config import RunConfig
 from ..runner import Results, run_experiment
 from ..summary import format_summary, summary_table
 from . import bass_fit, compare, discovery, sensitivity, win_map
-from .settings import BassFit, CompareStrategies, ScenarioDiscovery, Sensitivity, WinMap
+from .settings import (
+    BassFit,
+    Calibrate,
+    CompareStrategies,
+    ScenarioDiscovery,
+    Sensitivity,
+    WinMap,
+)
 
 
 @dataclass
@@ -30,9 +38,19 @@ def _point_results(runs: pd.DataFrame, seconds: float) -> Results:
                    run_innovations=empty, seconds=seconds)
 
 
-def run_configured(cfg: RunConfig, experiment, progress: bool = False) -> Outcome:
-    """Run ``experiment`` (a validated settings object) on the base configuration ``cfg``."""
+def run_configured(cfg: RunConfig, experiment, progress: bool = False,
+                   output_dir: Path | None = None) -> Outcome:
+    """Run ``experiment`` (a validated settings object) on the base configuration ``cfg``.
+
+    ``output_dir`` is where an experiment that keeps working files (the calibration's
+    pyabc database) puts them; a temporary directory when None.
+    """
     start = time.perf_counter()
+    if isinstance(experiment, Calibrate):
+        from .predictive import run_calibration  # imports pyabc only when calibrating
+
+        done = run_calibration(cfg, experiment, output_dir, progress)
+        return Outcome(done.results, done.tables, done.text)
     if isinstance(experiment, (CompareStrategies, BassFit)):
         results = run_experiment(cfg, progress=progress)
         text = format_summary(summary_table(results.runs, results.run_innovations), cfg)

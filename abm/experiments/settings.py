@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..config import Strict
 
@@ -72,12 +72,55 @@ class ScenarioDiscovery(Strict):
     sampling_seed: int = Field(1, ge=0)
 
 
+CALIBRATED_PARAMETERS = (
+    "scenario.diffusion.planning_horizon_months",
+    "scenario.diffusion.decision_rate_per_month",
+    "scenario.population.risk_aversion_mean",
+    "scenario.population.transformation_budget_share",
+    "scenario.government.national_subsidy_share",
+    "scenario.icb.background_mergers_per_year",
+    "scenario.observation.cdc_sites_per_trust",
+)
+
+
+class Calibrate(Strict):
+    """ABC-SMC calibration of the status quo to the NHS record, with predictive checks."""
+
+    name: Literal["calibrate"] = "calibrate"
+    parameters: tuple[str, ...] = Field(
+        CALIBRATED_PARAMETERS, min_length=1,
+        description="Parameter paths fitted (uniform priors over their plausible ranges)")
+    holdout: tuple[str, ...] = Field(
+        ("cdc_sites_month_53",), description="Targets left out of the distance and "
+        "predicted instead")
+    population_size: int = Field(60, ge=5, le=100_000, description="Particles per generation")
+    generations: int = Field(5, ge=1, le=100, description="Largest number of generations")
+    max_simulations: int = Field(2000, ge=10, le=10_000_000,
+                                 description="Stop after this many simulations in total")
+    replications_per_simulation: int = Field(
+        4, ge=1, le=1000, description="Status-quo replications averaged per simulation")
+
+    @field_validator("holdout")
+    @classmethod
+    def _known_targets(cls, holdout: tuple[str, ...]) -> tuple[str, ...]:
+        from .targets import DISTANCE_KEYS
+
+        unknown = [k for k in holdout if k not in DISTANCE_KEYS]
+        if unknown:
+            raise ValueError(f"unknown target(s) {unknown}; allowed: {list(DISTANCE_KEYS)}")
+        if len(set(DISTANCE_KEYS) - set(holdout)) == 0:
+            raise ValueError("every target is held out; keep at least one in the fit")
+        return holdout
+
+
 class Experiment(Strict):
     """Wrapper used to validate any experiment by its name."""
 
-    experiment: Annotated[CompareStrategies | WinMap | Sensitivity | BassFit | ScenarioDiscovery,
+    experiment: Annotated[CompareStrategies | WinMap | Sensitivity | BassFit | ScenarioDiscovery
+                          | Calibrate,
                           Field(discriminator="name")]
 
 
-NAMES = ("compare_strategies", "win_map", "sensitivity", "bass_fit", "scenario_discovery")
+NAMES = ("compare_strategies", "win_map", "sensitivity", "bass_fit", "scenario_discovery",
+         "calibrate")
 CONFIG_FILES = (*NAMES, "win_map_scaler_price", "win_map_pooled_budgets")

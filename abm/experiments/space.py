@@ -17,6 +17,8 @@ from pydantic import BaseModel
 
 from ..config import ConfigError, RunConfig, ScenarioConfig, StrategyConfig, parse_config
 
+OBSERVATION = "scenario.observation."
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -46,8 +48,20 @@ def _walk(model: type[BaseModel], prefix: str, kind: str) -> list[Parameter]:
 
 
 def uncertainties() -> list[Parameter]:
-    """Every scenario parameter with a plausible range: the conditions nobody controls."""
-    return _walk(ScenarioConfig, "scenario.", "uncertainty")
+    """Every scenario parameter with a plausible range: the conditions nobody controls.
+
+    The observation block (how model counts map onto published counts) is left out:
+    it does not change the simulation.
+    """
+    return [p for p in _walk(ScenarioConfig, "scenario.", "uncertainty")
+            if not p.path.startswith(OBSERVATION)]
+
+
+def observations() -> list[Parameter]:
+    """The observation parameters: used only to compare the model with the record."""
+    return [Parameter(p.path, p.default, p.low, p.high, p.integer, "observation")
+            for p in _walk(ScenarioConfig, "scenario.", "uncertainty")
+            if p.path.startswith(OBSERVATION)]
 
 
 def levers() -> list[Parameter]:
@@ -61,10 +75,11 @@ def find(path: str) -> Parameter:
     Raises:
         ConfigError: If no parameter with a plausible range has that path.
     """
-    for parameter in uncertainties() + levers():
+    everything = uncertainties() + observations() + levers()
+    for parameter in everything:
         if parameter.path == path:
             return parameter
-    known = ", ".join(p.path for p in uncertainties() + levers())
+    known = ", ".join(p.path for p in everything)
     raise ConfigError(f"{path}: not a parameter with a plausible range (known: {known})")
 
 

@@ -25,11 +25,13 @@ import plotly.graph_objects as go
 import yaml
 
 from . import figures as F
+from .calibration import TABLES as CALIBRATION_TABLES
+from .calibration import calibration_views
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
 REQUIRED_FILES = tuple(f"{t}.parquet" for t in TABLES) + ("config.yaml", "manifest.json")
 OPTIONAL_TABLES = {"win_map": F.WIN_MAP_COLUMNS, "sensitivity": F.SENSITIVITY_COLUMNS,
-                   "bass_fit": F.BASS_COLUMNS}
+                   "bass_fit": F.BASS_COLUMNS, **CALIBRATION_TABLES}
 ODD_PATH = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -146,6 +148,7 @@ def make_views(run: RunData, facts: pd.DataFrame) -> list[View]:
         views.append(View("bass", "Bass diffusion coefficients",
                           F.bass_coefficients(run.optional["bass_fit"], facts,
                                               _package_csv("innovations.csv"))))
+    views.extend(View(*view) for view in calibration_views(run.optional))
     return views
 
 
@@ -206,14 +209,17 @@ QUESTION = (
 
 CAVEATS = (
     "<b>These are model results, not facts or forecasts.</b> They show what follows from the "
-    "model's mechanisms and its assumptions, most of which are not yet calibrated to the NHS "
-    "record: many parameters are marked <em>assumption</em> in the appendix. Use the results "
-    "to compare strategies and to see which mechanisms matter, not to predict numbers.",
+    "model's mechanisms and its assumptions: many parameters are marked <em>assumption</em> "
+    "in the appendix. The status quo has been calibrated to a few series of the NHS record "
+    "(<code>nhs-abm experiment=calibrate</code>) and matches only some of them. Use the "
+    "results to compare strategies and to see which mechanisms matter, not to predict "
+    "numbers.",
     "Differences between strategies are compared with common random numbers (replication "
     "<i>r</i> of every strategy uses the same trusts and monthly draws); intervals are 95 % "
     "t intervals over replications and describe simulation noise only, not uncertainty in "
-    "the assumptions. The sensitivity and parameter-sweep sections, where present, address "
-    "the latter.",
+    "the assumptions, unless the run used posterior draws (<code>posterior=</code>: each "
+    "replication then runs with a draw of the calibrated parameters). The sensitivity and "
+    "parameter-sweep sections, where present, address the rest.",
     "Cited facts (green, dashed) come from published NHS England, ONS and research sources "
     "listed in <code>abm/data/facts.csv</code>; they are shown for comparison and are not "
     "outputs of the model.",

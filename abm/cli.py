@@ -34,6 +34,8 @@ from .config import (
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 EDGE_KEYS = ("output_dir", "progress", "experiment")
+# Experiments that run replications through the runner, where draw r mod N applies.
+POSTERIOR_EXPERIMENTS = ("compare_strategies", "bass_fit")
 
 _store = ConfigStore.instance()
 # Defaults live once, in abm/config.py; the YAML files extend these nodes.
@@ -193,6 +195,10 @@ def _run(raw: dict[str, Any]) -> None:
     try:
         run_cfg = to_run_config(raw)
         experiment = to_experiment(raw)
+        if run_cfg.posterior is not None and experiment.name not in POSTERIOR_EXPERIMENTS:
+            raise ConfigError(f"posterior: runs over posterior draws are available for "
+                              f"{', '.join(POSTERIOR_EXPERIMENTS)}, not {experiment.name}; "
+                              "set posterior=null")
         if getattr(experiment, "name", None) == "calibrate":
             from .experiments.calibrate import status_quo
 

@@ -93,3 +93,16 @@ def test_calibrated_scenario_differs_from_england_only_in_fitted_fields(compose_
     assert calibrated["name"] == "england_calibrated"
     assert differ - {"name"}, "the calibrated scenario sets no fitted value"
     assert differ <= fitted | {"name"}
+
+
+def test_posterior_draws_are_refused_where_an_experiment_cannot_use_them(draws_file, tmp_path,
+                                                                         capsys):
+    from abm.cli import _compose, _run
+
+    out = tmp_path / "out"
+    raw = _compose(("experiment=win_map", f"posterior={draws_file}", f"output_dir={out}"))
+    with pytest.raises(SystemExit) as stopped:
+        _run(raw)
+    assert stopped.value.code == 2
+    assert "posterior: runs over posterior draws are available for" in capsys.readouterr().err
+    assert not out.exists()

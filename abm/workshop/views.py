@@ -1,5 +1,4 @@
-"""Plotly figures of the live model: adoption per innovation, the ICB tile map, the pilot
-funnel and pressure.
+"""Plotly figures of the live model: adoption, the ICB tile map, the pilot funnel, pressure.
 
 The live model's monthly record is turned into the same tidy tables a run writes
 (``abm.collect.tables_from_model``), so the report's figure code draws most views;

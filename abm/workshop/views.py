@@ -62,26 +62,6 @@ def _compact(fig: go.Figure, title: str, height: int) -> go.Figure:
     return fig
 
 
-def empty_figure(title: str, message: str, height: int = 360) -> go.Figure:
-    """A placeholder with a message (before the first month is run).
-
-    Args:
-        title: Figure title.
-        message: Text shown in the middle.
-        height: Height in pixels.
-
-    Returns:
-        The figure.
-    """
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=14, color="#555555"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.update_layout(template="plotly_white", font=F.FONT)
-    return _compact(fig, title, height)
-
-
 def adoption_by_innovation(innovation_steps: pd.DataFrame, months: int) -> go.Figure:
     """Share of relevant trusts with each innovation embedded, one line per innovation.
 
@@ -115,11 +95,12 @@ def adoption_by_innovation(innovation_steps: pd.DataFrame, months: int) -> go.Fi
         name="Mean over innovations", line=dict(color="#000000", width=3),
         hovertemplate="<b>Mean</b><br>%{x|%b %Y}: %{y:.1%}<extra></extra>"))
     fig.update_layout(template="plotly_white", font=F.FONT,
-                      legend=dict(font=dict(size=11), x=1.01, y=1, xanchor="left"))
+                      legend=dict(font=dict(size=10), x=1.01, y=1, xanchor="left",
+                                  tracegroupgap=0))
     fig.update_yaxes(title_text="Relevant trusts with it embedded", tickformat=".0%",
                      rangemode="tozero")
     _horizon(fig, months)
-    return _compact(fig, "Adoption per innovation (coloured by domain)", 430)
+    return _compact(fig, "Adoption per innovation (coloured by domain)", 460)
 
 
 def tile_map(icb_steps: pd.DataFrame) -> go.Figure:
@@ -141,7 +122,7 @@ def tile_map(icb_steps: pd.DataFrame) -> go.Figure:
     fig.layout.sliders = ()
     fig.layout.updatemenus = ()
     fig.update_layout(margin=dict(t=90, b=10, l=10), coloraxis=dict(cmin=0, cmax=TILE_MAX_SHARE))
-    fig.update_traces(textfont=dict(size=10))
+    fig.update_traces(textfont=dict(size=9))
     return _compact(fig, f"Share embedded by ICB, {F.month_label(last)}", 620)
 
 
@@ -182,21 +163,18 @@ def pressure(steps: pd.DataFrame, months: int) -> go.Figure:
 
 
 def live_figures(model: NHSReformModel) -> dict[str, go.Figure]:
-    """Every live view of the model, by name (placeholders before the first month).
+    """Every live view of the model, by name.
 
     Args:
         model: The live model.
 
     Returns:
-        ``adoption``, ``tile_map``, ``funnel`` and ``pressure`` figures.
+        ``adoption``, ``tile_map``, ``funnel`` and ``pressure`` figures; empty before
+        the first month (there is nothing to draw yet).
     """
     tables = live_tables(model)
     if tables is None:
-        hint = "Press Step or Play to run the first month"
-        return {"adoption": empty_figure("Adoption per innovation", hint, 430),
-                "tile_map": empty_figure("Share embedded by ICB", hint, 620),
-                "funnel": empty_figure("Pilot funnel so far", hint, 330),
-                "pressure": empty_figure("Operational pressure and bed occupancy", hint, 460)}
+        return {}
     return {"adoption": adoption_by_innovation(tables.innovation_steps, model.months),
             "tile_map": tile_map(tables.icb_steps),
             "funnel": pilot_funnel(tables.run),

@@ -38,6 +38,12 @@ def _catalogue() -> pd.DataFrame:
         return pd.read_csv(f)
 
 
+SHORT_NAMES = {"embedded_share_y5": "Embedded, year 5", "embedded_share_y10": "Embedded, year 10",
+               "pilots_started": "Pilots started", "pilots_scaled": "Pilots scaled",
+               "pilots_abandoned": "Pilots abandoned", "benefit_per_spend": "Benefit per GBP spent",
+               "benefit_gbp_m": "Benefit (GBP m)", "mean_pressure": "Mean pressure"}
+
+
 class PackInputError(ConfigError):
     """A saved run the pack needs is missing or unreadable."""
 
@@ -106,9 +112,9 @@ def _fmt(value: float, kind: str) -> str:
     return f"{value:.2f}"
 
 
-def _fmt_diff(value: float, kind: str) -> str:
+def _fmt_diff(value: float, kind: str, unit: bool = True) -> str:
     if kind == "share":
-        return f"{100 * value:+.1f} percentage points"
+        return f"{100 * value:+.1f}" + (" percentage points" if unit else "")
     return f"{value:+,.0f}" if kind in ("count", "gbp_m") else f"{value:+.3f}"
 
 
@@ -186,7 +192,7 @@ def reveal_text(scenario: Scenario, arms: list[ArmData]) -> str:
         sentences.append(
             f"<b>{html.escape(r.label)}</b> against <b>{reference}</b>: "
             f"{_fmt_diff(r.mean, kind)} (paired over {r.n} replications, 95 % CI "
-            f"{_fmt_diff(r.low, kind)} to {_fmt_diff(r.high, kind)}), {verdict}.")
+            f"{_fmt_diff(r.low, kind, False)} to {_fmt_diff(r.high, kind, False)}), {verdict}.")
     if sentences:
         parts.append("<ul>" + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>")
     return "".join(parts)
@@ -194,7 +200,8 @@ def reveal_text(scenario: Scenario, arms: list[ArmData]) -> str:
 
 def outcomes_table(arms: list[ArmData]) -> str:
     """HTML table of the secondary outcomes per arm (mean over replications)."""
-    head = "".join(f"<th>{html.escape(OUTCOMES[o][0])}</th>" for o in SECONDARY_OUTCOMES)
+    head = "".join(f"<th title=\"{html.escape(OUTCOMES[o][0])}\">{html.escape(SHORT_NAMES[o])}"
+                   "</th>" for o in SECONDARY_OUTCOMES)
     body = []
     for data in arms:
         cells = "".join(

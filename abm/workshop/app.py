@@ -85,7 +85,6 @@ CSS = """
 .workshop-note { color: #555; font-size: 12px; }
 .workshop-lever-label { font-size: 13px; margin-top: 10px; }
 .workshop-lever .v-input__slot { margin-bottom: 0; }
-.workshop-start { font-size: 16px; padding: 40px; color: #444; }
 """
 
 
@@ -286,20 +285,15 @@ def Page() -> None:
         f"<b class='readout-share'>{'-' if share != share else f'{share:.1%}'}</b> &middot; "
         f"pilots started <b class='readout-pilots'>{numbers['pilots_started']}</b> &middot; "
         f"decision units {numbers['decision_units']}"))
-    if numbers["month"] == 0:
-        solara.HTML(tag="div", classes=["workshop-start"], unsafe_innerHTML=(
-            "April 2025, before the first month. Press <b>Step</b>, <b>+1 year</b> or "
-            "<b>Play</b> to run the model; the charts appear after the first month."))
-    else:
-        figures = run.figures()
-        with solara.Columns([3, 2]):
-            with solara.Div(classes=["view-adoption"]):
-                Figure(figures["adoption"])
-            with solara.Div(classes=["view-funnel"]):
-                Figure(figures["funnel"])
-        with solara.Columns([3, 2]):
-            with solara.Div(classes=["view-tile-map"]):
-                Figure(figures["tile_map"])
-            with solara.Div(classes=["view-pressure"]):
-                Figure(figures["pressure"])
+    figures = run.figures()
+    with solara.Columns([3, 2]):
+        with solara.Div(classes=["view-adoption"]):
+            Figure(figures["adoption"])
+        with solara.Div(classes=["view-funnel"]):
+            Figure(figures["funnel"])
+    with solara.Columns([3, 2]):
+        with solara.Div(classes=["view-tile-map"]):
+            Figure(figures["tile_map"])
+        with solara.Div(classes=["view-pressure"]):
+            Figure(figures["pressure"])
     TrustInspector(run, tick)

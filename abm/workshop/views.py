@@ -62,6 +62,27 @@ def _compact(fig: go.Figure, title: str, height: int) -> go.Figure:
     return fig
 
 
+BLANK_VIEWS = {"adoption": ("Adoption per innovation", 460),
+               "funnel": ("Pilot funnel so far", 330),
+               "tile_map": ("Share embedded by ICB", 620),
+               "pressure": ("Operational pressure and bed occupancy", 460)}
+
+
+def blank_figure(title: str, height: int) -> go.Figure:
+    """An empty chart with a title, shown before the first month.
+
+    Args:
+        title: Title text.
+        height: Height in pixels.
+
+    Returns:
+        The figure.
+    """
+    fig = go.Figure()
+    fig.update_layout(template="plotly_white", font=F.FONT)
+    return _compact(fig, title, height)
+
+
 def adoption_by_innovation(innovation_steps: pd.DataFrame, months: int) -> go.Figure:
     """Share of relevant trusts with each innovation embedded, one line per innovation.
 
@@ -169,12 +190,13 @@ def live_figures(model: NHSReformModel) -> dict[str, go.Figure]:
         model: The live model.
 
     Returns:
-        ``adoption``, ``tile_map``, ``funnel`` and ``pressure`` figures; empty before
-        the first month (there is nothing to draw yet).
+        ``adoption``, ``tile_map``, ``funnel`` and ``pressure`` figures; before the
+        first month, empty ones (the charts stay on the page while a run restarts).
     """
     tables = live_tables(model)
     if tables is None:
-        return {}
+        return {name: blank_figure(f"{title}: press Step or Play to run the first month", height)
+                for name, (title, height) in BLANK_VIEWS.items()}
     return {"adoption": adoption_by_innovation(tables.innovation_steps, model.months),
             "tile_map": tile_map(tables.icb_steps),
             "funnel": pilot_funnel(tables.run),

@@ -111,11 +111,13 @@ def Figure(fig: go.Figure) -> None:
 
     def show() -> None:
         widget = solara.get_widget(element)
-        widget.layout = fig.layout
-        widget.layout.autosize = True
+        # Traces first, then the layout: a new layout drawn over the old traces (bars on
+        # an axis that is no longer categorical) would draw them at NaN positions.
         old = len(widget.data)
         widget.add_traces(fig.data)
         widget.data = list(widget.data)[old:]
+        widget.layout = fig.layout
+        widget.layout.autosize = True
 
     solara.use_effect(show, [fig])
 

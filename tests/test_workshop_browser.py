@@ -2,9 +2,10 @@
 
 The app is started as its own server process on a free port, with the offline asset
 cache the ``nhs-abm-workshop`` command uses. The tests check that the page loads
-with every request answered by that server, that moving a slider and pressing Step
-change what is drawn, that two browser contexts get independent models, and that
-the scenario pack opens from a file with the network cut and draws its charts.
+with every request answered by that server, that Play and Pause run and stop the
+model, that moving a slider and pressing Step change what is drawn, that two browser
+contexts get independent models, and that the scenario pack opens from a file with the
+network cut and draws its charts.
 Skipped only when no Chromium binary is installed (``bash scripts/install_browser.sh``).
 """
 
@@ -130,6 +131,16 @@ def test_app_loads_offline_with_every_request_to_its_own_server(browser, app_url
             "document.querySelectorAll('.js-plotly-plot').length === 4 && "
             "[...document.querySelectorAll('.js-plotly-plot')].every(d => d._fullLayout)",
             timeout=60_000)
+        session.click(".workshop-play")  # plays three months a frame until paused
+        session.page.wait_for_function(
+            "+document.querySelector('.readout-month').textContent >= 7", timeout=60_000)
+        session.click(".workshop-play")
+        session.page.wait_for_function(
+            "document.querySelector('.workshop-play').textContent.trim().toLowerCase()"
+            " === 'play'", timeout=30_000)
+        paused = session.month()
+        time.sleep(2)
+        assert session.month() == paused and paused % 3 == 1
         assert _hosts(session.requests) == {"127.0.0.1"}
         assert session.failed == [] and session.errors == []
     finally:

@@ -30,7 +30,8 @@ from . import levers as L
 MONTHS = 120
 DEFAULT_SEED = 20251
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
-PLAY_PAUSE_S = 0.35  # pause between months while playing, so a room can follow
+PLAY_PAUSE_S = 0.3  # pause between frames while playing, so a room can follow
+PLAY_SPEEDS = (1, 3, 6, 12)  # months per frame while playing
 
 
 class LiveRun:
@@ -209,6 +210,7 @@ def Page() -> None:
     generation, set_generation = solara.use_state(0)
     tick, set_tick = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
+    speed, set_speed = solara.use_state(PLAY_SPEEDS[1])
 
     def build() -> LiveRun | ConfigError:
         try:
@@ -219,16 +221,24 @@ def Page() -> None:
     run = solara.use_memo(build, dependencies=[strategy, tuple(sorted(values.items())), seed,
                                                generation])
 
-    def play(cancel: threading.Event) -> None:
+    # What the page shows now, read by the play loop before every frame: a click on Pause
+    # (or a new run) stops the loop at once, even while the old task is being cancelled.
+    shown = solara.use_memo(dict, [])
+    shown.update(playing=playing, run=run)
+
+    def play() -> None:
         if not playing or isinstance(run, ConfigError):
             return
-        while not cancel.is_set() and not run.finished:
-            run.step(1)
-            set_tick(lambda t: t + 1)
+        while not run.finished:
             time.sleep(PLAY_PAUSE_S)
+            if not shown["playing"] or shown["run"] is not run:
+                return
+            run.step(speed)
+            set_tick(lambda t: t + 1)
         set_playing(False)
 
-    solara.use_thread(play, dependencies=[playing, run], intrusive_cancel=False)
+    # A task restarts (and the old loop is cancelled) when Play/Pause or the run changes.
+    solara.lab.use_task(play, dependencies=[playing, run, speed], prefer_threaded=True)
 
     def set_lever(path: str):
         def setter(value: float) -> None:
@@ -265,6 +275,8 @@ def Page() -> None:
                               classes=["workshop-play"])
                 solara.Button("Reset", icon_name="mdi-restart", on_click=reset,
                               classes=["workshop-reset"])
+            solara.Select("Months per frame when playing", values=list(PLAY_SPEEDS),
+                          value=speed, on_value=set_speed)
             solara.InputInt("Seed", value=seed, on_value=lambda s: set_seed(max(0, int(s))))
             solara.Text("Changing a setting restarts the run at April 2025.",
                         classes=["workshop-note"])

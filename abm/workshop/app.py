@@ -221,17 +221,17 @@ def Page() -> None:
     run = solara.use_memo(build, dependencies=[strategy, tuple(sorted(values.items())), seed,
                                                generation])
 
-    # What the page shows now, read by the play loop before every frame: a click on Pause
-    # (or a new run) stops the loop at once, even while the old task is being cancelled.
+    # What the page shows now, read by the play loop before every frame: a click on Pause,
+    # a new run or a new speed stops the old loop at once, even while its task is cancelled.
     shown = solara.use_memo(dict, [])
-    shown.update(playing=playing, run=run)
+    shown.update(playing=playing, run=run, speed=speed)
 
     def play() -> None:
         if not playing or isinstance(run, ConfigError):
             return
         while not run.finished:
             time.sleep(PLAY_PAUSE_S)
-            if not shown["playing"] or shown["run"] is not run:
+            if not shown["playing"] or shown["run"] is not run or shown["speed"] != speed:
                 return
             run.step(speed)
             set_tick(lambda t: t + 1)

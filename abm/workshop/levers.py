@@ -1,0 +1,208 @@
+"""The workshop's sliders: each one a real, validated configuration field.
+
+A lever names a field of the typed configuration (``abm.config``) by its dotted
+path, e.g. ``scenario.pressure.occupancy_scale``. Its slider range is the field's
+plausible range from the parameter table (widened to hold the default), so no
+number is typed twice. Values are applied to the strategy's composed
+configuration and validated again: a value outside the field's allowed range is
+refused with the usual message naming the field.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..config import (
+    STRATEGY_NAMES,
+    ConfigError,
+    ScenarioConfig,
+    StrategyConfig,
+    parse_config,
+)
+
+_COMPOSE_LOCK = threading.Lock()  # Hydra's global state is not safe to compose from two threads
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One slider.
+
+    Attributes:
+        path: Dotted config path starting with ``scenario.`` or ``strategy.``.
+        label: What the slider is called on screen.
+        group: ``lever`` (a choice policy makes) or ``uncertainty`` (a condition nobody controls).
+        mechanism: The strategy mechanism it belongs to (``scaler``, ``open_platform``,
+            ``consolidation``), or empty if it acts under every strategy.
+    """
+
+    path: str
+    label: str
+    group: str
+    mechanism: str = ""
+
+    @property
+    def field(self) -> Any:
+        """The pydantic field behind the lever."""
+        return field_at(self.path)
+
+    @property
+    def is_int(self) -> bool:
+        """Whether the field holds whole numbers."""
+        return self.field.annotation is int
+
+    @property
+    def default(self) -> float:
+        """The field's default (the England default)."""
+        return self.field.default
+
+    @property
+    def unit(self) -> str:
+        """The field's unit from the parameter table."""
+        return (self.field.json_schema_extra or {}).get("unit", "")
+
+    @property
+    def description(self) -> str:
+        """The field's meaning from the parameter table."""
+        return self.field.description or ""
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """Slider range: the plausible range, widened to include the default."""
+        low, high = (self.field.json_schema_extra or {})["plausible"]
+        return min(low, self.default), max(high, self.default)
+
+    @property
+    def step(self) -> float:
+        """Slider step: 1 for whole numbers, else about a twentieth of the range."""
+        if self.is_int:
+            return 1
+        width = self.bounds[1] - self.bounds[0]
+        return 10.0 ** math.floor(math.log10(width / 20))
+
+
+LEVERS: tuple[Lever, ...] = (
+    Lever("scenario.pressure.occupancy_scale", "Operational pressure (x the cited winter excess)",
+          "uncertainty"),
+    Lever("scenario.population.risk_aversion_mean", "Risk aversion of trust boards (mean)",
+          "uncertainty"),
+    Lever("scenario.population.digital_maturity_epr_mean",
+          "Digital maturity of trusts with an EPR (mean)", "uncertainty"),
+    Lever("scenario.icb.pooled_budget_share_mean", "Pooled budgets (share, mean over ICBs)",
+          "lever"),
+    Lever("scenario.government.election_cycle_months", "Months between general elections",
+          "uncertainty"),
+    Lever("strategy.scaler.deployment_capacity", "Scaler: deployments at once", "lever",
+          "scaler"),
+    Lever("strategy.scaler.price_gbp_m", "Scaler: fee per deployment (GBP m)", "lever", "scaler"),
+    Lever("strategy.open_platform.publication_evidence_weight",
+          "Open platform: weight of a published pilot", "lever", "open_platform"),
+    Lever("strategy.open_platform.communication_reach",
+          "Open platform: reach of cheap communication", "lever", "open_platform"),
+    Lever("strategy.consolidation.mergers_per_year", "Consolidation: mergers per year",
+          "lever", "consolidation"),
+)
+LEVER_BY_PATH = {lever.path: lever for lever in LEVERS}
+MECHANISM_OF = {"scaler_led": "scaler", "open_platform": "open_platform",
+                "consolidation": "consolidation", "status_quo": ""}
+
+
+def field_at(path: str) -> Any:
+    """The pydantic field at a dotted config path.
+
+    Args:
+        path: E.g. ``scenario.pressure.occupancy_scale``.
+
+    Returns:
+        The ``FieldInfo``.
+
+    Raises:
+        ConfigError: If the path does not name a field.
+    """
+    root, *parts = path.split(".")
+    model: type[BaseModel] = {"scenario": ScenarioConfig, "strategy": StrategyConfig}.get(root)
+    if model is None or not parts:
+        raise ConfigError(f"{path}: not a scenario.* or strategy.* field")
+    field = None
+    for part in parts:
+        if model is None or part not in model.model_fields:
+            raise ConfigError(f"{path}: unknown field {part!r}")
+        field = model.model_fields[part]
+        model = field.annotation if isinstance(field.annotation, type) and issubclass(
+            field.annotation, BaseModel) else None
+    return field
+
+
+@cache
+def _composed(strategy: str) -> tuple[ScenarioConfig, StrategyConfig]:
+    from ..cli import compose_run_config
+
+    with _COMPOSE_LOCK:
+        cfg = compose_run_config(f"strategy={strategy}", "replications=1")
+    return cfg.scenario, cfg.strategies[0]
+
+
+def levers_for(strategy: str) -> list[Lever]:
+    """The levers that act under a strategy (shared ones plus its own mechanism's).
+
+    Args:
+        strategy: One of ``abm.config.STRATEGY_NAMES``.
+
+    Returns:
+        The levers, in display order.
+    """
+    mechanism = MECHANISM_OF[strategy]
+    return [lever for lever in LEVERS if lever.mechanism in ("", mechanism)]
+
+
+def default_values() -> dict[str, float]:
+    """Every lever at its England default, by path."""
+    return {lever.path: lever.default for lever in LEVERS}
+
+
+def workshop_config(strategy: str, values: dict[str, float] | None = None
+                    ) -> tuple[ScenarioConfig, StrategyConfig]:
+    """The validated scenario and strategy for a strategy name and slider values.
+
+    Args:
+        strategy: One of ``abm.config.STRATEGY_NAMES``.
+        values: Lever values by path; levers left out keep the composed value. Values
+            of another strategy's mechanism are applied too (they have no effect while
+            that mechanism is off).
+
+    Returns:
+        (scenario, strategy) configuration.
+
+    Raises:
+        ConfigError: For an unknown strategy, a path that is not a lever, or a value
+            outside the field's allowed range.
+    """
+    if strategy not in STRATEGY_NAMES:
+        raise ConfigError(f"strategy: got {strategy!r}; allowed: {list(STRATEGY_NAMES)}")
+    scenario, strat = _composed(strategy)
+    raw = {"scenario": scenario.model_dump(), "strategy": strat.model_dump()}
+    for path, value in (values or {}).items():
+        if path not in LEVER_BY_PATH:
+            raise ConfigError(f"{path}: not a workshop lever; levers: {sorted(LEVER_BY_PATH)}")
+        lever = LEVER_BY_PATH[path]
+        if lever.is_int and isinstance(value, float):
+            if not value.is_integer():
+                raise ConfigError(f"{path}: got {value!r}; a whole number is needed")
+            value = int(value)
+        node = raw
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node[part]
+        node[leaf] = value
+    typed = {}
+    for root, cls in (("scenario", ScenarioConfig), ("strategy", StrategyConfig)):
+        try:
+            typed[root] = parse_config(raw[root], cls)
+        except ConfigError as exc:  # name the field by its full path, as the sliders do
+            raise ConfigError(str(exc).replace("\n  ", f"\n  {root}.")) from None
+    return typed["scenario"], typed["strategy"]

@@ -305,9 +305,9 @@ def Page() -> None:
             Figure(figures["adoption"])
         with solara.Div(classes=["view-funnel"]):
             Figure(figures["funnel"])
-    with solara.Columns([3, 2]):
-        with solara.Div(classes=["view-tile-map"]):
-            Figure(figures["tile_map"])
-        with solara.Div(classes=["view-pressure"]):
-            Figure(figures["pressure"])
+    # The map needs the full width for 42 readable tiles in seven region columns.
+    with solara.Div(classes=["view-tile-map"]):
+        Figure(figures["tile_map"])
+    with solara.Div(classes=["view-pressure"]):
+        Figure(figures["pressure"])
     TrustInspector(run, tick)

@@ -138,8 +138,13 @@ def test_app_loads_offline_with_every_request_to_its_own_server(browser, app_url
         session.page.wait_for_function(
             "document.querySelector('.workshop-play').textContent.trim().toLowerCase()"
             " === 'play'", timeout=30_000)
-        time.sleep(3)  # a frame already being computed when Pause was pressed still lands
-        paused = session.month()
+        # A frame already being computed when Pause was pressed still lands; wait for it.
+        paused, deadline = session.month(), time.monotonic() + 30
+        while time.monotonic() < deadline:
+            time.sleep(2)
+            if session.month() == paused:
+                break
+            paused = session.month()
         time.sleep(3)
         assert session.month() == paused and paused % 3 == 1
         assert _hosts(session.requests) == {"127.0.0.1"}

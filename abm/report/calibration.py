@@ -161,9 +161,10 @@ def calibration_views(optional: dict[str, pd.DataFrame]) -> list[tuple[str, str,
     """(anchor, heading, figure) of each calibration chart, if the tables are present."""
     if not all(name in optional for name in TABLES):
         return []
-    heading = "Calibration to the NHS record"
-    return [("calibration-targets", heading, targets_figure(optional["calibration_targets"])),
-            ("calibration-parameters", heading,
+    return [("calibration-targets", "Calibration: the NHS record against the model",
+             targets_figure(optional["calibration_targets"])),
+            ("calibration-parameters", "Calibration: fitted parameters",
              parameters_figure(optional["calibration_draws"],
                                optional["calibration_parameters"])),
-            ("calibration-history", heading, history_figure(optional["calibration_history"]))]
+            ("calibration-history", "Calibration: convergence",
+             history_figure(optional["calibration_history"]))]

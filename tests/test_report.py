@@ -17,7 +17,9 @@ import pandas as pd
 import pytest
 
 from abm.report import REQUIRED_FILES, ReportInputError, build_report
+from abm.report import analysis_figures as A
 from abm.report import figures as F
+from abm.report import style as S
 from abm.report.build import load_run, main, make_views
 
 MB = 1024 * 1024
@@ -86,7 +88,7 @@ def test_every_view_has_title_reading_and_axis_titles(views):
 
 
 def test_strategy_colours_are_okabe_ito(views):
-    palette = set(F.OKABE_ITO.values())
+    palette = set(S.OKABE_ITO.values())
     funnel = next(v for v in views if v.anchor == "funnel").figure
     assert {bar.marker.color for bar in funnel.data} <= palette
     assert len({bar.marker.color for bar in funnel.data}) == 4
@@ -208,7 +210,7 @@ def synthetic_win_map() -> pd.DataFrame:
                                  outcome_mean=m, outcome_ci_low=m - 0.01,
                                  outcome_ci_high=m + 0.01, replications=30, winner=winner,
                                  margin=0.02, margin_ci_low=0.005, margin_ci_high=0.035))
-    return pd.DataFrame(rows, columns=list(F.WIN_MAP_COLUMNS))
+    return pd.DataFrame(rows, columns=list(A.WIN_MAP_COLUMNS))
 
 
 def synthetic_sensitivity() -> pd.DataFrame:
@@ -227,7 +229,7 @@ def synthetic_sensitivity() -> pd.DataFrame:
                                  S1_conf=np.nan if morris else 0.03,
                                  ST=np.nan if morris else 0.15 * (k + 1),
                                  ST_conf=np.nan if morris else 0.04, samples=256))
-    return pd.DataFrame(rows, columns=list(F.SENSITIVITY_COLUMNS))
+    return pd.DataFrame(rows, columns=list(A.SENSITIVITY_COLUMNS))
 
 
 def synthetic_bass_fit() -> pd.DataFrame:
@@ -235,11 +237,11 @@ def synthetic_bass_fit() -> pd.DataFrame:
                  p_ci_high=0.02 + 0.002 * k, q=0.2 + 0.02 * k, q_ci_low=0.1,
                  q_ci_high=0.3 + 0.02 * k, replications=30)
             for k, s in enumerate(STRATEGIES) for i in ("virtual_wards", "epma")]
-    return pd.DataFrame(rows, columns=list(F.BASS_COLUMNS))
+    return pd.DataFrame(rows, columns=list(A.BASS_COLUMNS))
 
 
 def test_win_map_figure(facts):
-    figs = F.win_maps(synthetic_win_map())
+    figs = A.win_maps(synthetic_win_map())
     assert len(figs) == 1
     heat = figs[0].data[0]
     assert np.array(heat.z, dtype=float).shape == (2, 3)
@@ -249,7 +251,7 @@ def test_win_map_figure(facts):
 
 
 def test_sensitivity_figures(facts):
-    figs = F.sensitivity_bars(synthetic_sensitivity())
+    figs = A.sensitivity_bars(synthetic_sensitivity())
     assert [f.layout.title.text.split(":")[0] for f in figs] == [
         "Sensitivity (morris)", "Sensitivity (sobol)"]
     morris, sobol = figs
@@ -259,7 +261,7 @@ def test_sensitivity_figures(facts):
 
 
 def test_bass_figure_shows_literature_values(facts):
-    fig = F.bass_coefficients(synthetic_bass_fit(), facts)
+    fig = A.bass_coefficients(synthetic_bass_fit(), facts)
     texts = " ".join(a.text for a in fig.layout.annotations if a.text)
     assert "Cited: mean p = 0.03 per year" in texts
     assert "Cited: mean q = 0.38 per year" in texts

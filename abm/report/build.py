@@ -24,14 +24,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import yaml
 
+from . import analysis_figures as A
 from . import figures as F
+from . import style as S
 from .calibration import TABLES as CALIBRATION_TABLES
 from .calibration import calibration_views
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
 REQUIRED_FILES = tuple(f"{t}.parquet" for t in TABLES) + ("config.yaml", "manifest.json")
-OPTIONAL_TABLES = {"win_map": F.WIN_MAP_COLUMNS, "sensitivity": F.SENSITIVITY_COLUMNS,
-                   "bass_fit": F.BASS_COLUMNS, **CALIBRATION_TABLES}
+OPTIONAL_TABLES = {"win_map": A.WIN_MAP_COLUMNS, "sensitivity": A.SENSITIVITY_COLUMNS,
+                   "bass_fit": A.BASS_COLUMNS, **CALIBRATION_TABLES}
 ODD_PATH = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -139,14 +141,14 @@ def make_views(run: RunData, facts: pd.DataFrame) -> list[View]:
         View("icb-inequality", "Inequality between ICBs", F.icb_inequality(t["steps"])),
     ]
     if "win_map" in run.optional:
-        for i, fig in enumerate(F.win_maps(run.optional["win_map"])):
+        for i, fig in enumerate(A.win_maps(run.optional["win_map"])):
             views.append(View(f"win-map-{i + 1}", "Where each strategy wins", fig))
     if "sensitivity" in run.optional:
-        for i, fig in enumerate(F.sensitivity_bars(run.optional["sensitivity"])):
+        for i, fig in enumerate(A.sensitivity_bars(run.optional["sensitivity"])):
             views.append(View(f"sensitivity-{i + 1}", "Sensitivity analysis", fig))
     if "bass_fit" in run.optional:
         views.append(View("bass", "Bass diffusion coefficients",
-                          F.bass_coefficients(run.optional["bass_fit"], facts,
+                          A.bass_coefficients(run.optional["bass_fit"], facts,
                                               _package_csv("innovations.csv"))))
     views.extend(View(*view) for view in calibration_views(run.optional))
     return views
@@ -327,7 +329,7 @@ def _summary_html(run: RunData) -> str:
     for row in table.itertuples():
         t50 = "never" if pd.isna(row.time_to_50pct_median_months) else \
             f"{row.time_to_50pct_median_months:.0f}"
-        cells = [F.strategy_label(row.strategy), f"{row.replications}"]
+        cells = [S.strategy_label(row.strategy), f"{row.replications}"]
         if y5:
             cells.append(f"{row.embedded_share_y5:.1%} [{row.embedded_share_y5_low:.1%}, "
                          f"{row.embedded_share_y5_high:.1%}]")
@@ -361,14 +363,14 @@ def _run_details(run: RunData) -> str:
     trajectories = run.tables["steps"].groupby("strategy")["replication"].nunique()
     rows = [
         ("Scenario", (cfg.get("scenario") or {}).get("name", "n/a")),
-        ("Strategies", ", ".join(F.strategy_label(s) for s in strategies)),
+        ("Strategies", ", ".join(S.strategy_label(s) for s in strategies)),
         ("Seed", cfg.get("seed", man.get("seed"))),
         ("Replications per strategy", cfg.get("replications", man.get("replications"))),
         ("Replications in the month-by-month tables",
-         ", ".join(f"{F.strategy_label(s)} {n}" for s, n in trajectories.items())
+         ", ".join(f"{S.strategy_label(s)} {n}" for s, n in trajectories.items())
          if trajectories.nunique() > 1 else int(trajectories.iloc[0])),
         ("Replications in the run tables",
-         ", ".join(f"{F.strategy_label(s)} {n}" for s, n in counts.items())
+         ", ".join(f"{S.strategy_label(s)} {n}" for s, n in counts.items())
          if counts.nunique() > 1 else int(counts.iloc[0])),
         ("Months simulated", f"{cfg.get('months', man.get('months'))} (from April 2025)"),
         ("Seeding", man.get("seeding", "n/a")),

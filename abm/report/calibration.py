@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import CITED_COLOUR, OKABE_ITO, _base_layout
+from .style import CITED_COLOUR, OKABE_ITO, base_layout
 
 TABLES = {
     "calibration_targets": ("target", "description", "role", "observed", "unit", "confidence",
@@ -85,7 +85,7 @@ def targets_figure(targets: pd.DataFrame) -> go.Figure:
                   if held["consistent"].any() else "")
                + ". Targets outside their band are where the status quo, within the plausible "
                "ranges of its parameters, does not behave like the record.")
-    _base_layout(fig, "Calibration: the NHS record against the calibrated status quo",
+    base_layout(fig, "Calibration: the NHS record against the calibrated status quo",
                  "Green diamond: cited value; blue: posterior predictive median and 95 % band "
                  "(per posterior draw, its replications averaged as in the fit); grey cross: "
                  "uncalibrated defaults", reading, height=130 * n + 160)
@@ -128,7 +128,7 @@ def parameters_figure(draws: pd.DataFrame, parameters: pd.DataFrame) -> go.Figur
                         for row in parameters.itertuples())
     reading = (f"Posterior medians with 95 % intervals: {summary}. A histogram as wide as its "
                "axis means the targets do not pin that parameter down.")
-    _base_layout(fig, "Calibrated parameters: posterior over the prior range",
+    base_layout(fig, "Calibrated parameters: posterior over the prior range",
                  "Bars: weighted ABC-SMC posterior; axis: the uniform prior (plausible range); "
                  "dotted: default", reading, height=220 * rows + 140)
     fig.update_layout(bargap=0.05)
@@ -149,7 +149,7 @@ def history_figure(history: pd.DataFrame) -> go.Figure:
     reading = (f"{len(history)} generations, {total} simulations in the populations; the "
                f"tolerance fell from {history['epsilon'].iloc[0]:.3g} to "
                f"{history['epsilon'].iloc[-1]:.3g} (distance in units of each target's scale).")
-    _base_layout(fig, "ABC-SMC convergence", "Tolerance per generation (median of the previous "
+    base_layout(fig, "ABC-SMC convergence", "Tolerance per generation (median of the previous "
                  "generation's distances) and share of proposals accepted", reading, height=380)
     fig.update_xaxes(title_text="Generation", dtick=1)
     fig.update_yaxes(title_text="Epsilon (distance)", secondary_y=False, rangemode="tozero")

@@ -23,7 +23,7 @@ from plotly.graph_objs import FigureWidget
 
 from ..config import STRATEGY_NAMES, ConfigError
 from ..model import NHSReformModel
-from ..report.figures import short_icb_name, strategy_label
+from ..report.style import short_icb_name, strategy_label
 from . import inspector, views
 from . import levers as L
 

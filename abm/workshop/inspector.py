@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..agents import Trust
 from ..model import NHSReformModel
-from ..report.figures import short_icb_name
+from ..report.style import short_icb_name
 
 STATE_ORDER = ("embedded", "piloting", "aware", "unaware", "abandoned")
 

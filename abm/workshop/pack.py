@@ -22,6 +22,7 @@ import yaml
 
 from ..config import ConfigError
 from ..report import figures as F
+from ..report import style as S
 from ..report.build import CSS as REPORT_CSS
 from .scenarios import OUTCOMES, SECONDARY_OUTCOMES, Arm, Scenario, ScenarioPack, load_pack
 
@@ -61,7 +62,7 @@ class ArmData:
 
 def _arm_key(arm: Arm) -> str:
     """The value put in the charts' strategy column: a shipped strategy keeps its colour."""
-    return arm.id if arm.id in F.STRATEGY_LABELS and arm.label == F.strategy_label(arm.id) \
+    return arm.id if arm.id in S.STRATEGY_LABELS and arm.label == S.strategy_label(arm.id) \
         else arm.label
 
 
@@ -130,7 +131,7 @@ def arm_summary(arms: list[ArmData], outcome: str) -> pd.DataFrame:
     """
     rows = []
     for data in arms:
-        s = F.t_summary(data.runs.assign(_k=0), ["_k"], outcome).iloc[0]
+        s = S.t_summary(data.runs.assign(_k=0), ["_k"], outcome).iloc[0]
         rows.append({"arm": data.arm.id, "label": data.arm.label, "mean": s["mean"],
                      "low": s["low"], "high": s["high"], "n": int(s["n"])})
     return pd.DataFrame(rows)
@@ -153,7 +154,7 @@ def paired_differences(arms: list[ArmData], outcome: str) -> pd.DataFrame:
         diff = (other - reference).dropna().rename("diff").reset_index().assign(_k=0)
         if diff.empty:  # e.g. a year-10 outcome of runs shorter than ten years
             continue
-        s = F.t_summary(diff, ["_k"], "diff").iloc[0]
+        s = S.t_summary(diff, ["_k"], "diff").iloc[0]
         rows.append({"arm": data.arm.id, "label": data.arm.label, "mean": s["mean"],
                      "low": s["low"], "high": s["high"], "n": int(s["n"])})
     return pd.DataFrame(rows)
@@ -215,7 +216,7 @@ def outcomes_table(arms: list[ArmData]) -> str:
 def _relabel(fig: go.Figure, arms: list[ArmData]) -> go.Figure:
     """Show each arm's own label where the report's code wrote its generic version."""
     for data in arms:
-        generic = F.strategy_label(data.key)
+        generic = S.strategy_label(data.key)
         if generic == data.arm.label:
             continue
         for trace in fig.data:

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from ..collect import ReplicationTables, tables_from_model
 from ..model import NHSReformModel
 from ..report import figures as F
+from ..report import style as S
 
 # Top of the tile map's colour scale: fixed, so a colour means the same share every month.
 TILE_MAX_SHARE = 0.6
@@ -50,7 +51,7 @@ def live_tables(model: NHSReformModel) -> ReplicationTables | None:
 
 def _horizon(fig: go.Figure, months: int, **where) -> None:
     """Show the whole run on the time axis, so the curves grow from left to right."""
-    start, end = F.month_dates([1])[0], F.month_dates([months])[0]
+    start, end = S.month_dates([1])[0], S.month_dates([months])[0]
     fig.update_xaxes(range=[start, end], **where)
 
 
@@ -79,7 +80,7 @@ def blank_figure(title: str, height: int) -> go.Figure:
         The figure.
     """
     fig = go.Figure()
-    fig.update_layout(template="plotly_white", font=F.FONT)
+    fig.update_layout(template="plotly_white", font=S.FONT)
     return _compact(fig, title, height)
 
 
@@ -105,17 +106,17 @@ def adoption_by_innovation(innovation_steps: pd.DataFrame, months: int) -> go.Fi
         domain = catalogue.loc[innovation, "domain"]
         name = catalogue.loc[innovation, "name"]
         fig.add_trace(go.Scatter(
-            x=F.month_dates(part["step"]), y=part["embedded_share"].round(4), mode="lines",
-            name=F.pretty_domain(domain), legendgroup=domain, showlegend=domain not in shown,
+            x=S.month_dates(part["step"]), y=part["embedded_share"].round(4), mode="lines",
+            name=S.pretty_domain(domain), legendgroup=domain, showlegend=domain not in shown,
             line=dict(color=colours[domain], width=1.3), opacity=0.85,
             hovertemplate=f"<b>{name}</b><br>%{{x|%b %Y}}: %{{y:.1%}} embedded<extra></extra>"))
         shown.add(domain)
     mean = innovation_steps.groupby("step")["embedded_share"].mean()
     fig.add_trace(go.Scatter(
-        x=F.month_dates(mean.index), y=mean.round(4).tolist(), mode="lines",
+        x=S.month_dates(mean.index), y=mean.round(4).tolist(), mode="lines",
         name="Mean over innovations", line=dict(color="#000000", width=3),
         hovertemplate="<b>Mean</b><br>%{x|%b %Y}: %{y:.1%}<extra></extra>"))
-    fig.update_layout(template="plotly_white", font=F.FONT,
+    fig.update_layout(template="plotly_white", font=S.FONT,
                       legend=dict(font=dict(size=10), x=1.01, y=1, xanchor="left",
                                   tracegroupgap=0))
     fig.update_yaxes(title_text="Relevant trusts with it embedded", tickformat=".0%",
@@ -144,7 +145,7 @@ def tile_map(icb_steps: pd.DataFrame) -> go.Figure:
     fig.layout.updatemenus = ()
     fig.update_layout(margin=dict(t=90, b=10, l=10), coloraxis=dict(cmin=0, cmax=TILE_MAX_SHARE))
     fig.update_traces(textfont=dict(size=9))
-    return _compact(fig, f"Share embedded by ICB, {F.month_label(last)}", 620)
+    return _compact(fig, f"Share embedded by ICB, {S.month_label(last)}", 620)
 
 
 def pilot_funnel(runs: pd.DataFrame) -> go.Figure:
@@ -220,7 +221,7 @@ def readout(model: NHSReformModel) -> dict[str, float | int | str]:
                 "pilots_started": 0, "mean_pressure": float("nan"),
                 "decision_units": len(model.trusts)}
     last = tables.steps.iloc[-1]
-    return {"month": month, "calendar": F.month_label(month),
+    return {"month": month, "calendar": S.month_label(month),
             "embedded_share": float(last["embedded_share_mean"]),
             "pilots_started": int(round(float(tables.run["pilots_started"].iloc[0]))),
             "mean_pressure": float(last["mean_pressure"]),

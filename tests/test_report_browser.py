@@ -8,19 +8,12 @@ when no Chromium binary is installed (``bash scripts/install_browser.sh``).
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
+from browser_support import CHROMIUM, LAUNCH_ARGS, needs_chromium
 
 from abm.report import build_report
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no chromium binary on PATH; install it with `bash scripts/install_browser.sh`")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync"]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ Skipped only when no Chromium binary is installed (``bash scripts/install_browse
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -20,16 +19,11 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from browser_support import CHROMIUM, LAUNCH_ARGS, needs_chromium
 
 from abm.workshop.launch import ensure_assets, server_environment, solara_command
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no chromium binary on PATH; install it with `bash scripts/install_browser.sh`")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync"]
+pytestmark = needs_chromium
 PRESSURE_SLIDER = ".lever-scenario-pressure-occupancy-scale"
 PRESSURE_LINE_JS = ("() => Array.from(document.querySelector('.view-pressure .js-plotly-plot')"
                     "?.data.find(t => t.fill !== 'toself' && (t.yaxis ?? 'y') === 'y')?.y ?? [])")

@@ -19,6 +19,7 @@ SECTIONS = (
     ("Scenario (uncertainties: conditions nobody controls)", ScenarioConfig, "scenario"),
     ("Strategy (levers: the mechanisms a strategy switches on)", StrategyConfig, "strategy"),
 )
+OWN_SECTION = {prefix for _, _, prefix in SECTIONS if prefix}  # listed once, in their section
 
 
 def iter_parameters(model: type[BaseModel], prefix: str) -> Iterator[dict[str, str]]:
@@ -35,7 +36,8 @@ def iter_parameters(model: type[BaseModel], prefix: str) -> Iterator[dict[str, s
         path = f"{prefix}.{name}" if prefix else name
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            yield from iter_parameters(annotation, path)
+            if not (prefix == "" and path in OWN_SECTION):
+                yield from iter_parameters(annotation, path)
             continue
         if name == "strategies":
             continue

@@ -25,8 +25,15 @@ def leaf_paths(model: type[BaseModel], prefix: str) -> list[str]:
 
 ALL_ROWS = [
     *iter_parameters(RunConfig, ""),
+    *iter_parameters(ScenarioConfig, "scenario"),
     *iter_parameters(StrategyConfig, "strategy"),
 ]
+
+
+def test_each_parameter_is_listed_once():
+    rows = [line.split(" | ")[0] for line in DOCS.read_text().splitlines()
+            if line.startswith("| `")]
+    assert len(rows) == len(set(rows)), "a parameter is listed in more than one section"
 
 
 def test_committed_table_matches_the_config():
@@ -56,7 +63,7 @@ def test_every_row_is_complete(row):
 def test_sources_cite_facts_that_exist():
     facts = (Path(__file__).resolve().parent.parent / "abm" / "data" / "facts.csv").read_text()
     keys = {line.split(",", 1)[0] for line in facts.splitlines()[1:]}
-    for row in iter_parameters(RunConfig, ""):
+    for row in ALL_ROWS:
         source = row["source"]
         if source.startswith("facts.csv:"):
             cited = source.split(":", 1)[1].split("(")[0]

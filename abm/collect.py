@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .engine import Batch
 from .model import NHSReformModel
@@ -68,16 +69,29 @@ def first_month_reaching(share: np.ndarray, level: float = 0.5) -> np.ndarray:
     return first
 
 
-def _objects(values: np.ndarray) -> np.ndarray:
-    """Text as an object array, so repeating it shares strings instead of creating them."""
-    values = np.asarray(values)
-    return values.astype(object) if values.dtype.kind == "U" else values
+_TEXT = pd.Series(["text"]).dtype  # pandas' default text type, as inferred elsewhere
+
+
+def _text(values: np.ndarray, index: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values[index]`` as a pandas text column, built in Arrow (no Python string per row)."""
+    strings = pa.array([str(v) for v in np.asarray(values)], type=pa.large_string())
+    return pd.array(strings.take(pa.array(index)), dtype=_TEXT)
+
+
+def _tiled_text(values: np.ndarray, times: int) -> pd.api.extensions.ExtensionArray:
+    return _text(values, np.tile(np.arange(len(values)), times))
 
 
 def _frame(keys: dict[str, np.ndarray], rows_per_rep: int,
            columns: dict[str, object]) -> pd.DataFrame:
     """A DataFrame with the key columns first, each key repeated for its replication's rows."""
-    key_columns = {k: np.repeat(_objects(v), rows_per_rep) for k, v in keys.items()}
+    key_columns = {}
+    for name, values in keys.items():
+        values = np.asarray(values)
+        if values.dtype.kind in "UO":
+            key_columns[name] = _text(values, np.repeat(np.arange(len(values)), rows_per_rep))
+        else:
+            key_columns[name] = np.repeat(values, rows_per_rep)
     return pd.DataFrame({**key_columns, **columns})
 
 
@@ -134,7 +148,7 @@ def tables_from_batch(batch: Batch, keys: dict[str, np.ndarray],
 
     innovation_columns: dict[str, object] = {
         "step": np.tile(np.repeat(step, n_innov), reps),
-        "innovation": np.tile(_objects(innov.innovation_id), months * reps),
+        "innovation": _tiled_text(innov.innovation_id, months * reps),
         "relevant_trusts": np.tile(relevant, months * reps),
     }
     for s, name in enumerate(STATE_NAMES):
@@ -144,8 +158,8 @@ def tables_from_batch(batch: Batch, keys: dict[str, np.ndarray],
 
     icb_steps = _frame(keys, months * n_icb, {
         "step": np.tile(np.repeat(step, n_icb), reps),
-        "icb": np.tile(_objects(icbs.ods_code), months * reps),
-        "region": np.tile(_objects(np.array(icbs.region_names)[icbs.region]), months * reps),
+        "icb": _tiled_text(icbs.ods_code, months * reps),
+        "region": _tiled_text(np.array(icbs.region_names)[icbs.region], months * reps),
         "embedded_share": icb_share.ravel(),
     })
     return ReplicationTables(steps=steps, innovation_steps=innovation_steps,
@@ -178,7 +192,7 @@ def _run_tables(batch: Batch, keys: dict[str, np.ndarray], record: dict[str, np.
         "innovations_reaching_50pct": np.isfinite(time_to_half).sum(axis=1),
     }
     innovation_run_columns: dict[str, object] = {
-        "innovation": np.tile(batch.data.innovations.innovation_id, reps),
+        "innovation": _tiled_text(batch.data.innovations.innovation_id, reps),
         "time_to_50pct_months": time_to_half.ravel(),
         "reached_50pct": np.isfinite(time_to_half).ravel(),
         "above_50pct_at_start": np.tile(already_half, reps),

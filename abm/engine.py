@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import institutions, reporters
+from . import institutions, kernels, reporters
 from .config import ScenarioConfig, StrategyConfig
 from .economics import (
     CELL,
@@ -32,9 +32,7 @@ from .economics import (
 )
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .population import (
-    ABANDONED,
     AWARE,
-    EMBEDDED,
     MONTHS_PER_YEAR,
     PILOTING,
     UNAWARE,
@@ -74,16 +72,6 @@ def _normal(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarr
 
 def _count(mask: np.ndarray) -> np.ndarray:
     return mask.reshape(len(mask), -1).sum(axis=1, dtype=np.int64)
-
-
-def _per_trust(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum over innovations of ``values`` where ``mask`` (a 0/1 float32 array): (R, T)."""
-    return np.einsum("rti,rti->rt", mask, values)
-
-
-def _per_innovation(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum over trusts of ``values`` where ``mask`` (a 0/1 float32 array): (R, I)."""
-    return np.einsum("rti,rti->ri", mask, values)
 
 
 def _select(condition: np.ndarray, if_true: np.ndarray, if_false: np.ndarray) -> np.ndarray:
@@ -164,7 +152,13 @@ class Batch:
         # Innovations embedded before the start are business as usual: only a budget
         # shortfall can remove them; those embedded during the run may still not stick.
         self.discontinuation_cells = self.discontinuation * ~self.pop.core_funded
-        self.uncertainty_per_trust = None  # (R, T, I) cache, rebuilt when evidence arrives
+        self.icb_of_trust = trusts.icb.astype(np.intp)
+        self.trusts_of_icb = [np.flatnonzero(trusts.icb == k) for k in range(n_icb)]
+        self.merger_family = institutions.MERGER_FAMILY[trusts.trust_type]
+        self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
+        self._state_tally: tuple[int, tuple[np.ndarray, np.ndarray]] = (-1, ())
+        scaler = self.strategy.scaler
+        self.scaler_fee_per_month = scaler.price_gbp_m / self.pilot_duration * scaler.enabled
 
     def _build_institutions(self, init_rngs: list[np.random.Generator]) -> None:
         innov, n_icb = self.data.innovations, len(self.data.icbs)
@@ -265,11 +259,26 @@ class Batch:
         update_capacity(self.pop, scenario, self.strategy, self.data.innovations.complexity,
                         month, pooled=bool(self.has_groups.any()))
         self._lifecycle()
-        self._pay_costs()
-        self._realise_benefit()
+        owed = self._tally_money()
+        self._pay_costs(owed)
+        self._realise_benefit(owed)
         self.month += 1
         for name, reporter in reporters.REPORTERS.items():
             self.record[name].append(reporter(self))
+
+    def state_tally(self) -> tuple[np.ndarray, np.ndarray]:
+        """Relevant trusts in each state per innovation (R, 5, I) and embedded cells per ICB (R, K).
+
+        Counted once a month (the state changes only in ``step``).
+        """
+        if self._state_tally[0] != self.month:
+            state = self.pop.state
+            counts = np.empty((self.reps, 5, state.shape[2]), dtype=np.int64)
+            embedded_icb = np.empty((self.reps, len(self.data.icbs)))
+            kernels.count_states(state, self.relevant_per_innovation, self.icb_of_trust,
+                                 counts, embedded_icb)
+            self._state_tally = (self.month, (counts, embedded_icb))
+        return self._state_tally[1]
 
     def run(self, months: int) -> Batch:
         """Advance ``months`` months and return the batch (for chaining)."""
@@ -318,9 +327,9 @@ class Batch:
                 if exhausted[k]:
                     continue
                 pair = institutions.propose_merger(
-                    self.data, pop.group[r], pop.capacity_base[r], pop.pressure[r], int(k),
-                    cons.max_group_size)
-                if pair is not None:
+                    self.trusts_of_icb[k], self.merger_family, pop.group[r],
+                    pop.capacity_base[r], pop.pressure[r], cons.max_group_size)
+                if pair[0] >= 0:
                     break
                 # Units only grow, so an ICB with no possible pair never has one again.
                 exhausted[k] = True
@@ -395,22 +404,23 @@ class Batch:
 
     # ------------------------------------------------------------------ decisions
 
-    def peer_signal(self, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def peer_signal(self) -> tuple[np.ndarray, np.ndarray]:
         """Peer use seen from each ICB (R, K, I) and the national use share (R, I).
 
         A trust sees the use in its ICB, its region and the nation, weighted; every
         trust of an ICB sees the same signal, so it is computed per ICB.
         """
+        users = kernels.users_by_icb(self.pop.state, self.icb_of_trust, len(self.data.icbs))
         by_icb, by_region, nation = peer_use_share(
-            users, self.icb_onehot_t32, self.region_of_icb, self.relevant_icb,
-            self.relevant_region, self.relevant_nation)
+            users, self.region_of_icb, self.relevant_icb, self.relevant_region,
+            self.relevant_nation)
         w_icb, w_region = self.peer_weights
         peer = w_icb * by_icb + w_region * by_region[:, self.data.icbs.region]
         peer += (1.0 - w_icb - w_region) * nation[:, None, :]
         return peer, nation
 
     def awareness_hazard(self, peer: np.ndarray) -> np.ndarray:
-        """Monthly chance each trust hears of each innovation (R, T, I).
+        """Monthly chance a trust of each ICB hears of each innovation (R, K, I).
 
         Outside sources plus peers (``peer`` as returned by ``peer_signal``).
         """
@@ -420,41 +430,62 @@ class Batch:
                     + gov.national_awareness_p_per_year * self.programme_live
                     + scenario.vendors.marketing_p_per_year * innov.vendor_product)
         rate = external.astype(CELL)[:, None, :] + diff.imitation_q_per_year * peer
-        return (-np.expm1(rate * (-1.0 / MONTHS_PER_YEAR)))[:, self.data.trusts.icb]
+        return -np.expm1(rate * (-1.0 / MONTHS_PER_YEAR))
 
-    def _risk_weight(self) -> np.ndarray | float:
+    def _risk_weight(self) -> np.ndarray:
+        """(R, I) weight on doubt: blame for published failures under the open platform."""
         op = self.strategy.open_platform
         if not op.enabled:
-            return 1.0
+            return np.ones(self.pop.completed_pilots.shape, dtype=CELL)
         failed_share = self.pop.failed_pilots / np.maximum(self.pop.completed_pilots, 1.0)
-        return (1.0 + op.failure_blame * failed_share).astype(CELL)[:, None, :]
+        return (1.0 + op.failure_blame * failed_share).astype(CELL)
 
-    def utility(self, nation: np.ndarray) -> np.ndarray:
-        """Each trust's utility of piloting each innovation: net benefit less risk."""
-        pop = self.pop
-        if self.uncertainty_per_trust is None:
-            risk_aversion = pop.risk_aversion.astype(CELL)[..., None]
-            self.uncertainty_per_trust = risk_aversion * pop.uncertainty_icb.astype(CELL)[
-                :, self.data.trusts.icb]
-        doubt = self.uncertainty_per_trust * self._risk_weight()
-        utility = self.economics.utility_base + certainty_equivalent_log(doubt)
+    def _utility_terms(self, nation: np.ndarray) -> dict[str, np.ndarray]:
+        """The arguments of ``kernels.cell_utility`` for every cell, as compact arrays."""
         op = self.strategy.open_platform
-        if op.enabled:
-            utility += op.transparency_pressure * nation[:, None, :]
-        return utility
+        bonus = (op.transparency_pressure * op.enabled * nation).astype(CELL)
+        return {"utility_base": self.economics.utility_base,
+                "uncertainty_icb": self.pop.uncertainty_icb.astype(CELL),
+                "risk_aversion": self.pop.risk_aversion.astype(CELL),
+                "risk_weight": self._risk_weight(), "bonus": bonus}
 
-    def decision_probability(self, utility: np.ndarray) -> np.ndarray:
-        """Monthly chance an aware trust starts a pilot."""
-        pop, diff = self.pop, self.scenario.diffusion
-        budget = pop.budget_gbp_m.astype(CELL)[..., None]
-        free = pop.free_capacity.astype(CELL)[..., None]
-        able = (budget >= self.economics.pilot_total_trust_gbp_m) & (free >= self.pilot_need)
-        prob = logistic(diff.decision_sharpness * utility)
-        prob *= diff.decision_rate_per_month * np.minimum(free, 1.0)
-        prob *= able
-        if self.has_groups.any():
-            prob *= self._group_weight()
-        return prob
+    def _decision_terms(self) -> dict[str, np.ndarray | np.float32]:
+        """The arguments of ``kernels.cell_decision`` (and affordability) for every cell."""
+        diff = self.scenario.diffusion
+        return {"budget": self.pop.budget_gbp_m.astype(CELL),
+                "free": self.pop.free_capacity.astype(CELL),
+                "pilot_total": self.economics.pilot_total_trust_gbp_m,
+                "pilot_need": self.pilot_need, "group_weight": self._group_weight(),
+                "sharpness": CELL(diff.decision_sharpness),
+                "rate": CELL(diff.decision_rate_per_month)}
+
+    def explain_cell(self, r: int, row: int, column: int) -> dict[str, float]:
+        """The terms of one cell's decision this month, computed as the step computes them.
+
+        Args:
+            r: Replication index in the batch.
+            row: Trust row.
+            column: Innovation column.
+
+        Returns:
+            Peer use share, awareness hazard, utility and the monthly chance of a pilot.
+        """
+        k = self.icb_of_trust[row]
+        peer, nation = self.peer_signal()
+        terms, decision = self._utility_terms(nation), self._decision_terms()
+        utility = kernels.cell_utility(
+            terms["utility_base"][r, row, column], terms["risk_aversion"][r, row],
+            terms["uncertainty_icb"][r, k, column], terms["risk_weight"][r, column],
+            terms["bonus"][r, column])
+        free = decision["free"][r, row]
+        able = (decision["budget"][r, row] >= decision["pilot_total"][r, row, column]
+                and free >= self.pilot_need[column])
+        probability = kernels.cell_decision(
+            utility, decision["sharpness"], decision["rate"], free, able,
+            decision["group_weight"][r, row, column])
+        return {"peer_use_share": float(peer[r, k, column]),
+                "awareness_hazard": float(self.awareness_hazard(peer)[r, k, column]),
+                "utility": float(utility), "pilot_probability": float(probability)}
 
     def _group_weight(self) -> np.ndarray:
         """(R, T, I) weight of each trust's own decision in its decision unit.
@@ -477,6 +508,7 @@ class Batch:
         return self.group_weight
 
     def _offer_probability(self, utility: np.ndarray) -> np.ndarray:
+        """Chance each offered cell accepts, given its utility of piloting on its own."""
         rep, rows, cols = self.offers
         cfg, diff = self.strategy.scaler, self.scenario.diffusion
         innov, pop = self.data.innovations, self.pop
@@ -489,8 +521,7 @@ class Batch:
         relief = certainty_equivalent_log(risk_aversion * scaler_uncertainty) - \
             certainty_equivalent_log(risk_aversion * np.maximum(local_uncertainty,
                                                                 scaler_uncertainty))
-        offer_utility = utility[rep, rows, cols] - np.log1p(cfg.price_gbp_m
-                                                            / np.maximum(cost, 1e-9))
+        offer_utility = utility - np.log1p(cfg.price_gbp_m / np.maximum(cost, 1e-9))
         offer_utility += relief
         free = pop.free_capacity[rep, rows] + cfg.capacity_lent
         ready = np.minimum(free, 1.0) * (free >= self.pilot_need[cols])
@@ -500,103 +531,77 @@ class Batch:
     # ------------------------------------------------------------------ lifecycle
 
     def _lifecycle(self) -> None:
-        pop = self.pop
-        state = pop.state
-        draws = _uniform(self.dynamics_rngs, state.shape[1:], CELL)
-        unaware, aware = state == UNAWARE, state == AWARE
-        piloting, embedded = state == PILOTING, state == EMBEDDED
-        peer, nation = self.peer_signal(piloting | embedded)
-
-        hazard = self.awareness_hazard(peer)
-        becomes_aware = unaware & pop.relevant & (draws < hazard)
-        utility = self.utility(nation)
-        decide = self.decision_probability(utility)
-        # A trust that hears of an innovation may decide in the same month. Given
-        # draw < hazard, draw / hazard is again uniform, so one draw serves both steps.
-        starts = (aware & (draws < decide)) | (becomes_aware & (draws < hazard * decide))
-        supported_starts = self._accept_offers(draws, utility, unaware, becomes_aware, starts)
+        """Every cell's event this month (compiled passes), then the new states and learning."""
+        pop, events = self.pop, self.events
+        draws = _uniform(self.dynamics_rngs, pop.state.shape[1:], CELL)
+        peer, nation = self.peer_signal()
+        utility_terms = self._utility_terms(nation)
+        kernels.decide_cells(
+            pop.state, pop.months_in_state, draws, pop.relevant, pop.supported,
+            self.icb_of_trust, self.awareness_hazard(peer), **utility_terms,
+            **self._decision_terms(), **self._ending_terms(), events=events)
+        if self.scaler_on:
+            self._accept_offers(draws, utility_terms)
         if self.has_groups.any():
-            # A member follows its lead: it pilots what the lead pilots or has embedded.
-            lead_uses = (starts | piloting | embedded)[self.rep_index, pop.group]
-            starts |= lead_uses & (unaware | aware) & pop.relevant
-
-        due, failure = self._pilot_completion(piloting)
-        fails = due & (draws < failure)
-        succeeds = due & ~fails
-        fades = piloting & ~due & (draws < self._fade_hazard())
-        unfunded = self.scenario.barriers.unfunded_fade_per_month * pop.unfunded_running
-        drop_hazard = self.discontinuation_cells + unfunded.astype(CELL)[..., None]
-        dropped = embedded & (draws < drop_hazard)
-
-        ended = fails | fades | dropped
-        pop.state = _advance(state, becomes_aware, starts, succeeds, ended)
-        changed = becomes_aware | starts | succeeds | ended
-        months = pop.months_in_state + np.int16(1)
-        months *= ~changed
-        pop.months_in_state = months
-        completed = succeeds | fails
+            kernels.follow_leads(pop.state, pop.relevant, pop.group, self.has_groups, events)
+        counts = np.empty((self.reps, len(kernels.COUNTED)), dtype=np.int64)
+        completed = np.empty((self.reps, len(self.data.icbs), pop.state.shape[2]),
+                             dtype=np.float32)
+        failed = np.empty((self.reps, pop.state.shape[2]), dtype=np.float32)
+        supported_completed = np.empty(failed.shape)
+        kernels.apply_events(pop.state, pop.months_in_state, pop.supported, events,
+                             self.icb_of_trust, counts, completed, failed,
+                             supported_completed)
         if self.scaler_on:
-            done = (completed & pop.supported).sum(axis=1)
-            self.deployments_by_module += done @ self.module_onehot
-            pop.supported = (starts & supported_starts) | (~starts & pop.supported & ~ended)
-            self.flows[:, FLOW_INDEX["scaler_deployments_started"]] = _count(supported_starts)
-        self._learn_from(completed, fails)
-        flows = self.flows
-        flows[:, FLOW_INDEX["pilots_started"]] = _count(starts)
-        flows[:, FLOW_INDEX["pilots_scaled"]] = _count(succeeds)
-        flows[:, FLOW_INDEX["pilots_failed"]] = _count(fails)
-        flows[:, FLOW_INDEX["pilots_faded"]] = _count(fades)
-        flows[:, FLOW_INDEX["embedded_discontinued"]] = _count(dropped)
+            self.deployments_by_module += supported_completed @ self.module_onehot
+        self._learn_from(completed, failed)
+        for c, name in enumerate(kernels.COUNTED):
+            self.flows[:, FLOW_INDEX[name]] = counts[:, c]
 
-    def _accept_offers(self, draws: np.ndarray, utility: np.ndarray, unaware: np.ndarray,
-                       becomes_aware: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        """Trusts accept or refuse the scaler's offers; returns the supported starts."""
-        supported_starts = np.zeros_like(starts)
-        rep, rows, cols = self.offers
-        if not self.scaler_on or not len(rep):
-            return supported_starts
-        state = self.pop.state
-        accept = (draws[rep, rows, cols] < self._offer_probability(utility)) & \
-            (state[rep, rows, cols] <= AWARE)
-        supported_starts[rep[accept], rows[accept], cols[accept]] = True
-        becomes_aware[rep, rows, cols] |= unaware[rep, rows, cols]
-        starts |= supported_starts
-        return supported_starts
-
-    def _pilot_completion(self, piloting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Pilots due to finish this month and their failure probability."""
-        pop, failure = self.pop, self.structure.failure_probability
-        # months_in_state counts completed months before this one, so a pilot of d months
-        # completes in its d-th month.
-        elapsed = pop.months_in_state + np.int16(1)
-        if not self.scaler_on:
-            return piloting & (elapsed >= self.pilot_months), failure
-        module = np.maximum(self.data.innovations.module_type, 0)
-        learning = institutions.learning_factor(
-            self.deployments_by_module, self.strategy.scaler.learning_exponent)[:, module]
-        shorter = np.ceil(self.pilot_duration * (0.5 + 0.5 * learning)).astype(np.int16)
-        duration = _select(pop.supported, shorter[:, None, :], self.pilot_months)
-        failure = failure * _select(pop.supported, learning.astype(CELL)[:, None, :], 1.0)
-        return piloting & (elapsed >= duration), failure
-
-    def _fade_hazard(self) -> np.ndarray:
-        """Monthly chance a running pilot fades: no champion and no outside support, or no money."""
+    def _ending_terms(self) -> dict[str, np.ndarray]:
+        """Arguments of ``kernels.decide_cells`` for pilots finishing or fading and drops."""
         pop, bar = self.pop, self.scenario.barriers
-        no_champion = (bar.hero_fade_per_month * ~pop.champion).astype(CELL)[..., None]
-        unfunded = (bar.unfunded_fade_per_month * pop.unfunded_pilots).astype(CELL)[..., None]
-        no_programme = (~self.programme_live).astype(CELL)[:, None, :]
-        if self.scaler_on:
-            return no_champion * no_programme * ~pop.supported + unfunded
-        return no_champion * no_programme + unfunded
+        supported_months = np.zeros(self.programme_live.shape, dtype=np.int16)
+        failure_factor = np.ones(self.programme_live.shape, dtype=CELL)
+        if self.scaler_on:  # the scaler's learning curve shortens pilots and cuts failure
+            module = np.maximum(self.data.innovations.module_type, 0)
+            learning = institutions.learning_factor(
+                self.deployments_by_module, self.strategy.scaler.learning_exponent)[:, module]
+            supported_months = np.ceil(self.pilot_duration * (0.5 + 0.5 * learning)).astype(
+                np.int16)
+            failure_factor = learning.astype(CELL)
+        return {
+            "pilot_months": self.pilot_months, "supported_months": supported_months,
+            "failure": self.structure.failure_probability,
+            "supported_failure_factor": failure_factor,
+            "fade_no_champion": (bar.hero_fade_per_month * ~pop.champion).astype(CELL),
+            "programme_off": (~self.programme_live).astype(CELL),
+            "fade_unfunded": (bar.unfunded_fade_per_month * pop.unfunded_pilots).astype(CELL),
+            "discontinuation": self.discontinuation_cells,
+            "drop_unfunded": (bar.unfunded_fade_per_month * pop.unfunded_running).astype(CELL),
+        }
 
-    def _learn_from(self, completed: np.ndarray, failed: np.ndarray) -> None:
-        pop = self.pop
-        if not completed.any():
+    def _accept_offers(self, draws: np.ndarray, utility_terms: dict[str, np.ndarray]) -> None:
+        """Trusts accept or refuse the scaler's offers; an offer makes an unaware trust aware."""
+        rep, rows, cols = self.offers
+        if not len(rep):
             return
-        local = self.icb_onehot_t32 @ completed.astype(np.float32)  # (R, K, I)
+        utility = kernels.utility_at(rep, rows, cols, self.icb_of_trust, **utility_terms)
+        state, current = self.pop.state[rep, rows, cols], self.events[rep, rows, cols]
+        accept = (draws[rep, rows, cols] < self._offer_probability(utility)) & (state <= AWARE)
+        heard = (state == UNAWARE) & (current == kernels.EVENT_NONE)
+        self.events[rep, rows, cols] = np.where(
+            accept, kernels.EVENT_SUPPORTED_START,
+            np.where(heard, kernels.EVENT_AWARE, current))
+
+    def _learn_from(self, local: np.ndarray, failed: np.ndarray) -> None:
+        """Completed pilots (R, K, I) and failures (R, I) teach what an innovation does."""
+        pop = self.pop
         per_innovation = local.sum(axis=1)  # (R, I): every trust is in one ICB
+        if not per_innovation.any():
+            return
         pop.completed_pilots += per_innovation
-        pop.failed_pilots += (self.ones_t32 @ failed.astype(np.float32))[:, 0]
+        pop.failed_pilots += failed
         observed = local
         op = self.strategy.open_platform
         if op.enabled:
@@ -607,36 +612,46 @@ class Batch:
             self._refresh_economics(learnt, np.zeros_like(learnt), recosted=learnt)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
         pop.uncertainty_icb *= (1.0 - evidence) ** observed
-        self.uncertainty_per_trust = None
 
     # ------------------------------------------------------------------ money and benefit
 
-    def _pay_costs(self) -> None:
-        """Running costs of embedded innovations are paid first, then pilots."""
+    def _tally_money(self) -> dict[str, np.ndarray]:
+        """Sums over cells of what is owed and what is realised this month."""
         pop, econ, structure = self.pop, self.economics, self.structure
-        piloting = pop.state == PILOTING
-        running = (pop.state == EMBEDDED) & ~pop.core_funded
-        piloting_f, running_f = piloting.astype(CELL), running.astype(CELL)
-        running_due = _per_trust(running_f, econ.running_trust_monthly_gbp_m).astype(float)
-        pilots_due = _per_trust(piloting_f, econ.pilot_trust_monthly_gbp_m).astype(float)
-        icb_due_by_trust = (_per_trust(running_f, econ.running_icb_monthly_gbp_m)
-                            + _per_trust(piloting_f, econ.pilot_icb_monthly_gbp_m)).astype(float)
+        reps, trusts, innovations = pop.state.shape
+        out = {"trust_due": np.empty((reps, trusts, 2)), "icb_due": np.empty((reps, trusts)),
+               "full_due": np.zeros((reps, innovations)),
+               "lock_ins": np.empty((reps, trusts), dtype=np.int64),
+               "fees": np.empty((reps, trusts)), "bed_days": np.empty((reps, trusts)),
+               "cash": np.empty(reps)}
+        kernels.tally_money(
+            pop.state, pop.months_in_state, pop.supported, pop.core_funded, self.benefit_delay,
+            econ.pilot_trust_monthly_gbp_m, econ.running_trust_monthly_gbp_m,
+            econ.pilot_icb_monthly_gbp_m, econ.running_icb_monthly_gbp_m,
+            structure.pilot_monthly_gbp_m, structure.running_monthly_gbp_m,
+            self.scaler_fee_per_month, structure.effect_bed_days, structure.effect_gbp_m,
+            **out)
+        return out
+
+    def _pay_costs(self, owed: dict[str, np.ndarray]) -> None:
+        """Running costs of embedded innovations are paid first, then pilots."""
+        pop, econ = self.pop, self.economics
+        running_due, pilots_due = owed["trust_due"][..., 0], owed["trust_due"][..., 1]
+        icb_due_by_trust = owed["icb_due"]
         icb_due = icb_due_by_trust @ self.icb_onehot
         icb_paid = np.minimum(icb_due, self.icb_fund_left_gbp_m)
         # What an exhausted fund cannot pay falls back on the trust.
         unpaid_share = 1.0 - icb_paid / np.maximum(icb_due, 1e-12)
         pilots_due += icb_due_by_trust * unpaid_share[:, self.data.trusts.icb]
-        full_by_innovation = (_per_innovation(running_f, structure.running_monthly_gbp_m)
-                              + _per_innovation(piloting_f, structure.pilot_monthly_gbp_m))
-        national_paid = (full_by_innovation * econ.national_share).sum(axis=1)
+        national_paid = (owed["full_due"] * econ.national_share).sum(axis=1)
         if self.scaler_on:
             cfg = self.strategy.scaler
-            lock_in = _count_rows(running & pop.supported) * (
-                cfg.price_gbp_m * cfg.lock_in_fee_share / MONTHS_PER_YEAR)
-            fee = (piloting & pop.supported) @ (cfg.price_gbp_m / self.pilot_duration)
+            lock_in = owed["lock_ins"] * (cfg.price_gbp_m * cfg.lock_in_fee_share
+                                          / MONTHS_PER_YEAR)
             running_due += lock_in
-            pilots_due += fee
-            self.flows[:, FLOW_INDEX["scaler_revenue_gbp_m"]] = lock_in.sum(1) + fee.sum(1)
+            pilots_due += owed["fees"]
+            self.flows[:, FLOW_INDEX["scaler_revenue_gbp_m"]] = lock_in.sum(1) + \
+                owed["fees"].sum(1)
         paid_running = np.minimum(pop.budget_gbp_m, running_due)
         paid_pilots = np.minimum(pop.budget_gbp_m - paid_running, pilots_due)
         pop.budget_gbp_m = pop.budget_gbp_m - paid_running - paid_pilots
@@ -655,41 +670,20 @@ class Batch:
         flows[:, FLOW_INDEX["spend_icb_gbp_m"]] = icb_paid.sum(axis=1)
         flows[:, FLOW_INDEX["spend_national_gbp_m"]] = national_paid + platform
 
-    def _realise_benefit(self) -> None:
-        pop, structure = self.pop, self.structure
-        # Innovations embedded before the start are part of the observed baseline
-        # (occupancy data already reflect them), so only change made in the run counts.
-        realised = (pop.state == EMBEDDED) & ~pop.core_funded & \
-            (pop.months_in_state >= self.benefit_delay)
-        realised = realised.astype(CELL)
-        self.bed_days_by_trust = _per_trust(realised, structure.effect_bed_days).astype(float)
-        cash = _per_trust(realised, structure.effect_gbp_m).sum(axis=1, dtype=float)
+    def _realise_benefit(self, owed: dict[str, np.ndarray]) -> None:
+        """Benefit of innovations embedded in the run, once their time to benefit has passed.
+
+        Innovations embedded before the start are part of the observed baseline
+        (occupancy data already reflect them), so only change made in the run counts.
+        """
+        self.bed_days_by_trust = owed["bed_days"]
         bed_days = self.bed_days_by_trust.sum(axis=1)
         self.flows[:, FLOW_INDEX["benefit_bed_days"]] = bed_days
         self.flows[:, FLOW_INDEX["benefit_gbp_m"]] = \
-            bed_days * self.scenario.finance.cost_per_bed_day_gbp / 1e6 + cash
+            bed_days * self.scenario.finance.cost_per_bed_day_gbp / 1e6 + owed["cash"]
 
     # ------------------------------------------------------------------ record
 
     def recorded(self) -> dict[str, np.ndarray]:
         """Every recorded month, stacked: name -> (R, months, ...) array."""
         return {name: np.stack(values, axis=1) for name, values in self.record.items()}
-
-
-def _count_rows(mask: np.ndarray) -> np.ndarray:
-    return np.count_nonzero(mask, axis=-1)
-
-
-def _advance(state: np.ndarray, becomes_aware: np.ndarray, starts: np.ndarray,
-             succeeds: np.ndarray, ended: np.ndarray) -> np.ndarray:
-    """The new lifecycle state of every cell.
-
-    Each transition moves a cell to a higher code (aware 1, piloting 2, embedded 3,
-    abandoned 4), and a later transition in the month overrides an earlier one, so
-    the new state is the highest code reached (arithmetic, not masked writes: faster).
-    """
-    new = np.maximum(state, becomes_aware.view(np.int8))
-    np.maximum(new, starts.view(np.int8) * np.int8(PILOTING), out=new)
-    np.maximum(new, succeeds.view(np.int8) * np.int8(EMBEDDED), out=new)
-    np.maximum(new, ended.view(np.int8) * np.int8(ABANDONED), out=new)
-    return new

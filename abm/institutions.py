@@ -9,6 +9,7 @@ election, a merger) are handled replication by replication. The Mesa agents in
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from .config import ScenarioConfig
 from .inputs import DOMAINS, EnglandData
@@ -72,38 +73,43 @@ def plan_years(rngs: list[np.random.Generator], n_icbs: int) -> np.ndarray:
     return np.stack([rng.integers(len(DOMAINS), size=n_icbs) for rng in rngs])
 
 
+@njit(cache=True)
 def propose_merger(
-    data: EnglandData, group: np.ndarray, capacity_base: np.ndarray, pressure: np.ndarray,
-    icb: int, max_group_size: int,
-) -> tuple[int, int] | None:
+    icb_rows: np.ndarray, family: np.ndarray, group: np.ndarray, capacity_base: np.ndarray,
+    pressure: np.ndarray, max_group_size: int,
+) -> tuple[int, int]:
     """One ICB's merger in one replication: the strongest unit absorbs the most pressured.
 
+    The strongest lead (capacity less pressure) takes the most pressured lead of the
+    same family (acute; mental health and community; ambulance) whose unit still fits
+    within the largest allowed size; if it has none, the next strongest tries.
+
     Args:
-        data: The England default.
+        icb_rows: Rows of the ICB's trusts.
+        family: (T,) merger family of each trust (``MERGER_FAMILY`` of its type).
         group: (T,) lead of each trust's decision unit.
         capacity_base: (T,) absorptive capacity.
         pressure: (T,) operational pressure this month.
-        icb: ICB row.
         max_group_size: Largest allowed decision unit.
 
     Returns:
-        (acquirer lead row, target lead row), or None if no pair is possible.
+        (acquirer lead row, target lead row), or (-1, -1) if no pair is possible.
     """
-    trusts = data.trusts
-    leads = np.flatnonzero((trusts.icb == icb) & (group == np.arange(len(group))))
+    leads = icb_rows[group[icb_rows] == icb_rows]
     if len(leads) < 2:
-        return None
+        return -1, -1
     size = np.bincount(group, minlength=len(group))
-    family = MERGER_FAMILY[trusts.trust_type[leads]]
     strength = capacity_base[leads] - pressure[leads]
-    for acquirer in leads[np.argsort(-strength)]:
-        fam = MERGER_FAMILY[trusts.trust_type[acquirer]]
-        room = size[leads] + size[acquirer] <= max_group_size
-        fits = (family == fam) & (leads != acquirer) & room
-        if fits.any():
-            candidates = leads[fits]
-            return int(acquirer), int(candidates[np.argmax(pressure[candidates])])
-    return None
+    for acquirer in leads[np.argsort(-strength, kind="mergesort")]:
+        target = -1
+        for candidate in leads:
+            if (candidate != acquirer and family[candidate] == family[acquirer]
+                    and size[candidate] + size[acquirer] <= max_group_size
+                    and (target < 0 or pressure[candidate] > pressure[target])):
+                target = candidate
+        if target >= 0:
+            return acquirer, target
+    return -1, -1
 
 
 # ---------------------------------------------------------------- the scaler

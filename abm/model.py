@@ -18,7 +18,7 @@ from .agents import ICB, Government, Scaler, Trust, Vendor
 from .config import ScenarioConfig, StrategyConfig
 from .engine import STREAMS, Batch
 from .inputs import EnglandData
-from .population import EMBEDDED, PILOTING, STATE_NAMES, Population, cells_in
+from .population import STATE_NAMES, Population
 
 MODEL_REPORTERS = {name: (lambda model, fn=fn: fn(model.batch)[0])
                    for name, fn in reporters.REPORTERS.items()}
@@ -107,17 +107,16 @@ class NHSReformModel(mesa.Model):
         if innovation_id not in ids:
             raise KeyError(f"innovation_id {innovation_id!r} not in the catalogue")
         j, batch = ids.index(innovation_id), self.batch
-        peer, nation = batch.peer_signal(cells_in(batch.pop.state, PILOTING, EMBEDDED))
-        utility = batch.utility(nation)
+        terms = batch.explain_cell(0, row, j)
         base = batch.economics.utility_base[0, row, j]
         return {
             "state": STATE_NAMES[batch.pop.state[0, row, j]],
             "utility_base": float(base),
-            "risk_penalty": float(base - utility[0, row, j]),
-            "utility": float(utility[0, row, j]),
-            "peer_use_share": float(peer[0, self.data.trusts.icb[row], j]),
+            "risk_penalty": float(base - terms["utility"]),
+            "utility": terms["utility"],
+            "peer_use_share": terms["peer_use_share"],
             "free_capacity": float(batch.pop.free_capacity[0, row]),
-            "monthly_awareness_probability": float(batch.awareness_hazard(peer)[0, row, j]),
-            "monthly_pilot_probability": float(batch.decision_probability(utility)[0, row, j]),
+            "monthly_awareness_probability": terms["awareness_hazard"],
+            "monthly_pilot_probability": terms["pilot_probability"],
             "cost_horizon_gbp_m": float(batch.economics.cost_horizon_gbp_m[0, row, j]),
         }

@@ -251,14 +251,13 @@ def update_capacity(
 
 
 def peer_use_share(
-    users: np.ndarray, icb_membership: np.ndarray, region_membership: np.ndarray,
-    relevant_icb: np.ndarray, relevant_region: np.ndarray, relevant_nation: np.ndarray,
+    users_icb: np.ndarray, region_membership: np.ndarray, relevant_icb: np.ndarray,
+    relevant_region: np.ndarray, relevant_nation: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Share of relevant trusts using each innovation, by ICB, region and nation.
 
     Args:
-        users: (R, T, I) bool, trusts piloting or embedded.
-        icb_membership: (K, T) float32 one-hot: which trusts are in each ICB.
+        users_icb: (R, K, I) float32 count of trusts piloting or embedded in each ICB.
         region_membership: (G, K) float32 one-hot: which ICBs are in each region.
         relevant_icb: (K, I) relevant trusts per ICB (at least 1 to avoid 0/0).
         relevant_region: (G, I) relevant trusts per region.
@@ -267,10 +266,9 @@ def peer_use_share(
     Returns:
         (R, K, I) ICB shares, (R, G, I) region shares and (R, I) national shares.
     """
-    by_icb = icb_membership @ users.astype(np.float32)
-    by_region = region_membership @ by_icb
+    by_region = region_membership @ users_icb
     nation = by_region.sum(axis=-2)
-    return by_icb / relevant_icb, by_region / relevant_region, nation / relevant_nation
+    return users_icb / relevant_icb, by_region / relevant_region, nation / relevant_nation
 
 
 def cells_in(state: np.ndarray, *states: int) -> np.ndarray:

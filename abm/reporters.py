@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .population import EMBEDDED, UNAWARE
-
 if TYPE_CHECKING:
     from .engine import Batch
 
@@ -42,20 +40,12 @@ FLOW_INDEX = {name: i for i, name in enumerate(FLOW_NAMES)}
 
 def state_counts(batch: Batch) -> np.ndarray:
     """Trusts in each lifecycle state per innovation, relevant trusts only: (R, 5, I)."""
-    state = batch.pop.state
-    ones = np.ones((1, state.shape[1]), dtype=np.float32)
-    counts = np.empty((state.shape[0], 5, state.shape[2]), dtype=np.int64)
-    for s in range(1, 5):  # float32 sums of 0/1 over 205 trusts are exact
-        counts[:, s] = (ones @ (state == s).astype(np.float32))[:, 0]
-    counts[:, UNAWARE] = batch.relevant_per_innovation - counts[:, 1:].sum(axis=1)
-    return counts
+    return batch.state_tally()[0]
 
 
 def icb_embedded_share(batch: Batch) -> np.ndarray:
     """Share of relevant (trust, innovation) cells embedded in each ICB: (R, K)."""
-    embedded = (batch.pop.state == EMBEDDED).astype(np.float32)
-    per_trust = embedded @ np.ones(embedded.shape[2], dtype=np.float32)
-    return (per_trust @ batch.icb_onehot) / batch.relevant_per_icb
+    return batch.state_tally()[1] / batch.relevant_per_icb
 
 
 def mean_pressure(batch: Batch) -> np.ndarray:

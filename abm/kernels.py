@@ -1,0 +1,281 @@
+"""Compiled passes over the (replication, trust, innovation) cells of a batch.
+
+A month's lifecycle touches every cell a few times; written as whole-array NumPy
+it costs some forty temporary arrays. These Numba loops make one pass each and
+do the work a cell needs for its state only (an embedded cell never computes a
+utility). They hold no state and draw no random numbers: the engine draws from
+each replication's own generators and passes the draws in, so a replication's
+numbers do not depend on the batch it runs in.
+
+Events (``EVENT_*``) say what happens to a cell this month; ``apply_events``
+turns them into the new lifecycle state. Float32 arguments are float32 on
+purpose: the per-cell matrices are float32 and the arithmetic stays in it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .population import ABANDONED, AWARE, EMBEDDED, PILOTING, UNAWARE
+
+EVENT_NONE, EVENT_AWARE, EVENT_START, EVENT_SUPPORTED_START = 0, 1, 2, 3
+EVENT_SUCCEED, EVENT_FAIL, EVENT_FADE, EVENT_DROP = 4, 5, 6, 7
+# order of the counts returned by apply_events
+COUNTED = ("pilots_started", "pilots_scaled", "pilots_failed", "pilots_faded",
+           "embedded_discontinued", "scaler_deployments_started")
+_F32 = np.float32
+
+
+@njit(cache=True)
+def cell_utility(utility_base, risk_aversion, uncertainty, risk_weight, bonus):
+    """A trust's utility of piloting an innovation: net benefit less risk, plus any bonus.
+
+    A board values an uncertain benefit at its mean less ``risk aversion`` standard
+    deviations, B x (1 - risk_aversion x cv); ``risk_weight`` scales the doubt (blame
+    for published failures) and the share counted on is floored at 1 %.
+    """
+    doubt = risk_aversion * uncertainty * risk_weight
+    return utility_base + np.log(max(_F32(1.0) - doubt, _F32(0.01))) + bonus
+
+
+@njit(cache=True)
+def cell_decision(utility, sharpness, rate, free, able, weight):
+    """Monthly chance an aware trust starts a pilot (0 when it cannot pay or staff it)."""
+    if not able:
+        return _F32(0.0)
+    prob = _F32(1.0) / (_F32(1.0) + np.exp(-(sharpness * utility)))
+    return prob * (rate * min(free, _F32(1.0))) * weight
+
+
+@njit(cache=True)
+def utility_at(rep, rows, cols, icb_of_trust, utility_base, uncertainty_icb, risk_aversion,
+               risk_weight, bonus):
+    """``cell_utility`` at listed cells (replication, trust row, innovation column)."""
+    out = np.empty(len(rep), dtype=utility_base.dtype)
+    for n in range(len(rep)):
+        r, t, i = rep[n], rows[n], cols[n]
+        out[n] = cell_utility(utility_base[r, t, i], risk_aversion[r, t],
+                              uncertainty_icb[r, icb_of_trust[t], i], risk_weight[r, i],
+                              bonus[r, i])
+    return out
+
+
+@njit(cache=True)
+def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trust,
+                 hazard_icb, utility_base, uncertainty_icb, risk_aversion, risk_weight,
+                 bonus, budget, free, pilot_total, pilot_need, group_weight, sharpness, rate,
+                 pilot_months, supported_months, failure, supported_failure_factor,
+                 fade_no_champion, programme_off, fade_unfunded, discontinuation,
+                 drop_unfunded, events):
+    """Each cell's event this month, from its one uniform draw (written into ``events``).
+
+    Unaware relevant cells hear of the innovation with the ICB's hazard; aware cells,
+    and those that just heard, start a pilot with the decision probability (given
+    draw < hazard, draw / hazard is again uniform, so one draw serves both). Pilots due
+    finish and fail or succeed; others fade. Embedded cells may be dropped.
+    """
+    reps, trusts, innovations = state.shape
+    for r in range(reps):
+        for t in range(trusts):
+            k = icb_of_trust[t]
+            ra, cash, room = risk_aversion[r, t], budget[r, t], free[r, t]
+            no_champion, unfunded = fade_no_champion[r, t], fade_unfunded[r, t]
+            for i in range(innovations):
+                s, u = state[r, t, i], draws[r, t, i]
+                event = EVENT_NONE
+                if s == UNAWARE or s == AWARE:
+                    threshold = _F32(1.0)
+                    if s == UNAWARE:
+                        threshold = hazard_icb[r, k, i]
+                        if relevant[t, i] and u < threshold:
+                            event = EVENT_AWARE
+                    if s == UNAWARE and event == EVENT_NONE:
+                        pass
+                    elif cash >= pilot_total[r, t, i] and room >= pilot_need[i]:
+                        # The logistic is at most 1, so a draw at or above this ceiling
+                        # cannot start a pilot: skip the utility (exact, and most cells).
+                        weight = group_weight[r, t, i]
+                        ceiling = threshold * ((rate * min(room, _F32(1.0))) * weight)
+                        if u < ceiling:
+                            utility = cell_utility(utility_base[r, t, i], ra,
+                                                   uncertainty_icb[r, k, i], risk_weight[r, i],
+                                                   bonus[r, i])
+                            decide = cell_decision(utility, sharpness, rate, room, True, weight)
+                            if u < threshold * decide:
+                                event = EVENT_START
+                elif s == PILOTING:
+                    backed = supported[r, t, i]
+                    duration = supported_months[r, i] if backed else pilot_months[i]
+                    if months_in_state[r, t, i] + 1 >= duration:
+                        fail = failure[r, t, i]
+                        if backed:
+                            fail = fail * supported_failure_factor[r, i]
+                        event = EVENT_FAIL if u < fail else EVENT_SUCCEED
+                    else:
+                        fade = no_champion * programme_off[r, i]
+                        if backed:
+                            fade = _F32(0.0)
+                        if u < fade + unfunded:
+                            event = EVENT_FADE
+                elif s == EMBEDDED:
+                    if u < discontinuation[r, t, i] + drop_unfunded[r, t]:
+                        event = EVENT_DROP
+                events[r, t, i] = event
+
+
+@njit(cache=True)
+def follow_leads(state, relevant, group, has_groups, events):
+    """A member of a decision unit pilots what its lead starts, pilots or has embedded."""
+    reps, trusts, innovations = state.shape
+    for r in range(reps):
+        if not has_groups[r]:
+            continue
+        for t in range(trusts):
+            lead = group[r, t]
+            if lead == t:
+                continue
+            for i in range(innovations):
+                if not relevant[t, i] or state[r, t, i] > AWARE:
+                    continue
+                if events[r, t, i] == EVENT_START or events[r, t, i] == EVENT_SUPPORTED_START:
+                    continue
+                lead_event, lead_state = events[r, lead, i], state[r, lead, i]
+                if (lead_event == EVENT_START or lead_event == EVENT_SUPPORTED_START
+                        or lead_state == PILOTING or lead_state == EMBEDDED):
+                    events[r, t, i] = EVENT_START
+
+
+@njit(cache=True)
+def apply_events(state, months_in_state, supported, events, icb_of_trust, counts,
+                 completed_icb, failed, supported_completed):
+    """Move every cell to its new state and count what happened (in place).
+
+    Writes per replication the counts in the order of ``COUNTED``, pilots completed
+    (succeeded or failed) per ICB and innovation, failures per innovation and
+    scaler-supported completions per innovation.
+    """
+    reps, trusts, innovations = state.shape
+    counts[:] = 0
+    completed_icb[:] = 0
+    failed[:] = 0
+    supported_completed[:] = 0
+    for r in range(reps):
+        for t in range(trusts):
+            k = icb_of_trust[t]
+            for i in range(innovations):
+                event = events[r, t, i]
+                if event == EVENT_NONE:
+                    months_in_state[r, t, i] += 1
+                    continue
+                months_in_state[r, t, i] = 0
+                if event == EVENT_AWARE:
+                    state[r, t, i] = AWARE
+                elif event == EVENT_START or event == EVENT_SUPPORTED_START:
+                    state[r, t, i] = PILOTING
+                    counts[r, 0] += 1
+                    backed = event == EVENT_SUPPORTED_START
+                    supported[r, t, i] = backed
+                    if backed:
+                        counts[r, 5] += 1
+                elif event == EVENT_SUCCEED or event == EVENT_FAIL:
+                    completed_icb[r, k, i] += 1
+                    if supported[r, t, i]:
+                        supported_completed[r, i] += 1
+                    if event == EVENT_SUCCEED:
+                        state[r, t, i] = EMBEDDED
+                        counts[r, 1] += 1
+                    else:
+                        state[r, t, i] = ABANDONED
+                        supported[r, t, i] = False
+                        counts[r, 2] += 1
+                        failed[r, i] += 1
+                else:
+                    state[r, t, i] = ABANDONED
+                    supported[r, t, i] = False
+                    counts[r, 3 if event == EVENT_FADE else 4] += 1
+
+
+@njit(cache=True)
+def users_by_icb(state, icb_of_trust, n_icbs):
+    """(R, K, I) float32 count of trusts piloting or with the innovation embedded."""
+    reps, trusts, innovations = state.shape
+    out = np.zeros((reps, n_icbs, innovations), dtype=np.float32)
+    for r in range(reps):
+        for t in range(trusts):
+            k = icb_of_trust[t]
+            for i in range(innovations):
+                s = state[r, t, i]
+                if s == PILOTING or s == EMBEDDED:
+                    out[r, k, i] += 1
+    return out
+
+
+@njit(cache=True)
+def tally_money(state, months_in_state, supported, core_funded, benefit_delay,
+                pilot_trust, running_trust, pilot_icb, running_icb, pilot_full, running_full,
+                scaler_fee_per_month, effect_bed_days, effect_gbp_m, trust_due, icb_due,
+                full_due, lock_ins, fees, bed_days, cash):
+    """What each trust and ICB owes this month, and the benefit realised (in place).
+
+    Running costs count for innovations embedded during the run (those embedded
+    before the start are paid from core budgets); benefit is realised once an
+    embedded innovation has been in place for its time to benefit. Sums are in
+    float64.
+    """
+    reps, trusts, innovations = state.shape
+    for r in range(reps):
+        total_cash = 0.0
+        for t in range(trusts):
+            running_due = pilots_due = icb = fee = saved = 0.0
+            locked = 0
+            for i in range(innovations):
+                s = state[r, t, i]
+                if s == PILOTING:
+                    pilots_due += pilot_trust[r, t, i]
+                    icb += pilot_icb[r, t, i]
+                    full_due[r, i] += pilot_full[r, t, i]
+                    if supported[r, t, i]:
+                        fee += scaler_fee_per_month[i]
+                elif s == EMBEDDED and not core_funded[r, t, i]:
+                    running_due += running_trust[r, t, i]
+                    icb += running_icb[r, t, i]
+                    full_due[r, i] += running_full[r, t, i]
+                    if supported[r, t, i]:
+                        locked += 1
+                    if months_in_state[r, t, i] >= benefit_delay[i]:
+                        saved += effect_bed_days[r, t, i]
+                        total_cash += effect_gbp_m[r, t, i]
+            trust_due[r, t, 0] = running_due
+            trust_due[r, t, 1] = pilots_due
+            icb_due[r, t] = icb
+            lock_ins[r, t] = locked
+            fees[r, t] = fee
+            bed_days[r, t] = saved
+        cash[r] = total_cash
+
+
+@njit(cache=True)
+def count_states(state, relevant_per_innovation, icb_of_trust, state_counts, embedded_icb):
+    """Relevant trusts in each state per innovation (R, 5, I) and embedded cells per ICB (R, K).
+
+    Only relevant cells ever leave the unaware state, so the unaware count is the
+    relevant trusts less those in any other state.
+    """
+    reps, trusts, innovations = state.shape
+    state_counts[:] = 0
+    embedded_icb[:] = 0
+    for r in range(reps):
+        for t in range(trusts):
+            k = icb_of_trust[t]
+            for i in range(innovations):
+                s = state[r, t, i]
+                if s != UNAWARE:
+                    state_counts[r, s, i] += 1
+                    if s == EMBEDDED:
+                        embedded_icb[r, k] += 1
+        for i in range(innovations):
+            others = 0
+            for s in range(1, 5):
+                others += state_counts[r, s, i]
+            state_counts[r, UNAWARE, i] = relevant_per_innovation[i] - others

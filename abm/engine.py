@@ -156,7 +156,7 @@ class Batch:
         self.trusts_of_icb = [np.flatnonzero(trusts.icb == k) for k in range(n_icb)]
         self.merger_family = institutions.MERGER_FAMILY[trusts.trust_type]
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
-        self._state_tally: tuple[int, tuple[np.ndarray, np.ndarray]] = (-1, ())
+        self._state_tally: tuple[np.ndarray, ...] | None = None
         scaler = self.strategy.scaler
         self.scaler_fee_per_month = scaler.price_gbp_m / self.pilot_duration * scaler.enabled
 
@@ -266,19 +266,25 @@ class Batch:
         for name, reporter in reporters.REPORTERS.items():
             self.record[name].append(reporter(self))
 
-    def state_tally(self) -> tuple[np.ndarray, np.ndarray]:
-        """Relevant trusts in each state per innovation (R, 5, I) and embedded cells per ICB (R, K).
+    def state_tally(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Counts of the cells by lifecycle state (see ``kernels.count_states``).
 
-        Counted once a month (the state changes only in ``step``).
+        Returns relevant trusts in each state per innovation (R, 5, I), embedded cells
+        per ICB (R, K) and users (piloting or embedded) per ICB and innovation (R, K, I).
+        The step's last pass over the cells makes them; they are made afresh only
+        before the first step.
         """
-        if self._state_tally[0] != self.month:
-            state = self.pop.state
-            counts = np.empty((self.reps, 5, state.shape[2]), dtype=np.int64)
-            embedded_icb = np.empty((self.reps, len(self.data.icbs)))
-            kernels.count_states(state, self.relevant_per_innovation, self.icb_of_trust,
-                                 counts, embedded_icb)
-            self._state_tally = (self.month, (counts, embedded_icb))
-        return self._state_tally[1]
+        if self._state_tally is None:
+            self._state_tally = self._empty_state_tally()
+            kernels.count_states(self.pop.state, self.relevant_per_innovation,
+                                 self.icb_of_trust, *self._state_tally)
+        return self._state_tally
+
+    def _empty_state_tally(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        reps, _, innovations = self.pop.state.shape
+        n_icbs = len(self.data.icbs)
+        return (np.empty((reps, 5, innovations), dtype=np.int64), np.empty((reps, n_icbs)),
+                np.empty((reps, n_icbs, innovations), dtype=np.float32))
 
     def run(self, months: int) -> Batch:
         """Advance ``months`` months and return the batch (for chaining)."""
@@ -410,9 +416,8 @@ class Batch:
         A trust sees the use in its ICB, its region and the nation, weighted; every
         trust of an ICB sees the same signal, so it is computed per ICB.
         """
-        users = kernels.users_by_icb(self.pop.state, self.icb_of_trust, len(self.data.icbs))
         by_icb, by_region, nation = peer_use_share(
-            users, self.region_of_icb, self.relevant_icb, self.relevant_region,
+            self.state_tally()[2], self.region_of_icb, self.relevant_icb, self.relevant_region,
             self.relevant_nation)
         w_icb, w_region = self.peer_weights
         peer = w_icb * by_icb + w_region * by_region[:, self.data.icbs.region]
@@ -549,9 +554,11 @@ class Batch:
                              dtype=np.float32)
         failed = np.empty((self.reps, pop.state.shape[2]), dtype=np.float32)
         supported_completed = np.empty(failed.shape)
+        tally = self._empty_state_tally()
         kernels.apply_events(pop.state, pop.months_in_state, pop.supported, events,
-                             self.icb_of_trust, counts, completed, failed,
-                             supported_completed)
+                             self.icb_of_trust, self.relevant_per_innovation, counts,
+                             completed, failed, supported_completed, *tally)
+        self._state_tally = tally
         if self.scaler_on:
             self.deployments_by_module += supported_completed @ self.module_onehot
         self._learn_from(completed, failed)

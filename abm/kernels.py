@@ -80,30 +80,27 @@ def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trus
         for t in range(trusts):
             k = icb_of_trust[t]
             ra, cash, room = risk_aversion[r, t], budget[r, t], free[r, t]
+            capacity_rate = rate * min(room, _F32(1.0))
             no_champion, unfunded = fade_no_champion[r, t], fade_unfunded[r, t]
             for i in range(innovations):
                 s, u = state[r, t, i], draws[r, t, i]
-                event = EVENT_NONE
-                if s == UNAWARE or s == AWARE:
-                    threshold = _F32(1.0)
-                    if s == UNAWARE:
-                        threshold = hazard_icb[r, k, i]
-                        if relevant[t, i] and u < threshold:
-                            event = EVENT_AWARE
-                    if s == UNAWARE and event == EVENT_NONE:
-                        pass
-                    elif cash >= pilot_total[r, t, i] and room >= pilot_need[i]:
-                        # The logistic is at most 1, so a draw at or above this ceiling
-                        # cannot start a pilot: skip the utility (exact, and most cells).
-                        weight = group_weight[r, t, i]
-                        ceiling = threshold * ((rate * min(room, _F32(1.0))) * weight)
-                        if u < ceiling:
-                            utility = cell_utility(utility_base[r, t, i], ra,
-                                                   uncertainty_icb[r, k, i], risk_weight[r, i],
-                                                   bonus[r, i])
-                            decide = cell_decision(utility, sharpness, rate, room, True, weight)
-                            if u < threshold * decide:
-                                event = EVENT_START
+                # Unaware and aware cells, the common case, without unpredictable branches.
+                unaware = s == UNAWARE
+                hazard = hazard_icb[r, k, i]
+                hears = unaware & relevant[t, i] & (u < hazard)
+                threshold = hazard if unaware else _F32(1.0)
+                able = (cash >= pilot_total[r, t, i]) & (room >= pilot_need[i])
+                weight = group_weight[r, t, i]
+                # The logistic is at most 1, so a draw at or above this ceiling cannot
+                # start a pilot: the utility is computed only below it (exact, and rare).
+                ceiling = threshold * (capacity_rate * weight)
+                event = EVENT_AWARE if hears else EVENT_NONE
+                if ((s == AWARE) | hears) & able & (u < ceiling):
+                    utility = cell_utility(utility_base[r, t, i], ra, uncertainty_icb[r, k, i],
+                                           risk_weight[r, i], bonus[r, i])
+                    decide = cell_decision(utility, sharpness, rate, room, True, weight)
+                    if u < threshold * decide:
+                        event = EVENT_START
                 elif s == PILOTING:
                     backed = supported[r, t, i]
                     duration = supported_months[r, i] if backed else pilot_months[i]
@@ -147,68 +144,61 @@ def follow_leads(state, relevant, group, has_groups, events):
 
 
 @njit(cache=True)
-def apply_events(state, months_in_state, supported, events, icb_of_trust, counts,
-                 completed_icb, failed, supported_completed):
+def apply_events(state, months_in_state, supported, events, icb_of_trust,
+                 relevant_per_innovation, counts, completed_icb, failed, supported_completed,
+                 state_counts, embedded_icb, users_icb):
     """Move every cell to its new state and count what happened (in place).
 
     Writes per replication the counts in the order of ``COUNTED``, pilots completed
     (succeeded or failed) per ICB and innovation, failures per innovation and
-    scaler-supported completions per innovation.
+    scaler-supported completions per innovation; and the counts of the new states
+    that ``count_states`` makes.
     """
     reps, trusts, innovations = state.shape
     counts[:] = 0
     completed_icb[:] = 0
     failed[:] = 0
     supported_completed[:] = 0
+    _clear_state_counts(state_counts, embedded_icb, users_icb)
     for r in range(reps):
         for t in range(trusts):
             k = icb_of_trust[t]
+            embedded = 0
             for i in range(innovations):
-                event = events[r, t, i]
+                event, s = events[r, t, i], state[r, t, i]
                 if event == EVENT_NONE:
                     months_in_state[r, t, i] += 1
-                    continue
-                months_in_state[r, t, i] = 0
-                if event == EVENT_AWARE:
-                    state[r, t, i] = AWARE
-                elif event == EVENT_START or event == EVENT_SUPPORTED_START:
-                    state[r, t, i] = PILOTING
-                    counts[r, 0] += 1
-                    backed = event == EVENT_SUPPORTED_START
-                    supported[r, t, i] = backed
-                    if backed:
-                        counts[r, 5] += 1
-                elif event == EVENT_SUCCEED or event == EVENT_FAIL:
-                    completed_icb[r, k, i] += 1
-                    if supported[r, t, i]:
-                        supported_completed[r, i] += 1
-                    if event == EVENT_SUCCEED:
-                        state[r, t, i] = EMBEDDED
-                        counts[r, 1] += 1
-                    else:
-                        state[r, t, i] = ABANDONED
-                        supported[r, t, i] = False
-                        counts[r, 2] += 1
-                        failed[r, i] += 1
                 else:
-                    state[r, t, i] = ABANDONED
-                    supported[r, t, i] = False
-                    counts[r, 3 if event == EVENT_FADE else 4] += 1
-
-
-@njit(cache=True)
-def users_by_icb(state, icb_of_trust, n_icbs):
-    """(R, K, I) float32 count of trusts piloting or with the innovation embedded."""
-    reps, trusts, innovations = state.shape
-    out = np.zeros((reps, n_icbs, innovations), dtype=np.float32)
-    for r in range(reps):
-        for t in range(trusts):
-            k = icb_of_trust[t]
-            for i in range(innovations):
-                s = state[r, t, i]
-                if s == PILOTING or s == EMBEDDED:
-                    out[r, k, i] += 1
-    return out
+                    months_in_state[r, t, i] = 0
+                    if event == EVENT_AWARE:
+                        s = AWARE
+                    elif event == EVENT_START or event == EVENT_SUPPORTED_START:
+                        s = PILOTING
+                        counts[r, 0] += 1
+                        backed = event == EVENT_SUPPORTED_START
+                        supported[r, t, i] = backed
+                        if backed:
+                            counts[r, 5] += 1
+                    elif event == EVENT_SUCCEED or event == EVENT_FAIL:
+                        completed_icb[r, k, i] += 1
+                        if supported[r, t, i]:
+                            supported_completed[r, i] += 1
+                        if event == EVENT_SUCCEED:
+                            s = EMBEDDED
+                            counts[r, 1] += 1
+                        else:
+                            s = ABANDONED
+                            supported[r, t, i] = False
+                            counts[r, 2] += 1
+                            failed[r, i] += 1
+                    else:
+                        s = ABANDONED
+                        supported[r, t, i] = False
+                        counts[r, 3 if event == EVENT_FADE else 4] += 1
+                    state[r, t, i] = s
+                embedded += _count_cell(state_counts, users_icb, r, k, i, s)
+            embedded_icb[r, k] += embedded
+        _unaware_from_relevant(state_counts, relevant_per_innovation, r)
 
 
 @njit(cache=True)
@@ -256,26 +246,46 @@ def tally_money(state, months_in_state, supported, core_funded, benefit_delay,
 
 
 @njit(cache=True)
-def count_states(state, relevant_per_innovation, icb_of_trust, state_counts, embedded_icb):
-    """Relevant trusts in each state per innovation (R, 5, I) and embedded cells per ICB (R, K).
+def count_states(state, relevant_per_innovation, icb_of_trust, state_counts, embedded_icb,
+                 users_icb):
+    """Counts of the cells by state (in place).
 
-    Only relevant cells ever leave the unaware state, so the unaware count is the
-    relevant trusts less those in any other state.
+    Writes relevant trusts in each state per innovation (R, 5, I), embedded cells
+    per ICB (R, K) and trusts piloting or with the innovation embedded per ICB and
+    innovation (R, K, I; the peers a trust sees).
     """
     reps, trusts, innovations = state.shape
-    state_counts[:] = 0
-    embedded_icb[:] = 0
+    _clear_state_counts(state_counts, embedded_icb, users_icb)
     for r in range(reps):
         for t in range(trusts):
             k = icb_of_trust[t]
+            embedded = 0
             for i in range(innovations):
-                s = state[r, t, i]
-                if s != UNAWARE:
-                    state_counts[r, s, i] += 1
-                    if s == EMBEDDED:
-                        embedded_icb[r, k] += 1
-        for i in range(innovations):
-            others = 0
-            for s in range(1, 5):
-                others += state_counts[r, s, i]
-            state_counts[r, UNAWARE, i] = relevant_per_innovation[i] - others
+                embedded += _count_cell(state_counts, users_icb, r, k, i, state[r, t, i])
+            embedded_icb[r, k] += embedded
+        _unaware_from_relevant(state_counts, relevant_per_innovation, r)
+
+
+@njit(cache=True, inline="always")
+def _clear_state_counts(state_counts, embedded_icb, users_icb):
+    state_counts[:] = 0
+    embedded_icb[:] = 0
+    users_icb[:] = 0
+
+
+@njit(cache=True, inline="always")
+def _count_cell(state_counts, users_icb, r, k, i, s):
+    """Count one cell in state ``s``; returns 1 if it is embedded (without branches)."""
+    state_counts[r, s, i] += 1
+    users_icb[r, k, i] += (s == PILOTING) | (s == EMBEDDED)
+    return s == EMBEDDED
+
+
+@njit(cache=True, inline="always")
+def _unaware_from_relevant(state_counts, relevant_per_innovation, r):
+    """Only relevant cells ever leave the unaware state: unaware = relevant less the rest."""
+    for i in range(state_counts.shape[2]):
+        others = 0
+        for s in range(1, 5):
+            others += state_counts[r, s, i]
+        state_counts[r, UNAWARE, i] = relevant_per_innovation[i] - others

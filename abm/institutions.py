@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from .config import ScenarioConfig
-from .inputs import DOMAINS, EnglandData
+from .inputs import DOMAINS
 
 # Trust types that can merge with each other: acute with acute, ambulance with
 # ambulance, and mental health and community trusts among themselves.

@@ -156,6 +156,8 @@ class Batch:
         self.trusts_of_icb = [np.flatnonzero(trusts.icb == k) for k in range(n_icb)]
         self.merger_family = institutions.MERGER_FAMILY[trusts.trust_type]
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
+        self.active = np.empty((self.pop.state.size, 3), dtype=np.intp)  # cells in use
+        self.n_active = 0
         self._state_tally: tuple[np.ndarray, ...] | None = None
         scaler = self.strategy.scaler
         self.scaler_fee_per_month = scaler.price_gbp_m / self.pilot_duration * scaler.enabled
@@ -371,7 +373,6 @@ class Batch:
         """
         inst, pop = self._institutions().take(reps), TrustInputs.of(self.pop, reps)
         structure = compute_structure(self.data, pop, self.scenario, self.strategy, inst, rows)
-        structure = recost(structure, self.data, pop, self.scenario, inst)
         economics = compute_economics(self.data, structure, self.scenario, inst, rows)
         cells = np.ix_(reps, rows)
         for target, part in ((self.structure, structure), (self.economics, economics)):
@@ -555,9 +556,10 @@ class Batch:
         failed = np.empty((self.reps, pop.state.shape[2]), dtype=np.float32)
         supported_completed = np.empty(failed.shape)
         tally = self._empty_state_tally()
-        kernels.apply_events(pop.state, pop.months_in_state, pop.supported, events,
-                             self.icb_of_trust, self.relevant_per_innovation, counts,
-                             completed, failed, supported_completed, *tally)
+        self.n_active = kernels.apply_events(
+            pop.state, pop.months_in_state, pop.supported, events, self.icb_of_trust,
+            self.relevant_per_innovation, counts, completed, failed, supported_completed,
+            *tally, self.active)
         self._state_tally = tally
         if self.scaler_on:
             self.deployments_by_module += supported_completed @ self.module_onehot
@@ -627,12 +629,13 @@ class Batch:
         pop, econ, structure = self.pop, self.economics, self.structure
         reps, trusts, innovations = pop.state.shape
         out = {"trust_due": np.empty((reps, trusts, 2)), "icb_due": np.empty((reps, trusts)),
-               "full_due": np.zeros((reps, innovations)),
+               "full_due": np.empty((reps, innovations)),
                "lock_ins": np.empty((reps, trusts), dtype=np.int64),
                "fees": np.empty((reps, trusts)), "bed_days": np.empty((reps, trusts)),
                "cash": np.empty(reps)}
         kernels.tally_money(
-            pop.state, pop.months_in_state, pop.supported, pop.core_funded, self.benefit_delay,
+            self.active, self.n_active, pop.state, pop.months_in_state, pop.supported,
+            pop.core_funded, self.benefit_delay,
             econ.pilot_trust_monthly_gbp_m, econ.running_trust_monthly_gbp_m,
             econ.pilot_icb_monthly_gbp_m, econ.running_icb_monthly_gbp_m,
             structure.pilot_monthly_gbp_m, structure.running_monthly_gbp_m,

@@ -146,14 +146,16 @@ def follow_leads(state, relevant, group, has_groups, events):
 @njit(cache=True)
 def apply_events(state, months_in_state, supported, events, icb_of_trust,
                  relevant_per_innovation, counts, completed_icb, failed, supported_completed,
-                 state_counts, embedded_icb, users_icb):
+                 state_counts, embedded_icb, users_icb, active):
     """Move every cell to its new state and count what happened (in place).
 
     Writes per replication the counts in the order of ``COUNTED``, pilots completed
     (succeeded or failed) per ICB and innovation, failures per innovation and
-    scaler-supported completions per innovation; and the counts of the new states
-    that ``count_states`` makes.
+    scaler-supported completions per innovation; the counts of the new states that
+    ``count_states`` makes; and the (replication, trust, innovation) of each cell now
+    piloting or embedded into the rows of ``active`` (N, 3). Returns that number of cells.
     """
+    n_active = 0
     reps, trusts, innovations = state.shape
     counts[:] = 0
     completed_icb[:] = 0
@@ -197,52 +199,49 @@ def apply_events(state, months_in_state, supported, events, icb_of_trust,
                         counts[r, 3 if event == EVENT_FADE else 4] += 1
                     state[r, t, i] = s
                 embedded += _count_cell(state_counts, users_icb, r, k, i, s)
+                active[n_active, 0], active[n_active, 1], active[n_active, 2] = r, t, i
+                n_active += (s == PILOTING) | (s == EMBEDDED)
             embedded_icb[r, k] += embedded
         _unaware_from_relevant(state_counts, relevant_per_innovation, r)
+    return n_active
 
 
 @njit(cache=True)
-def tally_money(state, months_in_state, supported, core_funded, benefit_delay,
-                pilot_trust, running_trust, pilot_icb, running_icb, pilot_full, running_full,
-                scaler_fee_per_month, effect_bed_days, effect_gbp_m, trust_due, icb_due,
-                full_due, lock_ins, fees, bed_days, cash):
+def tally_money(active, n_active, state, months_in_state, supported, core_funded,
+                benefit_delay, pilot_trust, running_trust, pilot_icb, running_icb, pilot_full,
+                running_full, scaler_fee_per_month, effect_bed_days, effect_gbp_m, trust_due,
+                icb_due, full_due, lock_ins, fees, bed_days, cash):
     """What each trust and ICB owes this month, and the benefit realised (in place).
 
-    Running costs count for innovations embedded during the run (those embedded
-    before the start are paid from core budgets); benefit is realised once an
-    embedded innovation has been in place for its time to benefit. Sums are in
-    float64.
+    Visits only the cells piloting or embedded (the first ``n_active`` rows of
+    ``active``, from ``apply_events``). Running costs count for innovations embedded
+    during the run (those embedded before the start are paid from core budgets);
+    benefit is realised once an embedded innovation has been in place for its time
+    to benefit. Sums are in float64.
     """
-    reps, trusts, innovations = state.shape
-    for r in range(reps):
-        total_cash = 0.0
-        for t in range(trusts):
-            running_due = pilots_due = icb = fee = saved = 0.0
-            locked = 0
-            for i in range(innovations):
-                s = state[r, t, i]
-                if s == PILOTING:
-                    pilots_due += pilot_trust[r, t, i]
-                    icb += pilot_icb[r, t, i]
-                    full_due[r, i] += pilot_full[r, t, i]
-                    if supported[r, t, i]:
-                        fee += scaler_fee_per_month[i]
-                elif s == EMBEDDED and not core_funded[r, t, i]:
-                    running_due += running_trust[r, t, i]
-                    icb += running_icb[r, t, i]
-                    full_due[r, i] += running_full[r, t, i]
-                    if supported[r, t, i]:
-                        locked += 1
-                    if months_in_state[r, t, i] >= benefit_delay[i]:
-                        saved += effect_bed_days[r, t, i]
-                        total_cash += effect_gbp_m[r, t, i]
-            trust_due[r, t, 0] = running_due
-            trust_due[r, t, 1] = pilots_due
-            icb_due[r, t] = icb
-            lock_ins[r, t] = locked
-            fees[r, t] = fee
-            bed_days[r, t] = saved
-        cash[r] = total_cash
+    trust_due[:] = 0.0
+    icb_due[:] = 0.0
+    full_due[:] = 0.0
+    lock_ins[:] = 0
+    fees[:] = 0.0
+    bed_days[:] = 0.0
+    cash[:] = 0.0
+    for n in range(n_active):
+        r, t, i = active[n, 0], active[n, 1], active[n, 2]
+        if state[r, t, i] == PILOTING:
+            trust_due[r, t, 1] += pilot_trust[r, t, i]
+            icb_due[r, t] += pilot_icb[r, t, i]
+            full_due[r, i] += pilot_full[r, t, i]
+            if supported[r, t, i]:
+                fees[r, t] += scaler_fee_per_month[i]
+        elif not core_funded[r, t, i]:
+            trust_due[r, t, 0] += running_trust[r, t, i]
+            icb_due[r, t] += running_icb[r, t, i]
+            full_due[r, i] += running_full[r, t, i]
+            lock_ins[r, t] += supported[r, t, i]
+            if months_in_state[r, t, i] >= benefit_delay[i]:
+                bed_days[r, t] += effect_bed_days[r, t, i]
+                cash[r] += effect_gbp_m[r, t, i]
 
 
 @njit(cache=True)

@@ -156,8 +156,10 @@ class Batch:
         self.trusts_of_icb = [np.flatnonzero(trusts.icb == k) for k in range(n_icb)]
         self.merger_family = institutions.MERGER_FAMILY[trusts.trust_type]
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
-        self.active = np.empty((self.pop.state.size, 3), dtype=np.intp)  # cells in use
-        self.n_active = 0
+        # (replication, trust, innovation) of the cells piloting or embedded, kept by the
+        # pass that writes the states
+        self.active = np.empty((self.pop.state.size, 3), dtype=np.intp)
+        self.n_active = kernels.list_active(self.pop.state, self.active)
         self._state_tally: tuple[np.ndarray, ...] | None = None
         scaler = self.strategy.scaler
         self.scaler_fee_per_month = scaler.price_gbp_m / self.pilot_duration * scaler.enabled
@@ -545,7 +547,8 @@ class Batch:
         kernels.decide_cells(
             pop.state, pop.months_in_state, draws, pop.relevant, pop.supported,
             self.icb_of_trust, self.awareness_hazard(peer), **utility_terms,
-            **self._decision_terms(), **self._ending_terms(), events=events)
+            **self._decision_terms(), **self._ending_terms(), active=self.active,
+            n_active=self.n_active, events=events)
         if self.scaler_on:
             self._accept_offers(draws, utility_terms)
         if self.has_groups.any():
@@ -620,7 +623,8 @@ class Batch:
             learnt = per_innovation.any(axis=1)
             self._refresh_economics(learnt, np.zeros_like(learnt), recosted=learnt)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
-        pop.uncertainty_icb *= (1.0 - evidence) ** observed
+        seen = np.nonzero(observed)  # x ** 0 is 1: the other cells do not change
+        pop.uncertainty_icb[seen] *= (1.0 - evidence) ** observed[seen]
 
     # ------------------------------------------------------------------ money and benefit
 

@@ -21,6 +21,7 @@ from .population import ABANDONED, AWARE, EMBEDDED, PILOTING, UNAWARE
 
 EVENT_NONE, EVENT_AWARE, EVENT_START, EVENT_SUPPORTED_START = 0, 1, 2, 3
 EVENT_SUCCEED, EVENT_FAIL, EVENT_FADE, EVENT_DROP = 4, 5, 6, 7
+_SHORTLISTED = 8  # within decide_cells only: the draw could start a pilot
 # order of the counts returned by apply_events
 COUNTED = ("pilots_started", "pilots_scaled", "pilots_failed", "pilots_faded",
            "embedded_discontinued", "scaler_deployments_started")
@@ -67,58 +68,117 @@ def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trus
                  bonus, budget, free, pilot_total, pilot_need, group_weight, sharpness, rate,
                  pilot_months, supported_months, failure, supported_failure_factor,
                  fade_no_champion, programme_off, fade_unfunded, discontinuation,
-                 drop_unfunded, events):
+                 drop_unfunded, active, n_active, events):
     """Each cell's event this month, from its one uniform draw (written into ``events``).
 
     Unaware relevant cells hear of the innovation with the ICB's hazard; aware cells,
     and those that just heard, start a pilot with the decision probability (given
     draw < hazard, draw / hazard is again uniform, so one draw serves both). Pilots due
     finish and fail or succeed; others fade. Embedded cells may be dropped.
+
+    Three passes: every cell for hearing, shortlisting the cells whose draw could
+    start a pilot; the shortlisted cells for the decision; and the cells piloting or
+    embedded (the first ``n_active`` rows of ``active``) for endings.
+    """
+    _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_total,
+          pilot_need, group_weight, rate, events)
+    _decide(state, draws, icb_of_trust, hazard_icb, utility_base, uncertainty_icb,
+            risk_aversion, risk_weight, bonus, free, group_weight, sharpness, rate, events)
+    _end(active, n_active, state, months_in_state, draws, supported, pilot_months,
+         supported_months, failure, supported_failure_factor, fade_no_champion,
+         programme_off, fade_unfunded, discontinuation, drop_unfunded, events)
+
+
+@njit(cache=True)
+def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_total,
+          pilot_need, group_weight, rate, events):
+    """Unaware cells hearing of an innovation; the aware cells that could start a pilot.
+
+    The logistic is at most 1, so a draw at or above the decision probability's
+    ceiling cannot start a pilot: only cells below it are shortlisted (exact, and
+    few). Branch-free, so the compiler can vectorise it.
     """
     reps, trusts, innovations = state.shape
     for r in range(reps):
         for t in range(trusts):
             k = icb_of_trust[t]
-            ra, cash, room = risk_aversion[r, t], budget[r, t], free[r, t]
+            cash, room = budget[r, t], free[r, t]
             capacity_rate = rate * min(room, _F32(1.0))
-            no_champion, unfunded = fade_no_champion[r, t], fade_unfunded[r, t]
             for i in range(innovations):
                 s, u = state[r, t, i], draws[r, t, i]
-                # Unaware and aware cells, the common case, without unpredictable branches.
                 unaware = s == UNAWARE
                 hazard = hazard_icb[r, k, i]
                 hears = unaware & relevant[t, i] & (u < hazard)
                 threshold = hazard if unaware else _F32(1.0)
                 able = (cash >= pilot_total[r, t, i]) & (room >= pilot_need[i])
-                weight = group_weight[r, t, i]
-                # The logistic is at most 1, so a draw at or above this ceiling cannot
-                # start a pilot: the utility is computed only below it (exact, and rare).
-                ceiling = threshold * (capacity_rate * weight)
-                event = EVENT_AWARE if hears else EVENT_NONE
-                if ((s == AWARE) | hears) & able & (u < ceiling):
-                    utility = cell_utility(utility_base[r, t, i], ra, uncertainty_icb[r, k, i],
-                                           risk_weight[r, i], bonus[r, i])
-                    decide = cell_decision(utility, sharpness, rate, room, True, weight)
-                    if u < threshold * decide:
-                        event = EVENT_START
-                elif s == PILOTING:
-                    backed = supported[r, t, i]
-                    duration = supported_months[r, i] if backed else pilot_months[i]
-                    if months_in_state[r, t, i] + 1 >= duration:
-                        fail = failure[r, t, i]
-                        if backed:
-                            fail = fail * supported_failure_factor[r, i]
-                        event = EVENT_FAIL if u < fail else EVENT_SUCCEED
-                    else:
-                        fade = no_champion * programme_off[r, i]
-                        if backed:
-                            fade = _F32(0.0)
-                        if u < fade + unfunded:
-                            event = EVENT_FADE
-                elif s == EMBEDDED:
-                    if u < discontinuation[r, t, i] + drop_unfunded[r, t]:
-                        event = EVENT_DROP
-                events[r, t, i] = event
+                ceiling = threshold * (capacity_rate * group_weight[r, t, i])
+                shortlisted = ((s == AWARE) | hears) & able & (u < ceiling)
+                heard = EVENT_AWARE if hears else EVENT_NONE
+                events[r, t, i] = _SHORTLISTED if shortlisted else heard
+
+
+@njit(cache=True)
+def _decide(state, draws, icb_of_trust, hazard_icb, utility_base, uncertainty_icb,
+            risk_aversion, risk_weight, bonus, free, group_weight, sharpness, rate, events):
+    """Shortlisted cells start a pilot with the decision probability, or stay (or become) aware."""
+    reps, trusts, innovations = state.shape
+    flat = events.ravel()
+    for n in range(flat.size):
+        if flat[n] != _SHORTLISTED:
+            continue
+        r, rest = divmod(n, trusts * innovations)
+        t, i = divmod(rest, innovations)
+        k = icb_of_trust[t]
+        unaware = state[r, t, i] == UNAWARE
+        threshold = hazard_icb[r, k, i] if unaware else _F32(1.0)
+        utility = cell_utility(utility_base[r, t, i], risk_aversion[r, t],
+                               uncertainty_icb[r, k, i], risk_weight[r, i], bonus[r, i])
+        decide = cell_decision(utility, sharpness, rate, free[r, t], True,
+                               group_weight[r, t, i])
+        if draws[r, t, i] < threshold * decide:
+            flat[n] = EVENT_START
+        else:  # a shortlisted unaware cell has just heard
+            flat[n] = EVENT_AWARE if unaware else EVENT_NONE
+
+
+@njit(cache=True)
+def _end(active, n_active, state, months_in_state, draws, supported, pilot_months,
+         supported_months, failure, supported_failure_factor, fade_no_champion,
+         programme_off, fade_unfunded, discontinuation, drop_unfunded, events):
+    """Pilots due finish (fail or succeed), others may fade; embedded cells may be dropped."""
+    for n in range(n_active):
+        r, t, i = active[n, 0], active[n, 1], active[n, 2]
+        u = draws[r, t, i]
+        if state[r, t, i] == PILOTING:
+            backed = supported[r, t, i]
+            duration = supported_months[r, i] if backed else pilot_months[i]
+            if months_in_state[r, t, i] + 1 >= duration:
+                fail = failure[r, t, i]
+                if backed:
+                    fail = fail * supported_failure_factor[r, i]
+                events[r, t, i] = EVENT_FAIL if u < fail else EVENT_SUCCEED
+            else:
+                fade = fade_no_champion[r, t] * programme_off[r, i]
+                if backed:
+                    fade = _F32(0.0)
+                if u < fade + fade_unfunded[r, t]:
+                    events[r, t, i] = EVENT_FADE
+        elif u < discontinuation[r, t, i] + drop_unfunded[r, t]:
+            events[r, t, i] = EVENT_DROP
+
+
+@njit(cache=True)
+def list_active(state, active):
+    """Write the (replication, trust, innovation) of each cell piloting or embedded; count them."""
+    reps, trusts, innovations = state.shape
+    n_active = 0
+    for r in range(reps):
+        for t in range(trusts):
+            for i in range(innovations):
+                s = state[r, t, i]
+                active[n_active, 0], active[n_active, 1], active[n_active, 2] = r, t, i
+                n_active += (s == PILOTING) | (s == EMBEDDED)
+    return n_active
 
 
 @njit(cache=True)

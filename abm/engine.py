@@ -156,10 +156,7 @@ class Batch:
         self.trusts_of_icb = [np.flatnonzero(trusts.icb == k) for k in range(n_icb)]
         self.merger_family = institutions.MERGER_FAMILY[trusts.trust_type]
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
-        # (replication, trust, innovation) of the cells piloting or embedded, kept by the
-        # pass that writes the states
-        self.active = np.empty((self.pop.state.size, 3), dtype=np.intp)
-        self.n_active = kernels.list_active(self.pop.state, self.active)
+        self.in_use_mask = np.zeros(self.pop.state.shape, dtype=bool)  # piloting or embedded
         self._state_tally: tuple[np.ndarray, ...] | None = None
         scaler = self.strategy.scaler
         self.scaler_fee_per_month = scaler.price_gbp_m / self.pilot_duration * scaler.enabled
@@ -281,8 +278,13 @@ class Batch:
         if self._state_tally is None:
             self._state_tally = self._empty_state_tally()
             kernels.count_states(self.pop.state, self.relevant_per_innovation,
-                                 self.icb_of_trust, *self._state_tally)
+                                 self.icb_of_trust, *self._state_tally, self.in_use_mask)
         return self._state_tally
+
+    def in_use(self) -> np.ndarray:
+        """Flat indices of the cells piloting or embedded (a few in a hundred)."""
+        self.state_tally()  # the mask is written with the counts
+        return np.flatnonzero(self.in_use_mask)
 
     def _empty_state_tally(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         reps, _, innovations = self.pop.state.shape
@@ -547,8 +549,8 @@ class Batch:
         kernels.decide_cells(
             pop.state, pop.months_in_state, draws, pop.relevant, pop.supported,
             self.icb_of_trust, self.awareness_hazard(peer), **utility_terms,
-            **self._decision_terms(), **self._ending_terms(), active=self.active,
-            n_active=self.n_active, events=events)
+            **self._decision_terms(), **self._ending_terms(), in_use=self.in_use(),
+            events=events)
         if self.scaler_on:
             self._accept_offers(draws, utility_terms)
         if self.has_groups.any():
@@ -559,10 +561,10 @@ class Batch:
         failed = np.empty((self.reps, pop.state.shape[2]), dtype=np.float32)
         supported_completed = np.empty(failed.shape)
         tally = self._empty_state_tally()
-        self.n_active = kernels.apply_events(
+        kernels.apply_events(
             pop.state, pop.months_in_state, pop.supported, events, self.icb_of_trust,
             self.relevant_per_innovation, counts, completed, failed, supported_completed,
-            *tally, self.active)
+            *tally, self.in_use_mask)
         self._state_tally = tally
         if self.scaler_on:
             self.deployments_by_module += supported_completed @ self.module_onehot
@@ -638,7 +640,7 @@ class Batch:
                "fees": np.empty((reps, trusts)), "bed_days": np.empty((reps, trusts)),
                "cash": np.empty(reps)}
         kernels.tally_money(
-            self.active, self.n_active, pop.state, pop.months_in_state, pop.supported,
+            self.in_use(), pop.state, pop.months_in_state, pop.supported,
             pop.core_funded, self.benefit_delay,
             econ.pilot_trust_monthly_gbp_m, econ.running_trust_monthly_gbp_m,
             econ.pilot_icb_monthly_gbp_m, econ.running_icb_monthly_gbp_m,

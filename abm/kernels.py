@@ -68,7 +68,7 @@ def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trus
                  bonus, budget, free, pilot_total, pilot_need, group_weight, sharpness, rate,
                  pilot_months, supported_months, failure, supported_failure_factor,
                  fade_no_champion, programme_off, fade_unfunded, discontinuation,
-                 drop_unfunded, active, n_active, events):
+                 drop_unfunded, in_use, events):
     """Each cell's event this month, from its one uniform draw (written into ``events``).
 
     Unaware relevant cells hear of the innovation with the ICB's hazard; aware cells,
@@ -78,13 +78,13 @@ def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trus
 
     Three passes: every cell for hearing, shortlisting the cells whose draw could
     start a pilot; the shortlisted cells for the decision; and the cells piloting or
-    embedded (the first ``n_active`` rows of ``active``) for endings.
+    embedded (flat indices ``in_use``) for endings.
     """
     _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_total,
           pilot_need, group_weight, rate, events)
     _decide(state, draws, icb_of_trust, hazard_icb, utility_base, uncertainty_icb,
             risk_aversion, risk_weight, bonus, free, group_weight, sharpness, rate, events)
-    _end(active, n_active, state, months_in_state, draws, supported, pilot_months,
+    _end(in_use, state, months_in_state, draws, supported, pilot_months,
          supported_months, failure, supported_failure_factor, fade_no_champion,
          programme_off, fade_unfunded, discontinuation, drop_unfunded, events)
 
@@ -142,12 +142,17 @@ def _decide(state, draws, icb_of_trust, hazard_icb, utility_base, uncertainty_ic
 
 
 @njit(cache=True)
-def _end(active, n_active, state, months_in_state, draws, supported, pilot_months,
-         supported_months, failure, supported_failure_factor, fade_no_champion,
-         programme_off, fade_unfunded, discontinuation, drop_unfunded, events):
-    """Pilots due finish (fail or succeed), others may fade; embedded cells may be dropped."""
-    for n in range(n_active):
-        r, t, i = active[n, 0], active[n, 1], active[n, 2]
+def _end(in_use, state, months_in_state, draws, supported, pilot_months, supported_months,
+         failure, supported_failure_factor, fade_no_champion, programme_off, fade_unfunded,
+         discontinuation, drop_unfunded, events):
+    """Pilots due finish (fail or succeed), others may fade; embedded cells may be dropped.
+
+    ``in_use`` lists the flat indices of the cells piloting or embedded.
+    """
+    _, trusts, innovations = state.shape
+    for n in in_use:
+        r, rest = divmod(n, trusts * innovations)
+        t, i = divmod(rest, innovations)
         u = draws[r, t, i]
         if state[r, t, i] == PILOTING:
             backed = supported[r, t, i]
@@ -165,20 +170,6 @@ def _end(active, n_active, state, months_in_state, draws, supported, pilot_month
                     events[r, t, i] = EVENT_FADE
         elif u < discontinuation[r, t, i] + drop_unfunded[r, t]:
             events[r, t, i] = EVENT_DROP
-
-
-@njit(cache=True)
-def list_active(state, active):
-    """Write the (replication, trust, innovation) of each cell piloting or embedded; count them."""
-    reps, trusts, innovations = state.shape
-    n_active = 0
-    for r in range(reps):
-        for t in range(trusts):
-            for i in range(innovations):
-                s = state[r, t, i]
-                active[n_active, 0], active[n_active, 1], active[n_active, 2] = r, t, i
-                n_active += (s == PILOTING) | (s == EMBEDDED)
-    return n_active
 
 
 @njit(cache=True)
@@ -206,78 +197,77 @@ def follow_leads(state, relevant, group, has_groups, events):
 @njit(cache=True)
 def apply_events(state, months_in_state, supported, events, icb_of_trust,
                  relevant_per_innovation, counts, completed_icb, failed, supported_completed,
-                 state_counts, embedded_icb, users_icb, active):
+                 state_counts, embedded_icb, users_icb, in_use):
     """Move every cell to its new state and count what happened (in place).
 
     Writes per replication the counts in the order of ``COUNTED``, pilots completed
     (succeeded or failed) per ICB and innovation, failures per innovation and
-    scaler-supported completions per innovation; the counts of the new states that
-    ``count_states`` makes; and the (replication, trust, innovation) of each cell now
-    piloting or embedded into the rows of ``active`` (N, 3). Returns that number of cells.
+    scaler-supported completions per innovation; then the counts of the new states
+    as ``count_states`` makes them.
     """
-    n_active = 0
     reps, trusts, innovations = state.shape
     counts[:] = 0
     completed_icb[:] = 0
     failed[:] = 0
     supported_completed[:] = 0
-    _clear_state_counts(state_counts, embedded_icb, users_icb)
     for r in range(reps):
         for t in range(trusts):
-            k = icb_of_trust[t]
-            embedded = 0
             for i in range(innovations):
-                event, s = events[r, t, i], state[r, t, i]
-                if event == EVENT_NONE:
-                    months_in_state[r, t, i] += 1
-                else:
-                    months_in_state[r, t, i] = 0
-                    if event == EVENT_AWARE:
-                        s = AWARE
-                    elif event == EVENT_START or event == EVENT_SUPPORTED_START:
-                        s = PILOTING
-                        counts[r, 0] += 1
-                        backed = event == EVENT_SUPPORTED_START
-                        supported[r, t, i] = backed
-                        if backed:
-                            counts[r, 5] += 1
-                    elif event == EVENT_SUCCEED or event == EVENT_FAIL:
-                        completed_icb[r, k, i] += 1
-                        if supported[r, t, i]:
-                            supported_completed[r, i] += 1
-                        if event == EVENT_SUCCEED:
-                            s = EMBEDDED
-                            counts[r, 1] += 1
-                        else:
-                            s = ABANDONED
-                            supported[r, t, i] = False
-                            counts[r, 2] += 1
-                            failed[r, i] += 1
-                    else:
-                        s = ABANDONED
-                        supported[r, t, i] = False
-                        counts[r, 3 if event == EVENT_FADE else 4] += 1
-                    state[r, t, i] = s
-                embedded += _count_cell(state_counts, users_icb, r, k, i, s)
-                active[n_active, 0], active[n_active, 1], active[n_active, 2] = r, t, i
-                n_active += (s == PILOTING) | (s == EMBEDDED)
-            embedded_icb[r, k] += embedded
-        _unaware_from_relevant(state_counts, relevant_per_innovation, r)
-    return n_active
+                event = events[r, t, i]
+                if event != EVENT_NONE:  # a few cells a month
+                    state[r, t, i] = _record_event(
+                        event, r, t, i, icb_of_trust[t], supported, counts, completed_icb,
+                        failed, supported_completed)
+    _advance_months(months_in_state, events)
+    count_states(state, relevant_per_innovation, icb_of_trust, state_counts, embedded_icb,
+                 users_icb, in_use)
 
 
 @njit(cache=True)
-def tally_money(active, n_active, state, months_in_state, supported, core_funded,
+def _record_event(event, r, t, i, k, supported, counts, completed_icb, failed,
+                  supported_completed):
+    """Count one cell's event and update whether the scaler carries it; returns its new state."""
+    if event == EVENT_AWARE:
+        return AWARE
+    if event == EVENT_START or event == EVENT_SUPPORTED_START:
+        counts[r, 0] += 1
+        backed = event == EVENT_SUPPORTED_START
+        supported[r, t, i] = backed
+        counts[r, 5] += backed
+        return PILOTING
+    if event == EVENT_SUCCEED or event == EVENT_FAIL:
+        completed_icb[r, k, i] += 1
+        supported_completed[r, i] += supported[r, t, i]
+        if event == EVENT_SUCCEED:
+            counts[r, 1] += 1
+            return EMBEDDED
+        counts[r, 2] += 1
+        failed[r, i] += 1
+    else:
+        counts[r, 3 if event == EVENT_FADE else 4] += 1
+    supported[r, t, i] = False
+    return ABANDONED
+
+
+@njit(cache=True)
+def _advance_months(months_in_state, events):
+    """Months in state: one more, or zero where the cell changed state."""
+    months, changed = months_in_state.ravel(), events.ravel()
+    for n in range(months.size):
+        months[n] = 0 if changed[n] != EVENT_NONE else months[n] + 1
+
+
+@njit(cache=True)
+def tally_money(in_use, state, months_in_state, supported, core_funded,
                 benefit_delay, pilot_trust, running_trust, pilot_icb, running_icb, pilot_full,
                 running_full, scaler_fee_per_month, effect_bed_days, effect_gbp_m, trust_due,
                 icb_due, full_due, lock_ins, fees, bed_days, cash):
     """What each trust and ICB owes this month, and the benefit realised (in place).
 
-    Visits only the cells piloting or embedded (the first ``n_active`` rows of
-    ``active``, from ``apply_events``). Running costs count for innovations embedded
-    during the run (those embedded before the start are paid from core budgets);
-    benefit is realised once an embedded innovation has been in place for its time
-    to benefit. Sums are in float64.
+    Visits only the cells piloting or embedded (flat indices ``in_use``). Running
+    costs count for innovations embedded during the run (those embedded before the
+    start are paid from core budgets); benefit is realised once an embedded
+    innovation has been in place for its time to benefit. Sums are in float64.
     """
     trust_due[:] = 0.0
     icb_due[:] = 0.0
@@ -286,8 +276,10 @@ def tally_money(active, n_active, state, months_in_state, supported, core_funded
     fees[:] = 0.0
     bed_days[:] = 0.0
     cash[:] = 0.0
-    for n in range(n_active):
-        r, t, i = active[n, 0], active[n, 1], active[n, 2]
+    _, trusts, innovations = state.shape
+    for n in in_use:
+        r, rest = divmod(n, trusts * innovations)
+        t, i = divmod(rest, innovations)
         if state[r, t, i] == PILOTING:
             trust_due[r, t, 1] += pilot_trust[r, t, i]
             icb_due[r, t] += pilot_icb[r, t, i]
@@ -306,38 +298,36 @@ def tally_money(active, n_active, state, months_in_state, supported, core_funded
 
 @njit(cache=True)
 def count_states(state, relevant_per_innovation, icb_of_trust, state_counts, embedded_icb,
-                 users_icb):
-    """Counts of the cells by state (in place).
+                 users_icb, in_use):
+    """Counts of the cells by state (in place, branch-free so that it vectorises).
 
     Writes relevant trusts in each state per innovation (R, 5, I), embedded cells
-    per ICB (R, K) and trusts piloting or with the innovation embedded per ICB and
-    innovation (R, K, I; the peers a trust sees).
+    per ICB (R, K), trusts piloting or with the innovation embedded per ICB and
+    innovation (R, K, I; the peers a trust sees) and, in ``in_use``, whether each
+    cell is piloting or embedded.
     """
     reps, trusts, innovations = state.shape
-    _clear_state_counts(state_counts, embedded_icb, users_icb)
-    for r in range(reps):
-        for t in range(trusts):
-            k = icb_of_trust[t]
-            embedded = 0
-            for i in range(innovations):
-                embedded += _count_cell(state_counts, users_icb, r, k, i, state[r, t, i])
-            embedded_icb[r, k] += embedded
-        _unaware_from_relevant(state_counts, relevant_per_innovation, r)
-
-
-@njit(cache=True, inline="always")
-def _clear_state_counts(state_counts, embedded_icb, users_icb):
     state_counts[:] = 0
     embedded_icb[:] = 0
     users_icb[:] = 0
-
-
-@njit(cache=True, inline="always")
-def _count_cell(state_counts, users_icb, r, k, i, s):
-    """Count one cell in state ``s``; returns 1 if it is embedded (without branches)."""
-    state_counts[r, s, i] += 1
-    users_icb[r, k, i] += (s == PILOTING) | (s == EMBEDDED)
-    return s == EMBEDDED
+    for r in range(reps):
+        aware, piloting = state_counts[r, AWARE], state_counts[r, PILOTING]
+        embedded, abandoned = state_counts[r, EMBEDDED], state_counts[r, ABANDONED]
+        for t in range(trusts):
+            users = users_icb[r, icb_of_trust[t]]
+            embedded_here = 0
+            for i in range(innovations):
+                s = state[r, t, i]
+                is_piloting, is_embedded = s == PILOTING, s == EMBEDDED
+                aware[i] += s == AWARE
+                piloting[i] += is_piloting
+                embedded[i] += is_embedded
+                abandoned[i] += s == ABANDONED
+                users[i] += is_piloting | is_embedded
+                in_use[r, t, i] = is_piloting | is_embedded
+                embedded_here += is_embedded
+            embedded_icb[r, icb_of_trust[t]] += embedded_here
+        _unaware_from_relevant(state_counts, relevant_per_innovation, r)
 
 
 @njit(cache=True, inline="always")

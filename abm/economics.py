@@ -39,15 +39,15 @@ class Structure:
 
 @dataclass
 class Economics:
-    """Who pays and the resulting utility (R, T, I arrays; ``national_share`` is (R, I))."""
+    """Who pays and the resulting utility (R, T, I arrays unless marked)."""
 
     utility_base: np.ndarray  # log benefit-cost ratio plus bonuses and penalties
     cost_horizon_gbp_m: np.ndarray  # trust's own cost over its planning horizon
     pilot_total_trust_gbp_m: np.ndarray  # the trust's share of the whole pilot's cost
-    pilot_trust_monthly_gbp_m: np.ndarray  # what the trust pays a month for a running pilot
-    pilot_icb_monthly_gbp_m: np.ndarray  # what the ICB fund pays a month for it
-    running_trust_monthly_gbp_m: np.ndarray  # the same once embedded
-    running_icb_monthly_gbp_m: np.ndarray
+    # (R, K, I): the share of each monthly pilot or running cost a trust of each ICB
+    # pays, and the share its ICB's scale-up fund pays (the rest is national)
+    trust_share: np.ndarray
+    icb_share: np.ndarray
     national_share: np.ndarray  # (R, I) share the government pays
 
 
@@ -215,27 +215,24 @@ def compute_economics(
     gov = scenario.government
     national = gov.national_subsidy_share * inst.programme_live  # (R, I)
     not_national = (1.0 - national).astype(CELL)[:, None, :]
-    priority = inst.icb_priority[:, icb, None] == innov.domain
-    supported = priority & inst.icb_fund_open[:, icb, None]
+    priority = inst.icb_priority[..., None] == innov.domain  # (R, K, I)
+    supported = priority & inst.icb_fund_open[..., None]
     icb_share = (scenario.icb.scale_up_cost_share * supported).astype(CELL) * not_national
     trust_share = not_national - icb_share
-    cost = trust_share * structure.full_cost_horizon_gbp_m
+    cost = trust_share[:, icb] * structure.full_cost_horizon_gbp_m
 
     utility = structure.merit - np.log(np.maximum(cost, TINY))
-    utility += (scenario.icb.priority_utility_bonus * priority).astype(CELL)
+    utility += (scenario.icb.priority_utility_bonus * priority).astype(CELL)[:, icb]
     mandate = inst.programme_live.copy()
     if inst.quick_win_window:
         mandate &= innov.time_to_benefit_months <= gov.quick_win_months
     utility += (gov.mandate_utility_bonus * mandate).astype(CELL)[:, None, :]
-    pilot, running = structure.pilot_monthly_gbp_m, structure.running_monthly_gbp_m
-    pilot_trust = pilot * trust_share
+    pilot_trust = structure.pilot_monthly_gbp_m * trust_share[:, icb]
     return Economics(
         utility_base=utility,
         cost_horizon_gbp_m=cost,
         pilot_total_trust_gbp_m=pilot_trust * innov.pilot_duration_months.astype(CELL),
-        pilot_trust_monthly_gbp_m=pilot_trust,
-        pilot_icb_monthly_gbp_m=pilot * icb_share,
-        running_trust_monthly_gbp_m=running * trust_share,
-        running_icb_monthly_gbp_m=running * icb_share,
+        trust_share=trust_share,
+        icb_share=icb_share,
         national_share=national,
     )

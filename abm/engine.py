@@ -39,12 +39,13 @@ from .population import (
     certainty_equivalent_log,
     initial_population,
     logistic,
-    peer_use_share,
     update_capacity,
     update_pressure,
 )
 from .reporters import FLOW_INDEX
 
+# Economics fields per ICB or per innovation, not per trust
+PER_ICB_OR_INNOVATION = ("trust_share", "icb_share", "national_share")
 STREAMS = ("init", "dynamics", "institutions", "mergers", "scaler")
 N_MODULE_TYPES = 5
 
@@ -381,7 +382,7 @@ class Batch:
         cells = np.ix_(reps, rows)
         for target, part in ((self.structure, structure), (self.economics, economics)):
             for name, value in part.__dict__.items():
-                if name != "national_share":  # per innovation: unchanged by a merger
+                if name not in PER_ICB_OR_INNOVATION:  # unchanged by a merger
                     getattr(target, name)[cells] = value
 
     def _new_financial_year(self) -> None:
@@ -415,32 +416,28 @@ class Batch:
 
     # ------------------------------------------------------------------ decisions
 
-    def peer_signal(self) -> tuple[np.ndarray, np.ndarray]:
-        """Peer use seen from each ICB (R, K, I) and the national use share (R, I).
+    def awareness(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Peer use and the chance of hearing per ICB (R, K, I); national use share (R, I).
 
-        A trust sees the use in its ICB, its region and the nation, weighted; every
-        trust of an ICB sees the same signal, so it is computed per ICB.
-        """
-        by_icb, by_region, nation = peer_use_share(
-            self.state_tally()[2], self.region_of_icb, self.relevant_icb, self.relevant_region,
-            self.relevant_nation)
-        w_icb, w_region = self.peer_weights
-        peer = w_icb * by_icb + w_region * by_region[:, self.data.icbs.region]
-        peer += (1.0 - w_icb - w_region) * nation[:, None, :]
-        return peer, nation
-
-    def awareness_hazard(self, peer: np.ndarray) -> np.ndarray:
-        """Monthly chance a trust of each ICB hears of each innovation (R, K, I).
-
-        Outside sources plus peers (``peer`` as returned by ``peer_signal``).
+        The hazard is the monthly chance a trust of each ICB hears of each innovation.
+        A trust sees the use in its ICB, its region and the nation, weighted; it hears
+        from outside sources (national programmes, vendors' marketing) and from peers.
         """
         scenario, innov = self.scenario, self.data.innovations
         diff, gov = scenario.diffusion, scenario.government
         external = (diff.external_influence_p_per_year
                     + gov.national_awareness_p_per_year * self.programme_live
                     + scenario.vendors.marketing_p_per_year * innov.vendor_product)
-        rate = external.astype(CELL)[:, None, :] + diff.imitation_q_per_year * peer
-        return -np.expm1(rate * (-1.0 / MONTHS_PER_YEAR))
+        users_icb = self.state_tally()[2]
+        peer, hazard = np.empty_like(users_icb), np.empty_like(users_icb)
+        nation = np.empty((self.reps, users_icb.shape[2]), dtype=CELL)
+        w_icb, w_region = self.peer_weights
+        weights = np.array([w_icb, w_region, 1.0 - w_icb - w_region], dtype=CELL)
+        kernels.awareness(users_icb, self.data.icbs.region, self.relevant_icb,
+                          self.relevant_region, self.relevant_nation, weights,
+                          external.astype(CELL), CELL(diff.imitation_q_per_year), peer,
+                          hazard, nation)
+        return peer, hazard, nation
 
     def _risk_weight(self) -> np.ndarray:
         """(R, I) weight on doubt: blame for published failures under the open platform."""
@@ -481,7 +478,7 @@ class Batch:
             Peer use share, awareness hazard, utility and the monthly chance of a pilot.
         """
         k = self.icb_of_trust[row]
-        peer, nation = self.peer_signal()
+        peer, hazard, nation = self.awareness()
         terms, decision = self._utility_terms(nation), self._decision_terms()
         utility = kernels.cell_utility(
             terms["utility_base"][r, row, column], terms["risk_aversion"][r, row],
@@ -494,7 +491,7 @@ class Batch:
             utility, decision["sharpness"], decision["rate"], free, able,
             decision["group_weight"][r, row, column])
         return {"peer_use_share": float(peer[r, k, column]),
-                "awareness_hazard": float(self.awareness_hazard(peer)[r, k, column]),
+                "awareness_hazard": float(hazard[r, k, column]),
                 "utility": float(utility), "pilot_probability": float(probability)}
 
     def _group_weight(self) -> np.ndarray:
@@ -544,11 +541,11 @@ class Batch:
         """Every cell's event this month (compiled passes), then the new states and learning."""
         pop, events = self.pop, self.events
         draws = _uniform(self.dynamics_rngs, pop.state.shape[1:], CELL)
-        peer, nation = self.peer_signal()
+        _, hazard, nation = self.awareness()
         utility_terms = self._utility_terms(nation)
         kernels.decide_cells(
             pop.state, pop.months_in_state, draws, pop.relevant, pop.supported,
-            self.icb_of_trust, self.awareness_hazard(peer), **utility_terms,
+            self.icb_of_trust, hazard, **utility_terms,
             **self._decision_terms(), **self._ending_terms(), in_use=self.in_use(),
             events=events)
         if self.scaler_on:
@@ -625,8 +622,7 @@ class Batch:
             learnt = per_innovation.any(axis=1)
             self._refresh_economics(learnt, np.zeros_like(learnt), recosted=learnt)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
-        seen = np.nonzero(observed)  # x ** 0 is 1: the other cells do not change
-        pop.uncertainty_icb[seen] *= (1.0 - evidence) ** observed[seen]
+        kernels.learn(pop.uncertainty_icb, observed, 1.0 - evidence)
 
     # ------------------------------------------------------------------ money and benefit
 
@@ -642,8 +638,7 @@ class Batch:
         kernels.tally_money(
             self.in_use(), pop.state, pop.months_in_state, pop.supported,
             pop.core_funded, self.benefit_delay,
-            econ.pilot_trust_monthly_gbp_m, econ.running_trust_monthly_gbp_m,
-            econ.pilot_icb_monthly_gbp_m, econ.running_icb_monthly_gbp_m,
+            self.icb_of_trust, econ.trust_share, econ.icb_share,
             structure.pilot_monthly_gbp_m, structure.running_monthly_gbp_m,
             self.scaler_fee_per_month, structure.effect_bed_days, structure.effect_gbp_m,
             **out)

@@ -173,6 +173,52 @@ def _end(in_use, state, months_in_state, draws, supported, pilot_months, support
 
 
 @njit(cache=True)
+def awareness(users_icb, region_of_icb, relevant_icb, relevant_region, relevant_nation,
+              weights, external, imitation, peer, hazard, nation):
+    """Peer use seen from each ICB, the monthly chance of hearing, and national use (in place).
+
+    A trust sees the share of relevant trusts using an innovation in its ICB, its
+    region and the nation, weighted by ``weights`` (ICB, region, nation); every trust
+    of an ICB sees the same, so ``peer`` and ``hazard`` are (R, K, I). The hazard
+    turns the yearly rate, ``external`` (R, I) plus ``imitation`` x peer use, into a
+    monthly probability. ``nation`` is (R, I).
+    """
+    reps, n_icbs, innovations = users_icb.shape
+    by_region = np.empty((relevant_region.shape[0], innovations), dtype=np.float32)
+    w_icb, w_region, w_nation = weights[0], weights[1], weights[2]
+    per_month = _F32(-1.0 / 12.0)
+    for r in range(reps):
+        by_region[:] = 0  # sums of small whole numbers: exact in float32
+        for k in range(n_icbs):
+            for i in range(innovations):
+                by_region[region_of_icb[k], i] += users_icb[r, k, i]
+        for i in range(innovations):
+            nation[r, i] = by_region[:, i].sum() / relevant_nation[i]
+        for k in range(n_icbs):
+            g = region_of_icb[k]
+            for i in range(innovations):
+                seen = w_icb * (users_icb[r, k, i] / relevant_icb[k, i]) + \
+                    w_region * (by_region[g, i] / relevant_region[g, i])
+                seen += w_nation * nation[r, i]
+                peer[r, k, i] = seen
+                rate = external[r, i] + imitation * seen
+                hazard[r, k, i] = -np.expm1(rate * per_month)
+
+
+@njit(cache=True)
+def learn(uncertainty_icb, observed, retained_per_pilot):
+    """Each pilot observed in an ICB cuts the uncertainty its trusts see by a share (in place).
+
+    ``retained_per_pilot`` is 1 less the evidence per observed pilot; cells with no
+    pilot observed are left as they are.
+    """
+    uncertainty, seen = uncertainty_icb.ravel(), observed.ravel()
+    for n in range(uncertainty.size):
+        if seen[n] != 0:
+            uncertainty[n] *= retained_per_pilot ** np.float64(seen[n])
+
+
+@njit(cache=True)
 def follow_leads(state, relevant, group, has_groups, events):
     """A member of a decision unit pilots what its lead starts, pilots or has embedded."""
     reps, trusts, innovations = state.shape
@@ -259,7 +305,7 @@ def _advance_months(months_in_state, events):
 
 @njit(cache=True)
 def tally_money(in_use, state, months_in_state, supported, core_funded,
-                benefit_delay, pilot_trust, running_trust, pilot_icb, running_icb, pilot_full,
+                benefit_delay, icb_of_trust, trust_share, icb_share, pilot_full,
                 running_full, scaler_fee_per_month, effect_bed_days, effect_gbp_m, trust_due,
                 icb_due, full_due, lock_ins, fees, bed_days, cash):
     """What each trust and ICB owes this month, and the benefit realised (in place).
@@ -280,16 +326,19 @@ def tally_money(in_use, state, months_in_state, supported, core_funded,
     for n in in_use:
         r, rest = divmod(n, trusts * innovations)
         t, i = divmod(rest, innovations)
+        k = icb_of_trust[t]
         if state[r, t, i] == PILOTING:
-            trust_due[r, t, 1] += pilot_trust[r, t, i]
-            icb_due[r, t] += pilot_icb[r, t, i]
-            full_due[r, i] += pilot_full[r, t, i]
+            pilot = pilot_full[r, t, i]
+            trust_due[r, t, 1] += pilot * trust_share[r, k, i]
+            icb_due[r, t] += pilot * icb_share[r, k, i]
+            full_due[r, i] += pilot
             if supported[r, t, i]:
                 fees[r, t] += scaler_fee_per_month[i]
         elif not core_funded[r, t, i]:
-            trust_due[r, t, 0] += running_trust[r, t, i]
-            icb_due[r, t] += running_icb[r, t, i]
-            full_due[r, i] += running_full[r, t, i]
+            running = running_full[r, t, i]
+            trust_due[r, t, 0] += running * trust_share[r, k, i]
+            icb_due[r, t] += running * icb_share[r, k, i]
+            full_due[r, i] += running
             lock_ins[r, t] += supported[r, t, i]
             if months_in_state[r, t, i] >= benefit_delay[i]:
                 bed_days[r, t] += effect_bed_days[r, t, i]

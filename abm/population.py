@@ -250,35 +250,6 @@ def update_capacity(
     pop.free_capacity = np.maximum(capacity, 0.0)
 
 
-def peer_use_share(
-    users_icb: np.ndarray, region_membership: np.ndarray, relevant_icb: np.ndarray,
-    relevant_region: np.ndarray, relevant_nation: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Share of relevant trusts using each innovation, by ICB, region and nation.
-
-    Args:
-        users_icb: (R, K, I) float32 count of trusts piloting or embedded in each ICB.
-        region_membership: (G, K) float32 one-hot: which ICBs are in each region.
-        relevant_icb: (K, I) relevant trusts per ICB (at least 1 to avoid 0/0).
-        relevant_region: (G, I) relevant trusts per region.
-        relevant_nation: (I,) relevant trusts in England.
-
-    Returns:
-        (R, K, I) ICB shares, (R, G, I) region shares and (R, I) national shares.
-    """
-    by_region = region_membership @ users_icb
-    nation = by_region.sum(axis=-2)
-    return users_icb / relevant_icb, by_region / relevant_region, nation / relevant_nation
-
-
-def cells_in(state: np.ndarray, *states: int) -> np.ndarray:
-    """Boolean mask of cells in any of the given lifecycle states."""
-    mask = state == states[0]
-    for s in states[1:]:
-        mask |= state == s
-    return mask
-
-
 def logistic(x: np.ndarray) -> np.ndarray:
     """Logistic function (overflow-safe: exp of a large argument gives inf, hence 0)."""
     with np.errstate(over="ignore"):

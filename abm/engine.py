@@ -75,11 +75,6 @@ def _count(mask: np.ndarray) -> np.ndarray:
     return mask.reshape(len(mask), -1).sum(axis=1, dtype=np.int64)
 
 
-def _select(condition: np.ndarray, if_true: np.ndarray, if_false: np.ndarray) -> np.ndarray:
-    """``np.where`` as arithmetic: much faster on large arrays with scattered masks."""
-    return if_false + condition * (if_true - if_false)
-
-
 class Batch:
     """R replications of one strategy, advanced a month at a time.
 
@@ -187,8 +182,6 @@ class Batch:
         self.has_groups = np.zeros(self.reps, dtype=bool)
         self.merger_exhausted = np.zeros((self.reps, n_icb), dtype=bool)
         # (R, T, I) weight of each trust's own decision, rebuilt for a replication after a merger
-        self.group_weight = np.ones((self.reps, self.pop.n_trusts, len(innov)), dtype=CELL)
-        self.group_weight_stale = np.zeros(self.reps, dtype=bool)
         self.merged_rows: dict[int, list[np.ndarray]] = {}
 
     def _institutions(self) -> Institutions:
@@ -358,7 +351,6 @@ class Batch:
         members = np.flatnonzero((pop.group[r] == acquirer) | (pop.group[r] == target))
         pop.group[r, members] = acquirer
         self.has_groups[r] = True
-        self.group_weight_stale[r] = True
         pop.disrupted_until[r, members] = month + cons.disruption_months
         cost = np.full(len(members), cons.transition_cost_gbp_m / len(members))
         paid_now = np.minimum(pop.budget_gbp_m[r, members], cost)
@@ -462,7 +454,8 @@ class Batch:
         return {"budget": self.pop.budget_gbp_m.astype(CELL),
                 "free": self.pop.free_capacity.astype(CELL),
                 "pilot_total": self.economics.pilot_total_trust_gbp_m,
-                "pilot_need": self.pilot_need, "group_weight": self._group_weight(),
+                "pilot_need": self.pilot_need, "group": self.pop.group,
+                "lead_weight": self._lead_weight(),
                 "sharpness": CELL(diff.decision_sharpness),
                 "rate": CELL(diff.decision_rate_per_month)}
 
@@ -487,32 +480,22 @@ class Batch:
         free = decision["free"][r, row]
         able = (decision["budget"][r, row] >= decision["pilot_total"][r, row, column]
                 and free >= self.pilot_need[column])
+        lead = decision["group"][r, row]
+        weight = kernels.unit_weight(lead, row, decision["lead_weight"][r, row],
+                                     self.pop.relevant[lead, column])
         probability = kernels.cell_decision(
-            utility, decision["sharpness"], decision["rate"], free, able,
-            decision["group_weight"][r, row, column])
+            utility, decision["sharpness"], decision["rate"], free, able, weight)
         return {"peer_use_share": float(peer[r, k, column]),
                 "awareness_hazard": float(hazard[r, k, column]),
                 "utility": float(utility), "pilot_probability": float(probability)}
 
-    def _group_weight(self) -> np.ndarray:
-        """(R, T, I) weight of each trust's own decision in its decision unit.
-
-        The lead decides for its unit, more slowly the more boards must agree; a
-        member still decides alone on innovations irrelevant to its lead. Groups
-        change only when trusts merge, so the weight is kept until the next merger.
-        """
-        stale = np.flatnonzero(self.group_weight_stale)
-        if len(stale):
-            group = self.pop.group[stale]
-            is_lead = (group == self.trust_index)[..., None]
-            size = np.bincount((group + self.pop.n_trusts * np.arange(len(stale))[:, None]).ravel(),
-                               minlength=group.size).reshape(group.shape)
-            slowdown = np.take_along_axis(size, group, axis=1).astype(CELL) ** \
-                -self.strategy.consolidation.decision_slowdown
-            self.group_weight[stale] = _select(is_lead, slowdown[..., None],
-                                               ~self.pop.relevant[group])
-            self.group_weight_stale[stale] = False
-        return self.group_weight
+    def _lead_weight(self) -> np.ndarray:
+        """(R, T) weight of a lead's decision: units decide more slowly the more boards agree."""
+        group = self.pop.group
+        offset = self.pop.n_trusts * np.arange(self.reps)[:, None]
+        size = np.bincount((group + offset).ravel(), minlength=group.size).reshape(group.shape)
+        # members (size 0 as leads) are weighted in kernels.unit_weight, not here
+        return np.maximum(size, 1).astype(CELL) ** -self.strategy.consolidation.decision_slowdown
 
     def _offer_probability(self, utility: np.ndarray) -> np.ndarray:
         """Chance each offered cell accepts, given its utility of piloting on its own."""

@@ -50,6 +50,18 @@ def cell_decision(utility, sharpness, rate, free, able, weight):
 
 
 @njit(cache=True)
+def unit_weight(lead, trust, lead_weight, relevant_to_lead):
+    """Weight of a trust's own decision in its decision unit.
+
+    The lead decides for its unit with ``lead_weight`` (slower the more boards must
+    agree); a member decides alone only on innovations irrelevant to its lead.
+    """
+    if lead == trust:
+        return lead_weight
+    return _F32(0.0) if relevant_to_lead else _F32(1.0)
+
+
+@njit(cache=True)
 def utility_at(rep, rows, cols, icb_of_trust, utility_base, uncertainty_icb, risk_aversion,
                risk_weight, bonus):
     """``cell_utility`` at listed cells (replication, trust row, innovation column)."""
@@ -65,7 +77,8 @@ def utility_at(rep, rows, cols, icb_of_trust, utility_base, uncertainty_icb, ris
 @njit(cache=True)
 def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trust,
                  hazard_icb, utility_base, uncertainty_icb, risk_aversion, risk_weight,
-                 bonus, budget, free, pilot_total, pilot_need, group_weight, sharpness, rate,
+                 bonus, budget, free, pilot_total, pilot_need, group, lead_weight, sharpness,
+                 rate,
                  pilot_months, supported_months, failure, supported_failure_factor,
                  fade_no_champion, programme_off, fade_unfunded, discontinuation,
                  drop_unfunded, in_use, events):
@@ -81,9 +94,10 @@ def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trus
     embedded (flat indices ``in_use``) for endings.
     """
     _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_total,
-          pilot_need, group_weight, rate, events)
+          pilot_need, group, lead_weight, rate, events)
     _decide(state, draws, icb_of_trust, hazard_icb, utility_base, uncertainty_icb,
-            risk_aversion, risk_weight, bonus, free, group_weight, sharpness, rate, events)
+            risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
+            rate, events)
     _end(in_use, state, months_in_state, draws, supported, pilot_months,
          supported_months, failure, supported_failure_factor, fade_no_champion,
          programme_off, fade_unfunded, discontinuation, drop_unfunded, events)
@@ -91,7 +105,7 @@ def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trus
 
 @njit(cache=True)
 def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_total,
-          pilot_need, group_weight, rate, events):
+          pilot_need, group, lead_weight, rate, events):
     """Unaware cells hearing of an innovation; the aware cells that could start a pilot.
 
     The logistic is at most 1, so a draw at or above the decision probability's
@@ -104,6 +118,7 @@ def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_
             k = icb_of_trust[t]
             cash, room = budget[r, t], free[r, t]
             capacity_rate = rate * min(room, _F32(1.0))
+            lead, own_weight = group[r, t], lead_weight[r, t]
             for i in range(innovations):
                 s, u = state[r, t, i], draws[r, t, i]
                 unaware = s == UNAWARE
@@ -111,7 +126,8 @@ def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_
                 hears = unaware & relevant[t, i] & (u < hazard)
                 threshold = hazard if unaware else _F32(1.0)
                 able = (cash >= pilot_total[r, t, i]) & (room >= pilot_need[i])
-                ceiling = threshold * (capacity_rate * group_weight[r, t, i])
+                weight = unit_weight(lead, t, own_weight, relevant[lead, i])
+                ceiling = threshold * (capacity_rate * weight)
                 shortlisted = ((s == AWARE) | hears) & able & (u < ceiling)
                 heard = EVENT_AWARE if hears else EVENT_NONE
                 events[r, t, i] = _SHORTLISTED if shortlisted else heard
@@ -119,7 +135,8 @@ def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_
 
 @njit(cache=True)
 def _decide(state, draws, icb_of_trust, hazard_icb, utility_base, uncertainty_icb,
-            risk_aversion, risk_weight, bonus, free, group_weight, sharpness, rate, events):
+            risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
+            rate, events):
     """Shortlisted cells start a pilot with the decision probability, or stay (or become) aware."""
     reps, trusts, innovations = state.shape
     flat = events.ravel()
@@ -133,8 +150,9 @@ def _decide(state, draws, icb_of_trust, hazard_icb, utility_base, uncertainty_ic
         threshold = hazard_icb[r, k, i] if unaware else _F32(1.0)
         utility = cell_utility(utility_base[r, t, i], risk_aversion[r, t],
                                uncertainty_icb[r, k, i], risk_weight[r, i], bonus[r, i])
-        decide = cell_decision(utility, sharpness, rate, free[r, t], True,
-                               group_weight[r, t, i])
+        lead = group[r, t]
+        weight = unit_weight(lead, t, lead_weight[r, t], relevant[lead, i])
+        decide = cell_decision(utility, sharpness, rate, free[r, t], True, weight)
         if draws[r, t, i] < threshold * decide:
             flat[n] = EVENT_START
         else:  # a shortlisted unaware cell has just heard

@@ -153,6 +153,8 @@ class Batch:
         self.merger_family = institutions.MERGER_FAMILY[trusts.trust_type]
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
         self.in_use_mask = np.zeros(self.pop.state.shape, dtype=bool)  # piloting or embedded
+        self.in_use_cells = np.empty((self.pop.state.size, 3), dtype=np.int32)
+        self.n_in_use = -1  # not listed yet
         self._state_tally: tuple[np.ndarray, ...] | None = None
         scaler = self.strategy.scaler
         self.scaler_fee_per_month = scaler.price_gbp_m / self.pilot_duration * scaler.enabled
@@ -276,9 +278,11 @@ class Batch:
         return self._state_tally
 
     def in_use(self) -> np.ndarray:
-        """Flat indices of the cells piloting or embedded (a few in a hundred)."""
-        self.state_tally()  # the mask is written with the counts
-        return np.flatnonzero(self.in_use_mask)
+        """(replication, trust, innovation) rows of the cells piloting or embedded (N, 3)."""
+        if self.n_in_use < 0:
+            self.state_tally()  # the mask is written with the counts
+            self.n_in_use = kernels.list_in_use(self.in_use_mask, self.in_use_cells)
+        return self.in_use_cells[:self.n_in_use]
 
     def _empty_state_tally(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         reps, _, innovations = self.pop.state.shape
@@ -545,7 +549,7 @@ class Batch:
             pop.state, pop.months_in_state, pop.supported, events, self.icb_of_trust,
             self.relevant_per_innovation, counts, completed, failed, supported_completed,
             *tally, self.in_use_mask)
-        self._state_tally = tally
+        self._state_tally, self.n_in_use = tally, -1
         if self.scaler_on:
             self.deployments_by_module += supported_completed @ self.module_onehot
         self._learn_from(completed, failed)

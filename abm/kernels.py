@@ -91,7 +91,7 @@ def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trus
 
     Three passes: every cell for hearing, shortlisting the cells whose draw could
     start a pilot; the shortlisted cells for the decision; and the cells piloting or
-    embedded (flat indices ``in_use``) for endings.
+    embedded (rows of ``in_use``) for endings.
     """
     _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_total,
           pilot_need, group, lead_weight, rate, events)
@@ -165,12 +165,11 @@ def _end(in_use, state, months_in_state, draws, supported, pilot_months, support
          discontinuation, drop_unfunded, events):
     """Pilots due finish (fail or succeed), others may fade; embedded cells may be dropped.
 
-    ``in_use`` lists the flat indices of the cells piloting or embedded.
+    ``in_use`` holds the (replication, trust, innovation) of the cells piloting or
+    embedded, one row each.
     """
-    _, trusts, innovations = state.shape
-    for n in in_use:
-        r, rest = divmod(n, trusts * innovations)
-        t, i = divmod(rest, innovations)
+    for n in range(len(in_use)):
+        r, t, i = in_use[n, 0], in_use[n, 1], in_use[n, 2]
         u = draws[r, t, i]
         if state[r, t, i] == PILOTING:
             backed = supported[r, t, i]
@@ -328,7 +327,7 @@ def tally_money(in_use, state, months_in_state, supported, core_funded,
                 icb_due, full_due, lock_ins, fees, bed_days, cash):
     """What each trust and ICB owes this month, and the benefit realised (in place).
 
-    Visits only the cells piloting or embedded (flat indices ``in_use``). Running
+    Visits only the cells piloting or embedded (rows of ``in_use``). Running
     costs count for innovations embedded during the run (those embedded before the
     start are paid from core budgets); benefit is realised once an embedded
     innovation has been in place for its time to benefit. Sums are in float64.
@@ -340,10 +339,8 @@ def tally_money(in_use, state, months_in_state, supported, core_funded,
     fees[:] = 0.0
     bed_days[:] = 0.0
     cash[:] = 0.0
-    _, trusts, innovations = state.shape
-    for n in in_use:
-        r, rest = divmod(n, trusts * innovations)
-        t, i = divmod(rest, innovations)
+    for n in range(len(in_use)):
+        r, t, i = in_use[n, 0], in_use[n, 1], in_use[n, 2]
         k = icb_of_trust[t]
         if state[r, t, i] == PILOTING:
             pilot = pilot_full[r, t, i]
@@ -395,6 +392,19 @@ def count_states(state, relevant_per_innovation, icb_of_trust, state_counts, emb
                 embedded_here += is_embedded
             embedded_icb[r, icb_of_trust[t]] += embedded_here
         _unaware_from_relevant(state_counts, relevant_per_innovation, r)
+
+
+@njit(cache=True)
+def list_in_use(in_use_mask, in_use):
+    """Write the (replication, trust, innovation) of each masked cell to ``in_use``; count them."""
+    reps, trusts, innovations = in_use_mask.shape
+    n = 0
+    for r in range(reps):
+        for t in range(trusts):
+            for i in range(innovations):
+                in_use[n, 0], in_use[n, 1], in_use[n, 2] = r, t, i
+                n += in_use_mask[r, t, i]
+    return n
 
 
 @njit(cache=True, inline="always")

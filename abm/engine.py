@@ -149,7 +149,8 @@ class Batch:
         # shortfall can remove them; those embedded during the run may still not stick.
         self.discontinuation_cells = self.discontinuation * ~self.pop.core_funded
         self.icb_of_trust = trusts.icb.astype(np.intp)
-        self.trusts_of_icb = [np.flatnonzero(trusts.icb == k) for k in range(n_icb)]
+        self.icb_rows = np.argsort(trusts.icb, kind="stable")  # trusts of ICB 0, then 1, ...
+        self.icb_starts = np.searchsorted(trusts.icb[self.icb_rows], np.arange(n_icb + 1))
         self.merger_family = institutions.MERGER_FAMILY[trusts.trust_type]
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
         self.in_use_mask = np.zeros(self.pop.state.shape, dtype=bool)  # piloting or embedded
@@ -184,7 +185,6 @@ class Batch:
         self.has_groups = np.zeros(self.reps, dtype=bool)
         self.merger_exhausted = np.zeros((self.reps, n_icb), dtype=bool)
         # (R, T, I) weight of each trust's own decision, rebuilt for a replication after a merger
-        self.merged_rows: dict[int, list[np.ndarray]] = {}
 
     def _institutions(self) -> Institutions:
         return Institutions(
@@ -313,56 +313,28 @@ class Batch:
         return changed
 
     def _mergers(self, month: int) -> None:
-        cons = self.strategy.consolidation
+        cons, pop = self.strategy.consolidation, self.pop
         rate = self.scenario.icb.background_mergers_per_year + \
             cons.mergers_per_year * cons.enabled
+        merged = np.zeros(pop.group.shape, dtype=bool)
         for r, rng in enumerate(self.merger_rngs):
             proposals = rng.poisson(rate / MONTHS_PER_YEAR)
-            if proposals:
-                self._merge_proposals(r, rng, proposals, month)
-        if self.merged_rows:
-            reps = np.array(sorted(self.merged_rows))
-            rows = np.unique(np.concatenate([np.concatenate(v) for v in self.merged_rows.values()]))
-            self._refresh_trusts(reps, rows)
-            self.merged_rows.clear()
-
-    def _merge_proposals(self, r: int, rng: np.random.Generator, proposals: int,
-                         month: int) -> None:
-        pop, cons = self.pop, self.strategy.consolidation
-        icb_order = rng.permutation(len(self.data.icbs))
-        blocked_draws = rng.random(proposals)
-        exhausted = self.merger_exhausted[r]
-        for p in range(proposals):
-            for k in icb_order[p:]:
-                if exhausted[k]:
-                    continue
-                pair = institutions.propose_merger(
-                    self.trusts_of_icb[k], self.merger_family, pop.group[r],
-                    pop.capacity_base[r], pop.pressure[r], cons.max_group_size)
-                if pair[0] >= 0:
-                    break
-                # Units only grow, so an ICB with no possible pair never has one again.
-                exhausted[k] = True
-            else:
-                return
-            if blocked_draws[p] < cons.sovereignty_resistance:
-                self.flows[r, FLOW_INDEX["mergers_blocked"]] += 1
+            if not proposals:
                 continue
-            self._merge(r, *pair, month)
-
-    def _merge(self, r: int, acquirer: int, target: int, month: int) -> None:
-        pop, cons = self.pop, self.strategy.consolidation
-        members = np.flatnonzero((pop.group[r] == acquirer) | (pop.group[r] == target))
-        pop.group[r, members] = acquirer
-        self.has_groups[r] = True
-        pop.disrupted_until[r, members] = month + cons.disruption_months
-        cost = np.full(len(members), cons.transition_cost_gbp_m / len(members))
-        paid_now = np.minimum(pop.budget_gbp_m[r, members], cost)
-        pop.budget_gbp_m[r, members] -= paid_now
-        pop.transition_debt_gbp_m[r, members] += cost - paid_now
-        self.flows[r, FLOW_INDEX["spend_transition_gbp_m"]] += paid_now.sum()
-        self.flows[r, FLOW_INDEX["mergers"]] += 1
-        self.merged_rows.setdefault(r, []).append(members)
+            order, blocked_draws = rng.permutation(len(self.data.icbs)), rng.random(proposals)
+            mergers, blocked, paid = institutions.merge_round(
+                order, blocked_draws, cons.sovereignty_resistance, self.icb_rows,
+                self.icb_starts, self.merger_family, pop.group[r], pop.capacity_base[r],
+                pop.pressure[r], cons.max_group_size, self.merger_exhausted[r],
+                pop.disrupted_until[r], pop.budget_gbp_m[r], pop.transition_debt_gbp_m[r],
+                month + cons.disruption_months, cons.transition_cost_gbp_m, merged[r])
+            self.flows[r, FLOW_INDEX["mergers"]] += mergers
+            self.flows[r, FLOW_INDEX["mergers_blocked"]] += blocked
+            self.flows[r, FLOW_INDEX["spend_transition_gbp_m"]] += paid
+            self.has_groups[r] |= mergers > 0
+        reps = np.flatnonzero(merged.any(axis=1))
+        if len(reps):
+            self._refresh_trusts(reps, np.flatnonzero(merged.any(axis=0)))
 
     def _refresh_trusts(self, reps: np.ndarray, rows: np.ndarray) -> None:
         """Recompute benefits, costs and utility of some trusts of some replications.

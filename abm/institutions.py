@@ -112,6 +112,71 @@ def propose_merger(
     return -1, -1
 
 
+@njit(cache=True)
+def merge_round(order, blocked_draws, sovereignty_resistance, icb_rows, icb_starts, family,
+                group, capacity_base, pressure, max_group_size, exhausted, disrupted_until,
+                budget, debt, disrupted_to, transition_cost, merged):
+    """One replication's merger proposals of a month, in place.
+
+    Proposal p goes to the first ICB, in the month's random ``order`` from position p
+    on, that still has a possible pair (``propose_merger``); boards block it with
+    probability ``sovereignty_resistance``. A merger makes the acquirer lead the
+    target's members, disrupts the unit until ``disrupted_to`` and splits the
+    transition cost evenly over its trusts, paid from budget now or carried as debt.
+
+    Args:
+        order: (K,) ICBs in a random order.
+        blocked_draws: One uniform draw per proposal.
+        sovereignty_resistance: Chance a proposal is blocked.
+        icb_rows: Trust rows sorted by ICB.
+        icb_starts: (K + 1,) where each ICB's rows start in ``icb_rows``.
+        family: (T,) merger family of each trust.
+        group: (T,) lead of each trust's decision unit (updated).
+        capacity_base: (T,) absorptive capacity.
+        pressure: (T,) operational pressure this month.
+        max_group_size: Largest allowed decision unit.
+        exhausted: (K,) ICBs with no possible pair (units only grow: never again).
+        disrupted_until: (T,) month to which each trust is disrupted (updated).
+        budget: (T,) unspent budget (updated).
+        debt: (T,) transition cost carried to next year (updated).
+        disrupted_to: Month to which merged trusts are disrupted.
+        transition_cost: Cost of one merger (GBP m).
+        merged: (T,) set for the trusts of units that merged.
+
+    Returns:
+        (mergers, proposals blocked, transition cost paid now).
+    """
+    mergers, blocked, paid_now = 0, 0, 0.0
+    for p in range(len(blocked_draws)):
+        acquirer, target = -1, -1
+        for k in order[p:]:
+            if exhausted[k]:
+                continue
+            acquirer, target = propose_merger(icb_rows[icb_starts[k]:icb_starts[k + 1]],
+                                              family, group, capacity_base, pressure,
+                                              max_group_size)
+            if acquirer >= 0:
+                break
+            exhausted[k] = True
+        if acquirer < 0:
+            break
+        if blocked_draws[p] < sovereignty_resistance:
+            blocked += 1
+            continue
+        members = np.flatnonzero((group == acquirer) | (group == target))
+        share = transition_cost / len(members)
+        for t in members:
+            group[t] = acquirer
+            disrupted_until[t] = disrupted_to
+            paid = min(budget[t], share)
+            budget[t] -= paid
+            debt[t] += share - paid
+            paid_now += paid
+            merged[t] = True
+        mergers += 1
+    return mergers, blocked, paid_now
+
+
 # ---------------------------------------------------------------- the scaler
 
 

@@ -155,7 +155,8 @@ class Batch:
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
         self.in_use_mask = np.zeros(self.pop.state.shape, dtype=bool)  # piloting or embedded
         self.in_use_cells = np.empty((self.pop.state.size, 3), dtype=np.int32)
-        self.n_in_use = -1  # not listed yet
+        self.paying_cells = np.empty_like(self.in_use_cells)
+        self.n_in_use = self.n_paying = -1  # not listed yet
         self._state_tally: tuple[np.ndarray, ...] | None = None
         scaler = self.strategy.scaler
         self.scaler_fee_per_month = scaler.price_gbp_m / self.pilot_duration * scaler.enabled
@@ -279,10 +280,20 @@ class Batch:
 
     def in_use(self) -> np.ndarray:
         """(replication, trust, innovation) rows of the cells piloting or embedded (N, 3)."""
+        self._list_in_use()
+        return self.in_use_cells[:self.n_in_use]
+
+    def paying(self) -> np.ndarray:
+        """Rows of the cells that cost money: pilots, and innovations embedded in the run."""
+        self._list_in_use()
+        return self.paying_cells[:self.n_paying]
+
+    def _list_in_use(self) -> None:
         if self.n_in_use < 0:
             self.state_tally()  # the mask is written with the counts
             self.n_in_use = kernels.list_in_use(self.in_use_mask, self.in_use_cells)
-        return self.in_use_cells[:self.n_in_use]
+            self.n_paying = kernels.list_paying(self.in_use(), self.pop.state,
+                                                self.pop.core_funded, self.paying_cells)
 
     def _empty_state_tally(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         reps, _, innovations = self.pop.state.shape
@@ -521,7 +532,7 @@ class Batch:
             pop.state, pop.months_in_state, pop.supported, events, self.icb_of_trust,
             self.relevant_per_innovation, counts, completed, failed, supported_completed,
             *tally, self.in_use_mask)
-        self._state_tally, self.n_in_use = tally, -1
+        self._state_tally, self.n_in_use, self.n_paying = tally, -1, -1
         if self.scaler_on:
             self.deployments_by_module += supported_completed @ self.module_onehot
         self._learn_from(completed, failed)
@@ -595,8 +606,7 @@ class Batch:
                "fees": np.empty((reps, trusts)), "bed_days": np.empty((reps, trusts)),
                "cash": np.empty(reps)}
         kernels.tally_money(
-            self.in_use(), pop.state, pop.months_in_state, pop.supported,
-            pop.core_funded, self.benefit_delay,
+            self.paying(), pop.state, pop.months_in_state, pop.supported, self.benefit_delay,
             self.icb_of_trust, econ.trust_share, econ.icb_share,
             structure.pilot_monthly_gbp_m, structure.running_monthly_gbp_m,
             self.scaler_fee_per_month, structure.effect_bed_days, structure.effect_gbp_m,

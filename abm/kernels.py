@@ -277,11 +277,12 @@ def apply_events(state, months_in_state, supported, events, icb_of_trust,
         for t in range(trusts):
             for i in range(innovations):
                 event = events[r, t, i]
+                months_in_state[r, t, i] = 0 if event != EVENT_NONE else \
+                    months_in_state[r, t, i] + 1
                 if event != EVENT_NONE:  # a few cells a month
                     state[r, t, i] = _record_event(
                         event, r, t, i, icb_of_trust[t], supported, counts, completed_icb,
                         failed, supported_completed)
-    _advance_months(months_in_state, events)
     count_states(state, relevant_per_innovation, icb_of_trust, state_counts, embedded_icb,
                  users_icb, in_use)
 
@@ -313,24 +314,16 @@ def _record_event(event, r, t, i, k, supported, counts, completed_icb, failed,
 
 
 @njit(cache=True)
-def _advance_months(months_in_state, events):
-    """Months in state: one more, or zero where the cell changed state."""
-    months, changed = months_in_state.ravel(), events.ravel()
-    for n in range(months.size):
-        months[n] = 0 if changed[n] != EVENT_NONE else months[n] + 1
-
-
-@njit(cache=True)
-def tally_money(in_use, state, months_in_state, supported, core_funded,
+def tally_money(paying, state, months_in_state, supported,
                 benefit_delay, icb_of_trust, trust_share, icb_share, pilot_full,
                 running_full, scaler_fee_per_month, effect_bed_days, effect_gbp_m, trust_due,
                 icb_due, full_due, lock_ins, fees, bed_days, cash):
     """What each trust and ICB owes this month, and the benefit realised (in place).
 
-    Visits only the cells piloting or embedded (rows of ``in_use``). Running
-    costs count for innovations embedded during the run (those embedded before the
-    start are paid from core budgets); benefit is realised once an embedded
-    innovation has been in place for its time to benefit. Sums are in float64.
+    Visits only the cells that cost money (rows of ``paying``): pilots, and
+    innovations embedded during the run (those embedded before the start are paid
+    from core budgets). Benefit is realised once an innovation embedded during the
+    run has been in place for its time to benefit. Sums are in float64.
     """
     trust_due[:] = 0.0
     icb_due[:] = 0.0
@@ -339,8 +332,8 @@ def tally_money(in_use, state, months_in_state, supported, core_funded,
     fees[:] = 0.0
     bed_days[:] = 0.0
     cash[:] = 0.0
-    for n in range(len(in_use)):
-        r, t, i = in_use[n, 0], in_use[n, 1], in_use[n, 2]
+    for n in range(len(paying)):
+        r, t, i = paying[n, 0], paying[n, 1], paying[n, 2]
         k = icb_of_trust[t]
         if state[r, t, i] == PILOTING:
             pilot = pilot_full[r, t, i]
@@ -349,7 +342,7 @@ def tally_money(in_use, state, months_in_state, supported, core_funded,
             full_due[r, i] += pilot
             if supported[r, t, i]:
                 fees[r, t] += scaler_fee_per_month[i]
-        elif not core_funded[r, t, i]:
+        else:
             running = running_full[r, t, i]
             trust_due[r, t, 0] += running * trust_share[r, k, i]
             icb_due[r, t] += running * icb_share[r, k, i]
@@ -405,6 +398,20 @@ def list_in_use(in_use_mask, in_use):
                 in_use[n, 0], in_use[n, 1], in_use[n, 2] = r, t, i
                 n += in_use_mask[r, t, i]
     return n
+
+
+@njit(cache=True)
+def list_paying(in_use, state, core_funded, paying):
+    """Of the cells in use, those that cost money: all but those embedded before the start.
+
+    Writes their rows into ``paying`` and returns their number.
+    """
+    m = 0
+    for n in range(len(in_use)):
+        r, t, i = in_use[n, 0], in_use[n, 1], in_use[n, 2]
+        paying[m, 0], paying[m, 1], paying[m, 2] = r, t, i
+        m += ~((state[r, t, i] == EMBEDDED) & core_funded[r, t, i])
+    return m
 
 
 @njit(cache=True, inline="always")

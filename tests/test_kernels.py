@@ -1,0 +1,121 @@
+"""The compiled passes over the cells follow the lifecycle rules as written in the ODD.
+
+Each pass is checked against the same rule written with whole NumPy arrays, on a
+batch part-way through a run (so cells are in every state and trusts have merged).
+"""
+
+import numpy as np
+import pytest
+
+from abm import kernels
+from abm.cli import compose_run_config
+from abm.engine import CELL, Batch, _uniform
+from abm.population import ABANDONED, AWARE, EMBEDDED, PILOTING, UNAWARE
+from abm.runner import replication_seed
+
+
+@pytest.fixture(scope="module")
+def batch() -> Batch:
+    cfg = compose_run_config()
+    status_quo = {s.name: s for s in cfg.strategies}["status_quo"]
+    return Batch(cfg.scenario, status_quo, [replication_seed(3, r) for r in range(6)]).run(40)
+
+
+def _expected_events(batch: Batch, draws: np.ndarray) -> np.ndarray:
+    """This month's events by the ODD's rules (section 7), as whole-array NumPy."""
+    pop, econ, icb = batch.pop, batch.economics, batch.icb_of_trust
+    _, hazard_icb, nation = batch.awareness()
+    terms, decision = batch._utility_terms(nation), batch._decision_terms()
+    hazard = hazard_icb[:, icb]
+    doubt = terms["risk_aversion"][..., None] * terms["uncertainty_icb"][:, icb] * \
+        terms["risk_weight"][:, None, :]
+    utility = econ.utility_base + np.log(np.maximum(CELL(1) - doubt, CELL(0.01))) + \
+        terms["bonus"][:, None, :]
+    free = decision["free"][..., None]
+    able = (decision["budget"][..., None] >= econ.pilot_total_trust_gbp_m) & \
+        (free >= batch.pilot_need)
+    group = pop.group
+    is_lead = (group == np.arange(pop.n_trusts))[..., None]
+    weight = np.where(is_lead, decision["lead_weight"][..., None],
+                      np.where(pop.relevant[group], CELL(0), CELL(1))).astype(CELL)
+    with np.errstate(over="ignore"):  # exp of a large argument: inf, so a chance of 0
+        chance = CELL(1) / (CELL(1) + np.exp(-(decision["sharpness"] * utility)))
+    chance = chance * (decision["rate"] * np.minimum(free, CELL(1))) * weight * able
+
+    state, months = pop.state, pop.months_in_state
+    heard = (state == UNAWARE) & pop.relevant & (draws < hazard)
+    starts = ((state == AWARE) & (draws < chance)) | (heard & (draws < hazard * chance))
+    ending = batch._ending_terms()
+    due = (state == PILOTING) & (months + 1 >= batch.pilot_months)
+    fails = due & (draws < ending["failure"])
+    fade = ending["fade_no_champion"][..., None] * ending["programme_off"][:, None, :] + \
+        ending["fade_unfunded"][..., None]
+    fades = (state == PILOTING) & ~due & (draws < fade)
+    drops = (state == EMBEDDED) & \
+        (draws < ending["discontinuation"] + ending["drop_unfunded"][..., None])
+
+    events = np.full(state.shape, kernels.EVENT_NONE, dtype=np.int8)
+    events[heard] = kernels.EVENT_AWARE
+    events[starts] = kernels.EVENT_START
+    events[due & ~fails] = kernels.EVENT_SUCCEED
+    events[fails] = kernels.EVENT_FAIL
+    events[fades] = kernels.EVENT_FADE
+    events[drops] = kernels.EVENT_DROP
+    return events
+
+
+def test_decision_pass_follows_the_lifecycle_rules(batch: Batch) -> None:
+    rngs = [np.random.default_rng(seed) for seed in range(batch.reps)]
+    draws = _uniform(rngs, batch.pop.state.shape[1:], CELL)
+    pop = batch.pop
+    _, hazard, nation = batch.awareness()
+    events = np.empty(pop.state.shape, dtype=np.int8)
+    kernels.decide_cells(
+        pop.state, pop.months_in_state, draws, pop.relevant, pop.supported,
+        batch.icb_of_trust, hazard, **batch._utility_terms(nation), **batch._decision_terms(),
+        **batch._ending_terms(), in_use=batch.in_use(), events=events)
+    expected = _expected_events(batch, draws)
+    assert (batch.pop.group != np.arange(pop.n_trusts)).any(), "no merged units to check"
+    for code in (kernels.EVENT_AWARE, kernels.EVENT_START, kernels.EVENT_SUCCEED,
+                 kernels.EVENT_DROP):
+        assert (expected == code).any(), f"no cell with event {code} to check"
+    np.testing.assert_array_equal(events, expected)
+
+
+def test_state_counts_and_cells_in_use_match_the_states(batch: Batch) -> None:
+    state, relevant = batch.pop.state, batch.pop.relevant
+    counts, embedded_icb, users_icb = batch.state_tally()
+    for s in (AWARE, PILOTING, EMBEDDED, ABANDONED):
+        np.testing.assert_array_equal(counts[:, s], (state == s).sum(axis=1))
+    np.testing.assert_array_equal(counts[:, UNAWARE],
+                                  ((state == UNAWARE) & relevant).sum(axis=1))
+    used = (state == PILOTING) | (state == EMBEDDED)
+    per_icb = np.stack([np.add.reduceat(used[r][np.argsort(batch.icb_of_trust, kind="stable")],
+                                        batch.icb_starts[:-1]) for r in range(batch.reps)])
+    np.testing.assert_array_equal(users_icb, per_icb)
+    np.testing.assert_array_equal(embedded_icb.sum(axis=1), (state == EMBEDDED).sum(axis=(1, 2)))
+    rows = batch.in_use()
+    np.testing.assert_array_equal(rows, np.argwhere(used))
+
+
+def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:
+    pop, econ, structure = batch.pop, batch.economics, batch.structure
+    owed = batch._tally_money()
+    icb = batch.icb_of_trust
+    piloting = pop.state == PILOTING
+    running = (pop.state == EMBEDDED) & ~pop.core_funded
+    trust_share, icb_share = econ.trust_share[:, icb], econ.icb_share[:, icb]
+    pilot, run = structure.pilot_monthly_gbp_m, structure.running_monthly_gbp_m
+    np.testing.assert_allclose(owed["trust_due"][..., 0], (running * run * trust_share).sum(-1),
+                               rtol=1e-5)
+    np.testing.assert_allclose(owed["trust_due"][..., 1],
+                               (piloting * pilot * trust_share).sum(-1), rtol=1e-5)
+    np.testing.assert_allclose(owed["icb_due"], (piloting * pilot * icb_share
+                                                 + running * run * icb_share).sum(-1),
+                               rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(owed["full_due"], (piloting * pilot + running * run).sum(1),
+                               rtol=1e-5)
+    realised = running & (pop.months_in_state >= batch.benefit_delay)
+    np.testing.assert_allclose(owed["bed_days"],
+                               (realised * structure.effect_bed_days).sum(-1), rtol=1e-5)
+    assert owed["bed_days"].sum() > 0 and owed["trust_due"].sum() > 0

@@ -113,10 +113,6 @@ class Batch:
         n_icb, n_region = len(icbs), len(icbs.region_names)
         self.icb_onehot = np.zeros((len(trusts), n_icb))
         self.icb_onehot[np.arange(len(trusts)), trusts.icb] = 1.0
-        # float32 transposed copies: the peer counts are small integers, exact in float32
-        self.icb_onehot_t32 = np.ascontiguousarray(self.icb_onehot.T, dtype=np.float32)
-        self.region_of_icb = np.zeros((n_region, n_icb), dtype=np.float32)
-        self.region_of_icb[icbs.region, np.arange(n_icb)] = 1.0
         relevant = self.pop.relevant.astype(float)
         per_icb = self.icb_onehot.T @ relevant
         self.relevant_icb = np.maximum(per_icb, 1.0).astype(CELL)
@@ -124,9 +120,6 @@ class Batch:
         np.add.at(per_region, icbs.region, per_icb)
         self.relevant_region = np.maximum(per_region, 1.0).astype(CELL)
         self.relevant_nation = np.maximum(relevant.sum(axis=0), 1.0).astype(CELL)
-        self.rep_index = np.arange(self.reps)[:, None]
-        self.ones_t32 = np.ones((1, len(trusts)), dtype=np.float32)
-        self.innovation_index = np.arange(len(innov))
         self.trust_index = np.arange(len(trusts))
         self.relevant_per_innovation = self.pop.relevant.sum(axis=0)
         self.relevant_per_icb = np.maximum(per_icb.sum(axis=1), 1.0)
@@ -465,8 +458,9 @@ class Batch:
             terms["uncertainty_icb"][r, k, column], terms["risk_weight"][r, column],
             terms["bonus"][r, column])
         free = decision["free"][r, row]
-        able = (decision["budget"][r, row] >= decision["pilot_total"][r, row, column]
-                and free >= self.pilot_need[column])
+        able = kernels.can_start(decision["budget"][r, row],
+                                 decision["pilot_total"][r, row, column], free,
+                                 self.pilot_need[column])
         lead = decision["group"][r, row]
         weight = kernels.unit_weight(lead, row, decision["lead_weight"][r, row],
                                      self.pop.relevant[lead, column])

@@ -50,6 +50,12 @@ def cell_decision(utility, sharpness, rate, free, able, weight):
 
 
 @njit(cache=True)
+def can_start(budget, pilot_cost, free_capacity, pilot_need):
+    """Whether a trust can pay its share of a pilot from this year's budget and staff it."""
+    return (budget >= pilot_cost) & (free_capacity >= pilot_need)
+
+
+@njit(cache=True)
 def unit_weight(lead, trust, lead_weight, relevant_to_lead):
     """Weight of a trust's own decision in its decision unit.
 
@@ -125,7 +131,7 @@ def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_
                 hazard = hazard_icb[r, k, i]
                 hears = unaware & relevant[t, i] & (u < hazard)
                 threshold = hazard if unaware else _F32(1.0)
-                able = (cash >= pilot_total[r, t, i]) & (room >= pilot_need[i])
+                able = can_start(cash, pilot_total[r, t, i], room, pilot_need[i])
                 weight = unit_weight(lead, t, own_weight, relevant[lead, i])
                 ceiling = threshold * (capacity_rate * weight)
                 shortlisted = ((s == AWARE) | hears) & able & (u < ceiling)

@@ -285,8 +285,9 @@ class Batch:
         if self.n_in_use < 0:
             self.state_tally()  # the mask is written with the counts
             self.n_in_use = kernels.list_in_use(self.in_use_mask, self.in_use_cells)
-            self.n_paying = kernels.list_paying(self.in_use(), self.pop.state,
-                                                self.pop.core_funded, self.paying_cells)
+            self.n_paying = kernels.list_paying(self.in_use_cells[:self.n_in_use],
+                                                self.pop.state, self.pop.core_funded,
+                                                self.paying_cells)
 
     def _empty_state_tally(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         reps, _, innovations = self.pop.state.shape

@@ -196,6 +196,19 @@ def _end(in_use, state, months_in_state, draws, supported, pilot_months, support
 
 
 @njit(cache=True)
+def float32_from_bits(bits):
+    """Uniform floats in [0, 1) from random 32-bit words, as NumPy makes its float32 draws.
+
+    The top 24 bits of each word, times 2**-24 (exact in float32).
+    """
+    out = np.empty(bits.shape, dtype=np.float32)
+    flat_in, flat_out = bits.ravel(), out.ravel()
+    for n in range(flat_in.size):
+        flat_out[n] = _F32(flat_in[n] >> 8) * _F32(1.0 / 16777216.0)
+    return out
+
+
+@njit(cache=True)
 def awareness(users_icb, region_of_icb, relevant_icb, relevant_region, relevant_nation,
               weights, external, imitation, peer, hazard, nation):
     """Peer use seen from each ICB, the monthly chance of hearing, and national use (in place).

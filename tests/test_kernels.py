@@ -9,7 +9,7 @@ import pytest
 
 from abm import kernels
 from abm.cli import compose_run_config
-from abm.engine import CELL, Batch, _uniform
+from abm.engine import CELL, Batch, _cell_draws, _normal, _uniform
 from abm.population import ABANDONED, AWARE, EMBEDDED, PILOTING, UNAWARE
 from abm.runner import replication_seed
 
@@ -119,3 +119,20 @@ def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:
     np.testing.assert_allclose(owed["bed_days"],
                                (realised * structure.effect_bed_days).sum(-1), rtol=1e-5)
     assert owed["bed_days"].sum() > 0 and owed["trust_due"].sum() > 0
+
+
+def test_cell_draws_are_the_generators_float32_draws() -> None:
+    """The split 64-bit outputs give what ``Generator.random(dtype=float32)`` gives.
+
+    Interleaved with the other draws the cell stream takes (normals, float64
+    uniforms), over several months, so the generator's state stays in step too.
+    """
+    fast = [np.random.default_rng(seed) for seed in (11, 12, 13)]
+    plain = [np.random.default_rng(seed) for seed in (11, 12, 13)]
+    for _ in range(4):
+        assert np.array_equal(_cell_draws(fast, (205, 30)), _uniform(plain, (205, 30), CELL))
+        assert np.array_equal(_normal(fast, (7,)), _normal(plain, (7,)))
+        assert np.array_equal(_uniform(fast, (5,)), _uniform(plain, (5,)))
+    odd = _cell_draws(fast, (3, 5))  # an odd count is drawn the ordinary way
+    assert np.array_equal(odd, _uniform(plain, (3, 5), CELL))
+    assert odd.dtype == CELL and (odd >= 0).all() and (odd < 1).all()

@@ -221,15 +221,19 @@ def awareness(users_icb, region_of_icb, relevant_icb, relevant_region, relevant_
     """
     reps, n_icbs, innovations = users_icb.shape
     by_region = np.empty((relevant_region.shape[0], innovations), dtype=np.float32)
+    users_nation = np.empty(innovations, dtype=np.float32)
     w_icb, w_region, w_nation = weights[0], weights[1], weights[2]
     per_month = _F32(-1.0 / 12.0)
     for r in range(reps):
-        by_region[:] = 0  # sums of small whole numbers: exact in float32
+        # sums of small whole numbers: exact in float32, in any order
+        by_region[:] = 0
         for k in range(n_icbs):
-            for i in range(innovations):
-                by_region[region_of_icb[k], i] += users_icb[r, k, i]
+            by_region[region_of_icb[k]] += users_icb[r, k]
+        users_nation[:] = 0
+        for g in range(by_region.shape[0]):
+            users_nation += by_region[g]
         for i in range(innovations):
-            nation[r, i] = by_region[:, i].sum() / relevant_nation[i]
+            nation[r, i] = users_nation[i] / relevant_nation[i]
         for k in range(n_icbs):
             g = region_of_icb[k]
             for i in range(innovations):

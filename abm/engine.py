@@ -165,10 +165,9 @@ class Batch:
         self.icb_starts = np.searchsorted(trusts.icb[self.icb_rows], np.arange(n_icb + 1))
         self.merger_family = institutions.MERGER_FAMILY[trusts.trust_type]
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
-        self.in_use_mask = np.zeros(self.pop.state.shape, dtype=bool)  # piloting or embedded
         self.in_use_cells = np.empty((self.pop.state.size, 3), dtype=np.int32)
         self.paying_cells = np.empty_like(self.in_use_cells)
-        self.n_in_use = self.n_paying = -1  # not listed yet
+        self.n_in_use = self.n_paying = 0  # listed with the counts of the states
         self._state_tally: tuple[np.ndarray, ...] | None = None
         scaler = self.strategy.scaler
         self.scaler_fee_per_month = scaler.price_gbp_m / self.pilot_duration * scaler.enabled
@@ -281,32 +280,25 @@ class Batch:
 
         Returns relevant trusts in each state per innovation (R, 5, I), embedded cells
         per ICB (R, K) and users (piloting or embedded) per ICB and innovation (R, K, I).
-        The step's last pass over the cells makes them; they are made afresh only
-        before the first step.
+        The step's last pass over the cells makes them, with the lists of the cells in
+        use and paying; they are made afresh only before the first step.
         """
         if self._state_tally is None:
             self._state_tally = self._empty_state_tally()
-            kernels.count_states(self.pop.state, self.relevant_per_innovation,
-                                 self.icb_of_trust, *self._state_tally, self.in_use_mask)
+            self.n_in_use, self.n_paying = kernels.count_states(
+                self.pop.state, self.pop.core_funded, self.relevant_per_innovation,
+                self.icb_of_trust, *self._state_tally, self.in_use_cells, self.paying_cells)
         return self._state_tally
 
     def in_use(self) -> np.ndarray:
         """(replication, trust, innovation) rows of the cells piloting or embedded (N, 3)."""
-        self._list_in_use()
+        self.state_tally()
         return self.in_use_cells[:self.n_in_use]
 
     def paying(self) -> np.ndarray:
         """Rows of the cells that cost money: pilots, and innovations embedded in the run."""
-        self._list_in_use()
+        self.state_tally()
         return self.paying_cells[:self.n_paying]
-
-    def _list_in_use(self) -> None:
-        if self.n_in_use < 0:
-            self.state_tally()  # the mask is written with the counts
-            self.n_in_use = kernels.list_in_use(self.in_use_mask, self.in_use_cells)
-            self.n_paying = kernels.list_paying(self.in_use_cells[:self.n_in_use],
-                                                self.pop.state, self.pop.core_funded,
-                                                self.paying_cells)
 
     def _empty_state_tally(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         reps, _, innovations = self.pop.state.shape
@@ -542,11 +534,11 @@ class Batch:
         failed = np.empty((self.reps, pop.state.shape[2]), dtype=np.float32)
         supported_completed = np.empty(failed.shape)
         tally = self._empty_state_tally()
-        kernels.apply_events(
-            pop.state, pop.months_in_state, pop.supported, events, self.icb_of_trust,
-            self.relevant_per_innovation, counts, completed, failed, supported_completed,
-            *tally, self.in_use_mask)
-        self._state_tally, self.n_in_use, self.n_paying = tally, -1, -1
+        self.n_in_use, self.n_paying = kernels.apply_events(
+            pop.state, pop.months_in_state, pop.supported, pop.core_funded, events,
+            self.icb_of_trust, self.relevant_per_innovation, counts, completed, failed,
+            supported_completed, *tally, self.in_use_cells, self.paying_cells)
+        self._state_tally = tally
         if self.scaler_on:
             self.deployments_by_module += supported_completed @ self.module_onehot
         self._learn_from(completed, failed)

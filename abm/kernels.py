@@ -281,15 +281,15 @@ def follow_leads(state, relevant, group, has_groups, events):
 
 
 @njit(cache=True)
-def apply_events(state, months_in_state, supported, events, icb_of_trust,
+def apply_events(state, months_in_state, supported, core_funded, events, icb_of_trust,
                  relevant_per_innovation, counts, completed_icb, failed, supported_completed,
-                 state_counts, embedded_icb, users_icb, in_use):
+                 state_counts, embedded_icb, users_icb, in_use, paying):
     """Move every cell to its new state and count what happened (in place).
 
     Writes per replication the counts in the order of ``COUNTED``, pilots completed
     (succeeded or failed) per ICB and innovation, failures per innovation and
-    scaler-supported completions per innovation; then the counts of the new states
-    as ``count_states`` makes them.
+    scaler-supported completions per innovation; then counts and lists the cells in
+    their new states as ``count_states`` does, and returns what it returns.
     """
     reps, trusts, innovations = state.shape
     counts[:] = 0
@@ -306,8 +306,8 @@ def apply_events(state, months_in_state, supported, events, icb_of_trust,
                     state[r, t, i] = _record_event(
                         event, r, t, i, icb_of_trust[t], supported, counts, completed_icb,
                         failed, supported_completed)
-    count_states(state, relevant_per_innovation, icb_of_trust, state_counts, embedded_icb,
-                 users_icb, in_use)
+    return count_states(state, core_funded, relevant_per_innovation, icb_of_trust,
+                        state_counts, embedded_icb, users_icb, in_use, paying)
 
 
 @njit(cache=True)
@@ -377,26 +377,29 @@ def tally_money(paying, state, months_in_state, supported,
 
 
 @njit(cache=True)
-def count_states(state, relevant_per_innovation, icb_of_trust, state_counts, embedded_icb,
-                 users_icb, in_use):
-    """Counts of the cells by state (in place, branch-free so that it vectorises).
+def count_states(state, core_funded, relevant_per_innovation, icb_of_trust, state_counts,
+                 embedded_icb, users_icb, in_use, paying):
+    """Counts of the cells by state, and lists of the cells in use and paying (in place).
 
     Writes relevant trusts in each state per innovation (R, 5, I), embedded cells
-    per ICB (R, K), trusts piloting or with the innovation embedded per ICB and
-    innovation (R, K, I; the peers a trust sees) and, in ``in_use``, whether each
-    cell is piloting or embedded.
+    per ICB (R, K) and trusts piloting or with the innovation embedded per ICB and
+    innovation (R, K, I; the peers a trust sees). Lists the (replication, trust,
+    innovation) of the cells in use (piloting or embedded) in ``in_use`` and of
+    those that cost money (all but innovations embedded before the start) in
+    ``paying``; returns how many of each.
     """
     reps, trusts, innovations = state.shape
     state_counts[:] = 0
     embedded_icb[:] = 0
     users_icb[:] = 0
+    n_in_use = n_paying = 0
     for r in range(reps):
         aware, piloting = state_counts[r, AWARE], state_counts[r, PILOTING]
         embedded, abandoned = state_counts[r, EMBEDDED], state_counts[r, ABANDONED]
         for t in range(trusts):
             users = users_icb[r, icb_of_trust[t]]
             embedded_here = 0
-            for i in range(innovations):
+            for i in range(innovations):  # branch-free, so that it vectorises
                 s = state[r, t, i]
                 is_piloting, is_embedded = s == PILOTING, s == EMBEDDED
                 aware[i] += s == AWARE
@@ -404,37 +407,17 @@ def count_states(state, relevant_per_innovation, icb_of_trust, state_counts, emb
                 embedded[i] += is_embedded
                 abandoned[i] += s == ABANDONED
                 users[i] += is_piloting | is_embedded
-                in_use[r, t, i] = is_piloting | is_embedded
                 embedded_here += is_embedded
             embedded_icb[r, icb_of_trust[t]] += embedded_here
+            for i in range(innovations):  # every row written, the count moved on if used
+                s = state[r, t, i]
+                used = (s == PILOTING) | (s == EMBEDDED)
+                in_use[n_in_use, 0], in_use[n_in_use, 1], in_use[n_in_use, 2] = r, t, i
+                n_in_use += used
+                paying[n_paying, 0], paying[n_paying, 1], paying[n_paying, 2] = r, t, i
+                n_paying += used & ~((s == EMBEDDED) & core_funded[r, t, i])
         _unaware_from_relevant(state_counts, relevant_per_innovation, r)
-
-
-@njit(cache=True)
-def list_in_use(in_use_mask, in_use):
-    """Write the (replication, trust, innovation) of each masked cell to ``in_use``; count them."""
-    reps, trusts, innovations = in_use_mask.shape
-    n = 0
-    for r in range(reps):
-        for t in range(trusts):
-            for i in range(innovations):
-                in_use[n, 0], in_use[n, 1], in_use[n, 2] = r, t, i
-                n += in_use_mask[r, t, i]
-    return n
-
-
-@njit(cache=True)
-def list_paying(in_use, state, core_funded, paying):
-    """Of the cells in use, those that cost money: all but those embedded before the start.
-
-    Writes their rows into ``paying`` and returns their number.
-    """
-    m = 0
-    for n in range(len(in_use)):
-        r, t, i = in_use[n, 0], in_use[n, 1], in_use[n, 2]
-        paying[m, 0], paying[m, 1], paying[m, 2] = r, t, i
-        m += ~((state[r, t, i] == EMBEDDED) & core_funded[r, t, i])
-    return m
+    return n_in_use, n_paying
 
 
 @njit(cache=True, inline="always")

@@ -94,8 +94,9 @@ def test_state_counts_and_cells_in_use_match_the_states(batch: Batch) -> None:
                                         batch.icb_starts[:-1]) for r in range(batch.reps)])
     np.testing.assert_array_equal(users_icb, per_icb)
     np.testing.assert_array_equal(embedded_icb.sum(axis=1), (state == EMBEDDED).sum(axis=(1, 2)))
-    rows = batch.in_use()
-    np.testing.assert_array_equal(rows, np.argwhere(used))
+    np.testing.assert_array_equal(batch.in_use(), np.argwhere(used))
+    embedded_before_start = (state == EMBEDDED) & batch.pop.core_funded
+    np.testing.assert_array_equal(batch.paying(), np.argwhere(used & ~embedded_before_start))
 
 
 def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:

@@ -409,13 +409,15 @@ def count_states(state, core_funded, relevant_per_innovation, icb_of_trust, stat
                 users[i] += is_piloting | is_embedded
                 embedded_here += is_embedded
             embedded_icb[r, icb_of_trust[t]] += embedded_here
-            for i in range(innovations):  # every row written, the count moved on if used
+            for i in range(innovations):
                 s = state[r, t, i]
-                used = (s == PILOTING) | (s == EMBEDDED)
-                in_use[n_in_use, 0], in_use[n_in_use, 1], in_use[n_in_use, 2] = r, t, i
-                n_in_use += used
-                paying[n_paying, 0], paying[n_paying, 1], paying[n_paying, 2] = r, t, i
-                n_paying += used & ~((s == EMBEDDED) & core_funded[r, t, i])
+                if s == PILOTING or s == EMBEDDED:  # about one cell in ten
+                    in_use[n_in_use, 0], in_use[n_in_use, 1], in_use[n_in_use, 2] = r, t, i
+                    n_in_use += 1
+                    if s == PILOTING or not core_funded[r, t, i]:
+                        paying[n_paying, 0], paying[n_paying, 1] = r, t
+                        paying[n_paying, 2] = i
+                        n_paying += 1
         _unaware_from_relevant(state_counts, relevant_per_innovation, r)
     return n_in_use, n_paying
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from .collect import ReplicationTables, tables_from_batch
@@ -63,7 +64,10 @@ def run_batch(
         The replications' tables, keyed by strategy, replication and seed.
     """
     batch = Batch(scenario, strategy, [replication_seed(seed, r) for r in replications])
-    batch.run(months)
+    # The step's few matrix products are small: BLAS threads would only add waiting
+    # (and take the second core from a parallel worker).
+    with threadpool_limits(limits=1, user_api="blas"):
+        batch.run(months)
     reps = np.asarray(replications)
     keys = {"strategy": np.full(len(reps), strategy.name), "replication": reps,
             "seed": np.full(len(reps), seed)}

@@ -1,7 +1,7 @@
 """Benchmark: milliseconds per England-default replication (120 months, all outputs).
 
 Usage:
-    .venv/bin/python benchmarks/bench.py [--replications 32] [--scale 10000]
+    .venv/bin/python benchmarks/bench.py [--replications N] [--scale 10000]
 
 Prints one JSON object:
 
@@ -59,14 +59,15 @@ def _experiment_seconds(replications: int, strategies: list[str], workers: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=32, help="batch timed per repeat")
+    parser.add_argument("--replications", type=int, default=None,
+                        help="batch timed per repeat (default: the configured batch_size)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--scale", type=int, default=10_000,
                         help="replications for seconds_10k_replications (0 to skip)")
     parser.add_argument("--months", type=int, default=120)
     args = parser.parse_args()
     cfg = compose_run_config()
-    scenario, size = cfg.scenario, args.replications
+    scenario, size = cfg.scenario, args.replications or cfg.batch_size
     run_batch(scenario, STRATEGIES["status_quo"], 1, list(range(4)), 12)  # warm caches
 
     def batch(strategy):

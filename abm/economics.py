@@ -1,66 +1,32 @@
 """The trust's view of each innovation: benefit to itself, cost to itself, effect.
 
-These (trust x innovation) matrices change only when an institution acts
-(a programme starts or ends, an ICB fund runs dry, trusts merge, the open
-platform lowers adaptation effort), so the model recomputes them on those
-events instead of every month.
+Every per-(trust, innovation) quantity is a product of a few factors that belong
+to the trust, the innovation, the ICB or the replication: the trust's size and
+digital maturity, the size of its decision unit, the innovation's costs and
+effects, who pays in each ICB. ``cell_economics`` computes those factors (small
+arrays, cheap to recompute whenever an institution acts); the compiled functions
+below combine them for one cell when a pass over the cells needs it. No
+(replication, trust, innovation) matrix of costs or utilities is ever stored, so
+a merger or a fall in adaptation effort costs a few small array operations.
+
+All per-cell arithmetic is in float32, with the factors rounded to float32 first.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from .config import ScenarioConfig, StrategyConfig
 from .inputs import EnglandData
 from .population import MONTHS_PER_YEAR, Population
 
-TINY = 1e-9
-CELL = np.float32  # per-(trust, innovation) matrices: ample precision, half the memory traffic
-
-
-@dataclass
-class Structure:
-    """What changes only when trusts merge or adaptation effort falls (R, T, I arrays)."""
-
-    merit: np.ndarray  # log of own benefit over the horizon (GBP m), less the infrastructure
-    # penalty: the part of the utility that does not depend on who pays
-    economy: np.ndarray  # (R, T) scale economy on costs of the trust's decision unit
-    full_cost_horizon_gbp_m: np.ndarray  # cost over the horizon before subsidies
-    pilot_monthly_gbp_m: np.ndarray  # full monthly pilot cost (all payers)
-    running_monthly_gbp_m: np.ndarray  # full monthly running cost once embedded
-    effect_bed_days: np.ndarray  # bed days saved a month once benefit is realised
-    effect_gbp_m: np.ndarray  # cash saving a month once realised
-    infrastructure_shortfall: np.ndarray
-    failure_probability: np.ndarray  # chance a completed pilot fails (unsupported)
-
-
-@dataclass
-class Economics:
-    """Who pays and the resulting utility (R, T, I arrays unless marked)."""
-
-    utility_base: np.ndarray  # log benefit-cost ratio plus bonuses and penalties
-    cost_horizon_gbp_m: np.ndarray  # trust's own cost over its planning horizon
-    pilot_total_trust_gbp_m: np.ndarray  # the trust's share of the whole pilot's cost
-    # (R, K, I): the share of each monthly pilot or running cost a trust of each ICB
-    # pays, and the share its ICB's scale-up fund pays (the rest is national)
-    trust_share: np.ndarray
-    icb_share: np.ndarray
-    national_share: np.ndarray  # (R, I) share the government pays
-
-
-def replace_rows(target: Structure | Economics, update: Structure | Economics,
-                 reps: np.ndarray) -> None:
-    """Overwrite replications ``reps`` of every field of ``target`` with ``update``'s."""
-    for name, value in update.__dict__.items():
-        getattr(target, name)[reps] = value
-
-
-def take_rows(source: Structure, reps: np.ndarray) -> Structure:
-    """The structure of replications ``reps`` only."""
-    return Structure(**{name: value[reps] for name, value in source.__dict__.items()})
+CELL = np.float32  # per-cell arithmetic: ample precision, half the memory traffic
+TINY = CELL(1e-9)
+_F32 = np.float32
 
 
 @dataclass(frozen=True)
@@ -75,164 +41,202 @@ class Institutions:
     vendor_pilot_factor: np.ndarray  # (I,)
     vendor_running_factor: np.ndarray  # (I,)
 
-    def take(self, reps: np.ndarray | slice) -> Institutions:
-        """The decisions of replications ``reps`` only."""
-        return Institutions(
-            self.programme_live[reps], self.quick_win_window, self.icb_priority[reps],
-            self.icb_fund_open[reps], self.icb_pooled_share[reps], self.vendor_pilot_factor,
-            self.vendor_running_factor)
+
+class CellEconomics(NamedTuple):
+    """The factors of every cell's benefit, cost and utility (float32 unless marked).
+
+    Shapes: R replications, T trusts, K ICBs, I innovations.
+    """
+
+    # per trust
+    size: np.ndarray  # (T,) trust size in units of an average acute trust
+    maturity: np.ndarray  # (R, T) digital maturity
+    volume_gain: np.ndarray  # (R, T) volume-outcome gain x log2(decision unit size)
+    economy: np.ndarray  # (R, T) scale economy on the costs of the trust's decision unit
+    # per innovation
+    volume_sensitive: np.ndarray  # (I,) 1 if outcomes improve with volume
+    infrastructure_need: np.ndarray  # (I,)
+    effect_bed_days: np.ndarray  # (I,) bed days saved a month by a trust of size 1
+    effect_cash: np.ndarray  # (I,) GBP m saved a month by a trust of size 1
+    external_share: np.ndarray  # (I,) share of benefit landing outside the trust
+    bed_day_value: np.ndarray  # (I,) GBP m per bed day a month, over the benefit months
+    benefit_months: np.ndarray  # (I,) months of benefit within the planning horizon
+    running_per_month: np.ndarray  # (I,) GBP m a month once embedded, before economies
+    duration: np.ndarray  # (I,) pilot duration, months
+    running_months: np.ndarray  # (I,) months of running cost within the horizon
+    # per ICB
+    silo: np.ndarray  # (R, K) discount on benefit landing elsewhere
+    # per replication and innovation
+    pilot_per_month: np.ndarray  # (R, I) GBP m a month of a pilot, before economies
+    failure_base: np.ndarray  # (R, I) chance a pilot fails, before infrastructure
+    mandate_bonus: np.ndarray  # (R, I) utility of a national mandate
+    national_share: np.ndarray  # (R, I) float64: share the government pays
+    # per ICB and innovation: shares of each monthly cost
+    trust_share: np.ndarray  # (R, K, I) paid by a trust of the ICB
+    icb_share: np.ndarray  # (R, K, I) paid by the ICB's scale-up fund (the rest is national)
+    priority_bonus: np.ndarray  # (R, K, I) utility of the ICB's priority domain
+    infrastructure_penalty: np.float32  # utility lost per unit of infrastructure shortfall
 
 
-@dataclass(frozen=True)
-class TrustInputs:
-    """What the structure reads from the population: (R, T) and (R, I) arrays."""
-
-    group_size: np.ndarray  # trusts in each trust's decision unit
-    digital_maturity: np.ndarray
-    adaptation_need: np.ndarray  # (R, I)
-
-    @classmethod
-    def of(cls, pop: Population, reps: np.ndarray | slice = slice(None)) -> TrustInputs:
-        """The inputs of replications ``reps`` of a population."""
-        return cls(pop.group_size()[reps], pop.digital_maturity[reps], pop.adaptation_need[reps])
+def group_size(pop: Population) -> np.ndarray:
+    """Trusts in each trust's decision unit (R, T) as floats."""
+    return pop.group_size().astype(float)
 
 
-def compute_structure(
-    data: EnglandData, pop: TrustInputs, scenario: ScenarioConfig, strategy: StrategyConfig,
-    inst: Institutions, rows: np.ndarray | None = None,
-) -> Structure:
-    """Benefit, cost and effect of each innovation for each trust, before subsidies.
+def cell_economics(data: EnglandData, pop: Population, scenario: ScenarioConfig,
+                   strategy: StrategyConfig, inst: Institutions) -> CellEconomics:
+    """The factors of the economics for the current population and institutions.
 
     Args:
         data: Trusts, ICBs and the innovation catalogue.
-        pop: Current population (groups, maturity, adaptation need).
+        pop: Current population (decision units, maturity, adaptation need).
         scenario: Scenario parameters.
         strategy: Strategy parameters.
-        inst: Institutional settings (pooled budgets and vendor prices are used here).
-        rows: Trust rows to compute (all if None): after a merger only the merged
-            trusts' rows change.
+        inst: Current institutional decisions.
 
     Returns:
-        The structural matrices, (R, rows, I).
+        The factors; see the compiled functions below for how they combine.
     """
-    innov, rows = data.innovations, slice(None) if rows is None else rows
-    horizon = scenario.diffusion.planning_horizon_months
-    group_size = pop.group_size[:, rows].astype(float)  # (R, T)
-    size = data.trusts.size[rows].astype(CELL)[:, None]
-
-    gain = strategy.consolidation.volume_outcome_gain
-    volume = 1.0 + (gain * np.log2(group_size)).astype(CELL)[..., None] * \
-        innov.volume_sensitive.astype(CELL)
-    need = innov.infrastructure_need.astype(CELL)
-    shortfall = np.maximum(need - pop.digital_maturity[:, rows].astype(CELL)[..., None], 0)
-    # a poor infrastructure fit delivers less of the effect
-    scale = size * volume * (1.0 - shortfall)
-    bed_days = innov.effect_bed_days_per_month.astype(CELL) * scale
-    cash = (innov.effect_gbp_m_per_year / MONTHS_PER_YEAR).astype(CELL) * scale
-
-    icb = data.trusts.icb[rows]
-    silo = scenario.barriers.silo_discount * (1.0 - inst.icb_pooled_share[:, icb])
-    own_share = 1.0 - innov.external_benefit_share.astype(CELL) * silo.astype(CELL)[..., None]
-    benefit_months = np.maximum(
-        horizon - innov.pilot_duration_months - innov.time_to_benefit_months, 0)
-    # bed days valued at the cost of a bed day, over the months benefit flows in the horizon
-    per_bed_day = (scenario.finance.cost_per_bed_day_gbp / 1e6 * benefit_months).astype(CELL)
-    benefit = (bed_days * per_bed_day + cash * benefit_months.astype(CELL)) * own_share
-    merit = np.log(np.maximum(benefit, TINY)) - \
-        scenario.barriers.infrastructure_penalty * shortfall
-
-    economy = group_size ** (strategy.consolidation.scale_economy_exponent - 1.0)
-    running_full = innov.running_cost_gbp_m_per_year * inst.vendor_running_factor
-    running_monthly = economy.astype(CELL)[..., None] * (running_full / MONTHS_PER_YEAR
-                                                         ).astype(CELL)
-    fixed = Structure(
-        merit=merit,
-        economy=economy,
-        full_cost_horizon_gbp_m=np.empty(0, CELL),
-        pilot_monthly_gbp_m=np.empty(0, CELL),
-        running_monthly_gbp_m=running_monthly,
-        effect_bed_days=bed_days,
-        effect_gbp_m=cash,
-        infrastructure_shortfall=shortfall,
-        failure_probability=np.empty(0, CELL),
-    )
-    return recost(fixed, data, pop, scenario, inst)
-
-
-def recost(structure: Structure, data: EnglandData, pop: TrustInputs, scenario: ScenarioConfig,
-           inst: Institutions) -> Structure:
-    """The structure with pilot costs and failure set from the current adaptation effort.
-
-    Adaptation effort (and so the pilot price and the chance a pilot fails) falls as
-    the open platform collects contributed adaptations; the rest of the structure
-    changes only when trusts merge.
-
-    Args:
-        structure: The structure to update (its fixed part is reused).
-        data: Trusts, ICBs and the innovation catalogue.
-        pop: Current population, for the adaptation need (R, I).
-        scenario: Scenario parameters.
-        inst: Institutional settings (vendor prices).
-
-    Returns:
-        A new structure sharing the fixed part.
-    """
-    innov = data.innovations
+    innov, gov, bar = data.innovations, scenario.government, scenario.barriers
     horizon = scenario.diffusion.planning_horizon_months
     duration = innov.pilot_duration_months
+    units = group_size(pop)
+    benefit_months = np.maximum(horizon - duration - innov.time_to_benefit_months, 0)
+    running_full = innov.running_cost_gbp_m_per_year * inst.vendor_running_factor
     pilot_full = innov.pilot_cost_gbp_m * inst.vendor_pilot_factor * (1.0 + pop.adaptation_need)
-    per_month = (pilot_full / duration).astype(CELL)[:, None, :]
-    pilot_monthly = structure.economy.astype(CELL)[..., None] * per_month
-    running_months = np.maximum(horizon - duration, 0).astype(CELL)
-    full_cost = pilot_monthly * duration.astype(CELL) + \
-        structure.running_monthly_gbp_m * running_months
-    bar = scenario.barriers
     by_innovation = bar.base_pilot_failure + bar.complexity_failure * (
         innov.complexity * pop.adaptation_need)
-    failure = by_innovation.astype(CELL)[:, None, :] + 0.5 * structure.infrastructure_shortfall
-    return dataclasses.replace(structure, full_cost_horizon_gbp_m=full_cost,
-                               pilot_monthly_gbp_m=pilot_monthly,
-                               failure_probability=np.clip(failure, 0.0, 1.0))
-
-
-def compute_economics(
-    data: EnglandData, structure: Structure, scenario: ScenarioConfig, inst: Institutions,
-    rows: np.ndarray | None = None,
-) -> Economics:
-    """Apply who pays (national programmes, ICB funds) and the bonuses to the structure.
-
-    Args:
-        data: Trusts, ICBs and the innovation catalogue.
-        structure: The structural matrices.
-        scenario: Scenario parameters.
-        inst: Current institutional decisions.
-        rows: Trust rows the structure holds (all if None).
-
-    Returns:
-        The economics the trusts decide on.
-    """
-    innov, icb = data.innovations, data.trusts.icb[slice(None) if rows is None else rows]
-    gov = scenario.government
     national = gov.national_subsidy_share * inst.programme_live  # (R, I)
     not_national = (1.0 - national).astype(CELL)[:, None, :]
     priority = inst.icb_priority[..., None] == innov.domain  # (R, K, I)
-    supported = priority & inst.icb_fund_open[..., None]
-    icb_share = (scenario.icb.scale_up_cost_share * supported).astype(CELL) * not_national
-    trust_share = not_national - icb_share
-    cost = trust_share[:, icb] * structure.full_cost_horizon_gbp_m
-
-    utility = structure.merit - np.log(np.maximum(cost, TINY))
-    utility += (scenario.icb.priority_utility_bonus * priority).astype(CELL)[:, icb]
+    fund_pays = priority & inst.icb_fund_open[..., None]
+    icb_share = (scenario.icb.scale_up_cost_share * fund_pays).astype(CELL) * not_national
     mandate = inst.programme_live.copy()
     if inst.quick_win_window:
         mandate &= innov.time_to_benefit_months <= gov.quick_win_months
-    utility += (gov.mandate_utility_bonus * mandate).astype(CELL)[:, None, :]
-    pilot_trust = structure.pilot_monthly_gbp_m * trust_share[:, icb]
-    return Economics(
-        utility_base=utility,
-        cost_horizon_gbp_m=cost,
-        pilot_total_trust_gbp_m=pilot_trust * innov.pilot_duration_months.astype(CELL),
-        trust_share=trust_share,
-        icb_share=icb_share,
+    return CellEconomics(
+        size=data.trusts.size.astype(CELL),
+        maturity=pop.digital_maturity.astype(CELL),
+        volume_gain=(strategy.consolidation.volume_outcome_gain * np.log2(units)).astype(CELL),
+        economy=(units ** (strategy.consolidation.scale_economy_exponent - 1.0)).astype(CELL),
+        volume_sensitive=innov.volume_sensitive.astype(CELL),
+        infrastructure_need=innov.infrastructure_need.astype(CELL),
+        effect_bed_days=innov.effect_bed_days_per_month.astype(CELL),
+        effect_cash=(innov.effect_gbp_m_per_year / MONTHS_PER_YEAR).astype(CELL),
+        external_share=innov.external_benefit_share.astype(CELL),
+        bed_day_value=(scenario.finance.cost_per_bed_day_gbp / 1e6 * benefit_months
+                       ).astype(CELL),
+        benefit_months=benefit_months.astype(CELL),
+        running_per_month=(running_full / MONTHS_PER_YEAR).astype(CELL),
+        duration=duration.astype(CELL),
+        running_months=np.maximum(horizon - duration, 0).astype(CELL),
+        silo=(bar.silo_discount * (1.0 - inst.icb_pooled_share)).astype(CELL),
+        pilot_per_month=(pilot_full / duration).astype(CELL),
+        failure_base=by_innovation.astype(CELL),
+        mandate_bonus=(gov.mandate_utility_bonus * mandate).astype(CELL),
         national_share=national,
+        trust_share=not_national - icb_share,
+        icb_share=icb_share,
+        priority_bonus=(scenario.icb.priority_utility_bonus * priority).astype(CELL),
+        infrastructure_penalty=CELL(bar.infrastructure_penalty),
     )
+
+
+# ---------------------------------------------------------------- one cell, compiled
+# r replication, t trust row, k the trust's ICB, i innovation column.
+
+@njit(cache=True, inline="always")
+def shortfall(e, r, t, i):
+    """How far the trust's digital maturity falls short of what the innovation needs."""
+    return max(e.infrastructure_need[i] - e.maturity[r, t], _F32(0.0))
+
+
+@njit(cache=True, inline="always")
+def effect_scale(e, r, t, i):
+    """The trust's size, times volume-outcome gains, less the infrastructure shortfall."""
+    volume = _F32(1.0) + e.volume_gain[r, t] * e.volume_sensitive[i]
+    return (e.size[t] * volume) * (_F32(1.0) - shortfall(e, r, t, i))
+
+
+@njit(cache=True, inline="always")
+def pilot_monthly(e, r, t, i):
+    """Full monthly cost of a pilot (all payers), after the unit's scale economy."""
+    return e.economy[r, t] * e.pilot_per_month[r, i]
+
+
+@njit(cache=True, inline="always")
+def running_monthly(e, r, t, i):
+    """Full monthly running cost once embedded (all payers)."""
+    return e.economy[r, t] * e.running_per_month[i]
+
+
+@njit(cache=True, inline="always")
+def pilot_total(e, r, t, k, i):
+    """The trust's share of the whole pilot's cost (what it must be able to pay)."""
+    return (pilot_monthly(e, r, t, i) * e.trust_share[r, k, i]) * e.duration[i]
+
+
+@njit(cache=True, inline="always")
+def cost_horizon(e, r, t, k, i):
+    """The trust's own cost over its planning horizon: its share of pilot and running."""
+    full = pilot_monthly(e, r, t, i) * e.duration[i] + \
+        running_monthly(e, r, t, i) * e.running_months[i]
+    return e.trust_share[r, k, i] * full
+
+
+@njit(cache=True, inline="always")
+def failure(e, r, t, i):
+    """Chance a completed pilot fails (unsupported): adaptation effort and infrastructure."""
+    chance = e.failure_base[r, i] + _F32(0.5) * shortfall(e, r, t, i)
+    return min(max(chance, _F32(0.0)), _F32(1.0))
+
+
+@njit(cache=True)
+def utility_base(e, r, t, k, i):
+    """Log of the trust's own benefit over its own cost, plus ICB and national bonuses.
+
+    Benefit is bed days valued at the cost of a bed day plus cash, over the months
+    of benefit in the planning horizon, less the share a siloed budget discounts
+    because it lands elsewhere; a poor infrastructure fit costs a penalty.
+    """
+    scale = effect_scale(e, r, t, i)
+    bed_days, cash = e.effect_bed_days[i] * scale, e.effect_cash[i] * scale
+    own_share = _F32(1.0) - e.external_share[i] * e.silo[r, k]
+    benefit = (bed_days * e.bed_day_value[i] + cash * e.benefit_months[i]) * own_share
+    merit = np.log(max(benefit, TINY)) - e.infrastructure_penalty * shortfall(e, r, t, i)
+    utility = merit - np.log(max(cost_horizon(e, r, t, k, i), TINY))
+    return (utility + e.priority_bonus[r, k, i]) + e.mandate_bonus[r, i]
+
+
+@njit(cache=True)
+def _fill_matrices(e, icb_of_trust, out):
+    reps, trusts = e.economy.shape
+    for r in range(reps):
+        for t in range(trusts):
+            k = icb_of_trust[t]
+            for i in range(e.duration.shape[0]):
+                scale = effect_scale(e, r, t, i)
+                out[0, r, t, i] = utility_base(e, r, t, k, i)
+                out[1, r, t, i] = cost_horizon(e, r, t, k, i)
+                out[2, r, t, i] = pilot_total(e, r, t, k, i)
+                out[3, r, t, i] = pilot_monthly(e, r, t, i)
+                out[4, r, t, i] = running_monthly(e, r, t, i)
+                out[5, r, t, i] = e.effect_bed_days[i] * scale
+                out[6, r, t, i] = e.effect_cash[i] * scale
+                out[7, r, t, i] = failure(e, r, t, i)
+
+
+MATRICES = ("utility_base", "cost_horizon_gbp_m", "pilot_total_trust_gbp_m",
+            "pilot_monthly_gbp_m", "running_monthly_gbp_m", "effect_bed_days",
+            "effect_gbp_m", "failure_probability")
+
+
+def cell_matrices(e: CellEconomics, icb_of_trust: np.ndarray) -> dict[str, np.ndarray]:
+    """Every cell's economics as whole (R, T, I) matrices, for inspection.
+
+    The step never builds these; it evaluates a cell when a pass needs it.
+    """
+    reps, trusts = e.economy.shape
+    out = np.empty((len(MATRICES), reps, trusts, len(e.duration)), dtype=CELL)
+    _fill_matrices(e, icb_of_trust, out)
+    return dict(zip(MATRICES, out))

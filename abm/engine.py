@@ -19,18 +19,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import economics as econ
 from . import institutions, kernels, reporters
 from .config import ScenarioConfig, StrategyConfig
-from .economics import (
-    CELL,
-    Institutions,
-    TrustInputs,
-    compute_economics,
-    compute_structure,
-    recost,
-    replace_rows,
-    take_rows,
-)
+from .economics import CELL, Institutions, cell_economics
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .population import (
     AWARE,
@@ -45,8 +37,6 @@ from .population import (
 )
 from .reporters import FLOW_INDEX
 
-# Economics fields per ICB or per innovation, not per trust
-PER_ICB_OR_INNOVATION = ("trust_share", "icb_share", "national_share")
 STREAMS = ("init", "dynamics", "institutions", "mergers", "scaler")
 N_MODULE_TYPES = 5
 
@@ -123,7 +113,7 @@ class Batch:
         self.flows = np.zeros((self.reps, len(reporters.FLOW_NAMES)))
         self.bed_days_by_trust = np.zeros(self.pop.budget_gbp_m.shape)
         self.record: dict[str, list[np.ndarray]] = {name: [] for name in reporters.REPORTERS}
-        self._refresh_economics(np.ones(self.reps, bool), np.ones(self.reps, bool))
+        self._refresh_economics()
 
     # ------------------------------------------------------------------ setup
 
@@ -209,39 +199,14 @@ class Batch:
             vendor_running_factor=self.vendor_running_factor,
         )
 
-    def _refresh_economics(self, reps: np.ndarray, structural: np.ndarray,
-                           recosted: np.ndarray | None = None) -> None:
-        """Recompute who pays and the utility for the replications in mask ``reps``.
+    def _refresh_economics(self) -> None:
+        """Recompute the factors of every cell's economics (see ``economics``).
 
-        Where ``structural`` is set, benefits and costs are recomputed first; where
-        ``recosted`` is set, only the pilot costs and failure (adaptation effort fell).
+        Called whenever an institution acts (a programme starts or ends, a fund runs
+        dry, trusts merge, adaptation effort falls): a few small array operations.
         """
-        inst = self._institutions()
-        scenario, strategy, data = self.scenario, self.strategy, self.data
-        if structural.all():
-            self.structure = compute_structure(data, TrustInputs.of(self.pop), scenario,
-                                               strategy, inst)
-        elif structural.any():
-            rows = np.flatnonzero(structural)
-            part = compute_structure(data, TrustInputs.of(self.pop, rows), scenario, strategy,
-                                     inst.take(rows))
-            replace_rows(self.structure, part, rows)
-        if recosted is not None and recosted.any():
-            if recosted.all():
-                self.structure = recost(self.structure, data, TrustInputs.of(self.pop),
-                                        scenario, inst)
-            else:
-                rows = np.flatnonzero(recosted)
-                part = recost(take_rows(self.structure, rows), data,
-                              TrustInputs.of(self.pop, rows), scenario, inst.take(rows))
-                replace_rows(self.structure, part, rows)
-        if reps.all():
-            self.economics = compute_economics(data, self.structure, scenario, inst)
-        elif reps.any():
-            rows = np.flatnonzero(reps)
-            part = compute_economics(data, take_rows(self.structure, rows), scenario,
-                                     inst.take(rows))
-            replace_rows(self.economics, part, rows)
+        self.economics = cell_economics(self.data, self.pop, self.scenario, self.strategy,
+                                        self._institutions())
 
     # ------------------------------------------------------------------ step
 
@@ -258,7 +223,7 @@ class Batch:
             changed[:] = True
         self._mergers(month)
         if changed.any():
-            self._refresh_economics(changed, np.zeros(self.reps, dtype=bool))
+            self._refresh_economics()
         if self.scaler_on:
             self._choose_offers()
         self._champions()
@@ -348,26 +313,8 @@ class Batch:
             self.flows[r, FLOW_INDEX["mergers_blocked"]] += blocked
             self.flows[r, FLOW_INDEX["spend_transition_gbp_m"]] += paid
             self.has_groups[r] |= mergers > 0
-        reps = np.flatnonzero(merged.any(axis=1))
-        if len(reps):
-            self._refresh_trusts(reps, np.flatnonzero(merged.any(axis=0)))
-
-    def _refresh_trusts(self, reps: np.ndarray, rows: np.ndarray) -> None:
-        """Recompute benefits, costs and utility of some trusts of some replications.
-
-        A merger changes the size (so volume gains and scale economies) of the merged
-        unit's trusts only. The rows merged anywhere this month are recomputed in
-        every replication that merged; for a trust whose unit did not change the
-        result is what it was.
-        """
-        inst, pop = self._institutions().take(reps), TrustInputs.of(self.pop, reps)
-        structure = compute_structure(self.data, pop, self.scenario, self.strategy, inst, rows)
-        economics = compute_economics(self.data, structure, self.scenario, inst, rows)
-        cells = np.ix_(reps, rows)
-        for target, part in ((self.structure, structure), (self.economics, economics)):
-            for name, value in part.__dict__.items():
-                if name not in PER_ICB_OR_INNOVATION:  # unchanged by a merger
-                    getattr(target, name)[cells] = value
+        if merged.any():  # decision units grew: volume gains and scale economies changed
+            self._refresh_economics()
 
     def _new_financial_year(self) -> None:
         """Unspent budget lapses; the year's allocation arrives, less any merger debt."""
@@ -435,7 +382,7 @@ class Batch:
         """The arguments of ``kernels.cell_utility`` for every cell, as compact arrays."""
         op = self.strategy.open_platform
         bonus = (op.transparency_pressure * op.enabled * nation).astype(CELL)
-        return {"utility_base": self.economics.utility_base,
+        return {"economics": self.economics,
                 "uncertainty_icb": self.pop.uncertainty_icb.astype(CELL),
                 "risk_aversion": self.pop.risk_aversion.astype(CELL),
                 "risk_weight": self._risk_weight(), "bonus": bonus}
@@ -445,7 +392,6 @@ class Batch:
         diff = self.scenario.diffusion
         return {"budget": self.pop.budget_gbp_m.astype(CELL),
                 "free": self.pop.free_capacity.astype(CELL),
-                "pilot_total": self.economics.pilot_total_trust_gbp_m,
                 "pilot_need": self.pilot_need, "group": self.pop.group,
                 "lead_weight": self._lead_weight(),
                 "sharpness": CELL(diff.decision_sharpness),
@@ -466,12 +412,12 @@ class Batch:
         peer, hazard, nation = self.awareness()
         terms, decision = self._utility_terms(nation), self._decision_terms()
         utility = kernels.cell_utility(
-            terms["utility_base"][r, row, column], terms["risk_aversion"][r, row],
+            econ.utility_base(self.economics, r, row, k, column), terms["risk_aversion"][r, row],
             terms["uncertainty_icb"][r, k, column], terms["risk_weight"][r, column],
             terms["bonus"][r, column])
         free = decision["free"][r, row]
         able = kernels.can_start(decision["budget"][r, row],
-                                 decision["pilot_total"][r, row, column], free,
+                                 econ.pilot_total(self.economics, r, row, k, column), free,
                                  self.pilot_need[column])
         lead = decision["group"][r, row]
         weight = kernels.unit_weight(lead, row, decision["lead_weight"][r, row],
@@ -490,12 +436,14 @@ class Batch:
         # members (size 0 as leads) are weighted in kernels.unit_weight, not here
         return np.maximum(size, 1).astype(CELL) ** -self.strategy.consolidation.decision_slowdown
 
-    def _offer_probability(self, utility: np.ndarray) -> np.ndarray:
-        """Chance each offered cell accepts, given its utility of piloting on its own."""
+    def _offer_probability(self, utility: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """Chance each offered cell accepts, given its utility of piloting on its own.
+
+        ``cost`` is the trust's own cost over its horizon at each offered cell.
+        """
         rep, rows, cols = self.offers
         cfg, diff = self.strategy.scaler, self.scenario.diffusion
         innov, pop = self.data.innovations, self.pop
-        cost = self.economics.cost_horizon_gbp_m[rep, rows, cols]
         deployments = self.deployments_by_module[rep, innov.module_type[cols]]
         scaler_uncertainty = innov.evidence_uncertainty[cols] * (
             1.0 - cfg.evidence_per_deployment) ** deployments
@@ -559,7 +507,6 @@ class Batch:
             failure_factor = learning.astype(CELL)
         return {
             "pilot_months": self.pilot_months, "supported_months": supported_months,
-            "failure": self.structure.failure_probability,
             "supported_failure_factor": failure_factor,
             "fade_no_champion": (bar.hero_fade_per_month * ~pop.champion).astype(CELL),
             "programme_off": (~self.programme_live).astype(CELL),
@@ -573,9 +520,10 @@ class Batch:
         rep, rows, cols = self.offers
         if not len(rep):
             return
-        utility = kernels.utility_at(rep, rows, cols, self.icb_of_trust, **utility_terms)
+        utility, cost = kernels.utility_at(rep, rows, cols, self.icb_of_trust, **utility_terms)
         state, current = self.pop.state[rep, rows, cols], self.events[rep, rows, cols]
-        accept = (draws[rep, rows, cols] < self._offer_probability(utility)) & (state <= AWARE)
+        accept = (draws[rep, rows, cols] < self._offer_probability(utility, cost)) & \
+            (state <= AWARE)
         heard = (state == UNAWARE) & (current == kernels.EVENT_NONE)
         self.events[rep, rows, cols] = np.where(
             accept, kernels.EVENT_SUPPORTED_START,
@@ -595,8 +543,7 @@ class Batch:
             observed = local + op.publication_evidence_weight * (per_innovation[:, None, :]
                                                                  - local)
             pop.adaptation_need *= (1.0 - op.contributed_adaptation_rate) ** per_innovation
-            learnt = per_innovation.any(axis=1)
-            self._refresh_economics(learnt, np.zeros_like(learnt), recosted=learnt)
+            self._refresh_economics()  # pilot costs and failure fell
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
         kernels.learn(pop.uncertainty_icb, observed, 1.0 - evidence)
 
@@ -604,7 +551,7 @@ class Batch:
 
     def _tally_money(self) -> dict[str, np.ndarray]:
         """Sums over cells of what is owed and what is realised this month."""
-        pop, econ, structure = self.pop, self.economics, self.structure
+        pop = self.pop
         reps, trusts, innovations = pop.state.shape
         out = {"trust_due": np.empty((reps, trusts, 2)), "icb_due": np.empty((reps, trusts)),
                "full_due": np.empty((reps, innovations)),
@@ -613,15 +560,12 @@ class Batch:
                "cash": np.empty(reps)}
         kernels.tally_money(
             self.paying(), pop.state, pop.months_in_state, pop.supported, self.benefit_delay,
-            self.icb_of_trust, econ.trust_share, econ.icb_share,
-            structure.pilot_monthly_gbp_m, structure.running_monthly_gbp_m,
-            self.scaler_fee_per_month, structure.effect_bed_days, structure.effect_gbp_m,
-            **out)
+            self.icb_of_trust, self.economics, self.scaler_fee_per_month, **out)
         return out
 
     def _pay_costs(self, owed: dict[str, np.ndarray]) -> None:
         """Running costs of embedded innovations are paid first, then pilots."""
-        pop, econ = self.pop, self.economics
+        pop, economics = self.pop, self.economics
         running_due, pilots_due = owed["trust_due"][..., 0], owed["trust_due"][..., 1]
         icb_due_by_trust = owed["icb_due"]
         icb_due = icb_due_by_trust @ self.icb_onehot
@@ -629,7 +573,7 @@ class Batch:
         # What an exhausted fund cannot pay falls back on the trust.
         unpaid_share = 1.0 - icb_paid / np.maximum(icb_due, 1e-12)
         pilots_due += icb_due_by_trust * unpaid_share[:, self.data.trusts.icb]
-        national_paid = (owed["full_due"] * econ.national_share).sum(axis=1)
+        national_paid = (owed["full_due"] * economics.national_share).sum(axis=1)
         if self.scaler_on:
             cfg = self.strategy.scaler
             lock_in = owed["lock_ins"] * (cfg.price_gbp_m * cfg.lock_in_fee_share
@@ -648,7 +592,7 @@ class Batch:
         np.maximum(funds - icb_paid, 0.0, out=funds)  # icb_paid <= funds: exact
         closed = (was_open & (funds == 0.0)).any(axis=1)
         if closed.any():
-            self._refresh_economics(closed, np.zeros(self.reps, dtype=bool))
+            self._refresh_economics()
         op = self.strategy.open_platform
         platform = op.platform_cost_gbp_m_per_year / MONTHS_PER_YEAR * op.enabled
         flows = self.flows

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import economics as econ
 from .population import ABANDONED, AWARE, EMBEDDED, PILOTING, UNAWARE
 
 EVENT_NONE, EVENT_AWARE, EVENT_START, EVENT_SUPPORTED_START = 0, 1, 2, 3
@@ -68,24 +69,28 @@ def unit_weight(lead, trust, lead_weight, relevant_to_lead):
 
 
 @njit(cache=True)
-def utility_at(rep, rows, cols, icb_of_trust, utility_base, uncertainty_icb, risk_aversion,
+def utility_at(rep, rows, cols, icb_of_trust, economics, uncertainty_icb, risk_aversion,
                risk_weight, bonus):
-    """``cell_utility`` at listed cells (replication, trust row, innovation column)."""
-    out = np.empty(len(rep), dtype=utility_base.dtype)
+    """``cell_utility`` and the trust's own cost over its horizon at listed cells.
+
+    Cells are given as (replication, trust row, innovation column).
+    """
+    utility = np.empty(len(rep), dtype=np.float32)
+    cost = np.empty(len(rep), dtype=np.float32)
     for n in range(len(rep)):
         r, t, i = rep[n], rows[n], cols[n]
-        out[n] = cell_utility(utility_base[r, t, i], risk_aversion[r, t],
-                              uncertainty_icb[r, icb_of_trust[t], i], risk_weight[r, i],
-                              bonus[r, i])
-    return out
+        k = icb_of_trust[t]
+        utility[n] = cell_utility(econ.utility_base(economics, r, t, k, i), risk_aversion[r, t],
+                                  uncertainty_icb[r, k, i], risk_weight[r, i], bonus[r, i])
+        cost[n] = econ.cost_horizon(economics, r, t, k, i)
+    return utility, cost
 
 
 @njit(cache=True)
 def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trust,
-                 hazard_icb, utility_base, uncertainty_icb, risk_aversion, risk_weight,
-                 bonus, budget, free, pilot_total, pilot_need, group, lead_weight, sharpness,
-                 rate,
-                 pilot_months, supported_months, failure, supported_failure_factor,
+                 hazard_icb, economics, uncertainty_icb, risk_aversion, risk_weight,
+                 bonus, budget, free, pilot_need, group, lead_weight, sharpness, rate,
+                 pilot_months, supported_months, supported_failure_factor,
                  fade_no_champion, programme_off, fade_unfunded, discontinuation,
                  drop_unfunded, in_use, events):
     """Each cell's event this month, from its one uniform draw (written into ``events``).
@@ -99,18 +104,18 @@ def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trus
     start a pilot; the shortlisted cells for the decision; and the cells piloting or
     embedded (rows of ``in_use``) for endings.
     """
-    _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_total,
+    _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, economics,
           pilot_need, group, lead_weight, rate, events)
-    _decide(state, draws, icb_of_trust, hazard_icb, utility_base, uncertainty_icb,
+    _decide(state, draws, icb_of_trust, hazard_icb, economics, uncertainty_icb,
             risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
             rate, events)
-    _end(in_use, state, months_in_state, draws, supported, pilot_months,
-         supported_months, failure, supported_failure_factor, fade_no_champion,
+    _end(in_use, state, months_in_state, draws, supported, economics, pilot_months,
+         supported_months, supported_failure_factor, fade_no_champion,
          programme_off, fade_unfunded, discontinuation, drop_unfunded, events)
 
 
 @njit(cache=True)
-def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_total,
+def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, economics,
           pilot_need, group, lead_weight, rate, events):
     """Unaware cells hearing of an innovation; the aware cells that could start a pilot.
 
@@ -131,7 +136,8 @@ def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_
                 hazard = hazard_icb[r, k, i]
                 hears = unaware & relevant[t, i] & (u < hazard)
                 threshold = hazard if unaware else _F32(1.0)
-                able = can_start(cash, pilot_total[r, t, i], room, pilot_need[i])
+                able = can_start(cash, econ.pilot_total(economics, r, t, k, i), room,
+                                 pilot_need[i])
                 weight = unit_weight(lead, t, own_weight, relevant[lead, i])
                 ceiling = threshold * (capacity_rate * weight)
                 shortlisted = ((s == AWARE) | hears) & able & (u < ceiling)
@@ -140,7 +146,7 @@ def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, pilot_
 
 
 @njit(cache=True)
-def _decide(state, draws, icb_of_trust, hazard_icb, utility_base, uncertainty_icb,
+def _decide(state, draws, icb_of_trust, hazard_icb, economics, uncertainty_icb,
             risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
             rate, events):
     """Shortlisted cells start a pilot with the decision probability, or stay (or become) aware."""
@@ -154,7 +160,7 @@ def _decide(state, draws, icb_of_trust, hazard_icb, utility_base, uncertainty_ic
         k = icb_of_trust[t]
         unaware = state[r, t, i] == UNAWARE
         threshold = hazard_icb[r, k, i] if unaware else _F32(1.0)
-        utility = cell_utility(utility_base[r, t, i], risk_aversion[r, t],
+        utility = cell_utility(econ.utility_base(economics, r, t, k, i), risk_aversion[r, t],
                                uncertainty_icb[r, k, i], risk_weight[r, i], bonus[r, i])
         lead = group[r, t]
         weight = unit_weight(lead, t, lead_weight[r, t], relevant[lead, i])
@@ -166,9 +172,9 @@ def _decide(state, draws, icb_of_trust, hazard_icb, utility_base, uncertainty_ic
 
 
 @njit(cache=True)
-def _end(in_use, state, months_in_state, draws, supported, pilot_months, supported_months,
-         failure, supported_failure_factor, fade_no_champion, programme_off, fade_unfunded,
-         discontinuation, drop_unfunded, events):
+def _end(in_use, state, months_in_state, draws, supported, economics, pilot_months,
+         supported_months, supported_failure_factor, fade_no_champion, programme_off,
+         fade_unfunded, discontinuation, drop_unfunded, events):
     """Pilots due finish (fail or succeed), others may fade; embedded cells may be dropped.
 
     ``in_use`` holds the (replication, trust, innovation) of the cells piloting or
@@ -181,7 +187,7 @@ def _end(in_use, state, months_in_state, draws, supported, pilot_months, support
             backed = supported[r, t, i]
             duration = supported_months[r, i] if backed else pilot_months[i]
             if months_in_state[r, t, i] + 1 >= duration:
-                fail = failure[r, t, i]
+                fail = econ.failure(economics, r, t, i)
                 if backed:
                     fail = fail * supported_failure_factor[r, i]
                 events[r, t, i] = EVENT_FAIL if u < fail else EVENT_SUCCEED
@@ -337,10 +343,9 @@ def _record_event(event, r, t, i, k, supported, counts, completed_icb, failed,
 
 
 @njit(cache=True)
-def tally_money(paying, state, months_in_state, supported,
-                benefit_delay, icb_of_trust, trust_share, icb_share, pilot_full,
-                running_full, scaler_fee_per_month, effect_bed_days, effect_gbp_m, trust_due,
-                icb_due, full_due, lock_ins, fees, bed_days, cash):
+def tally_money(paying, state, months_in_state, supported, benefit_delay, icb_of_trust,
+                economics, scaler_fee_per_month, trust_due, icb_due, full_due, lock_ins, fees,
+                bed_days, cash):
     """What each trust and ICB owes this month, and the benefit realised (in place).
 
     Visits only the cells that cost money (rows of ``paying``): pilots, and
@@ -355,25 +360,27 @@ def tally_money(paying, state, months_in_state, supported,
     fees[:] = 0.0
     bed_days[:] = 0.0
     cash[:] = 0.0
+    e = economics
     for n in range(len(paying)):
         r, t, i = paying[n, 0], paying[n, 1], paying[n, 2]
         k = icb_of_trust[t]
         if state[r, t, i] == PILOTING:
-            pilot = pilot_full[r, t, i]
-            trust_due[r, t, 1] += pilot * trust_share[r, k, i]
-            icb_due[r, t] += pilot * icb_share[r, k, i]
+            pilot = econ.pilot_monthly(e, r, t, i)
+            trust_due[r, t, 1] += pilot * e.trust_share[r, k, i]
+            icb_due[r, t] += pilot * e.icb_share[r, k, i]
             full_due[r, i] += pilot
             if supported[r, t, i]:
                 fees[r, t] += scaler_fee_per_month[i]
         else:
-            running = running_full[r, t, i]
-            trust_due[r, t, 0] += running * trust_share[r, k, i]
-            icb_due[r, t] += running * icb_share[r, k, i]
+            running = econ.running_monthly(e, r, t, i)
+            trust_due[r, t, 0] += running * e.trust_share[r, k, i]
+            icb_due[r, t] += running * e.icb_share[r, k, i]
             full_due[r, i] += running
             lock_ins[r, t] += supported[r, t, i]
             if months_in_state[r, t, i] >= benefit_delay[i]:
-                bed_days[r, t] += effect_bed_days[r, t, i]
-                cash[r] += effect_gbp_m[r, t, i]
+                scale = econ.effect_scale(e, r, t, i)
+                bed_days[r, t] += e.effect_bed_days[i] * scale
+                cash[r] += e.effect_cash[i] * scale
 
 
 @njit(cache=True)

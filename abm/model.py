@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
+from . import economics as econ
 from . import reporters
 from .agents import ICB, Government, Scaler, Trust, Vendor
 from .config import ScenarioConfig, StrategyConfig
@@ -108,7 +109,8 @@ class NHSReformModel(mesa.Model):
             raise KeyError(f"innovation_id {innovation_id!r} not in the catalogue")
         j, batch = ids.index(innovation_id), self.batch
         terms = batch.explain_cell(0, row, j)
-        base = batch.economics.utility_base[0, row, j]
+        k = batch.icb_of_trust[row]
+        base = econ.utility_base(batch.economics, 0, row, k, j)
         return {
             "state": STATE_NAMES[batch.pop.state[0, row, j]],
             "utility_base": float(base),
@@ -118,5 +120,5 @@ class NHSReformModel(mesa.Model):
             "free_capacity": float(batch.pop.free_capacity[0, row]),
             "monthly_awareness_probability": terms["awareness_hazard"],
             "monthly_pilot_probability": terms["pilot_probability"],
-            "cost_horizon_gbp_m": float(batch.economics.cost_horizon_gbp_m[0, row, j]),
+            "cost_horizon_gbp_m": float(econ.cost_horizon(batch.economics, 0, row, k, j)),
         }

@@ -9,6 +9,7 @@ import pytest
 
 from abm import kernels
 from abm.cli import compose_run_config
+from abm.economics import cell_matrices
 from abm.engine import CELL, Batch, _cell_draws, _normal, _uniform
 from abm.population import ABANDONED, AWARE, EMBEDDED, PILOTING, UNAWARE
 from abm.runner import replication_seed
@@ -23,16 +24,17 @@ def batch() -> Batch:
 
 def _expected_events(batch: Batch, draws: np.ndarray) -> np.ndarray:
     """This month's events by the ODD's rules (section 7), as whole-array NumPy."""
-    pop, econ, icb = batch.pop, batch.economics, batch.icb_of_trust
+    pop, icb = batch.pop, batch.icb_of_trust
+    econ = cell_matrices(batch.economics, icb)
     _, hazard_icb, nation = batch.awareness()
     terms, decision = batch._utility_terms(nation), batch._decision_terms()
     hazard = hazard_icb[:, icb]
     doubt = terms["risk_aversion"][..., None] * terms["uncertainty_icb"][:, icb] * \
         terms["risk_weight"][:, None, :]
-    utility = econ.utility_base + np.log(np.maximum(CELL(1) - doubt, CELL(0.01))) + \
+    utility = econ["utility_base"] + np.log(np.maximum(CELL(1) - doubt, CELL(0.01))) + \
         terms["bonus"][:, None, :]
     free = decision["free"][..., None]
-    able = (decision["budget"][..., None] >= econ.pilot_total_trust_gbp_m) & \
+    able = (decision["budget"][..., None] >= econ["pilot_total_trust_gbp_m"]) & \
         (free >= batch.pilot_need)
     group = pop.group
     is_lead = (group == np.arange(pop.n_trusts))[..., None]
@@ -47,7 +49,7 @@ def _expected_events(batch: Batch, draws: np.ndarray) -> np.ndarray:
     starts = ((state == AWARE) & (draws < chance)) | (heard & (draws < hazard * chance))
     ending = batch._ending_terms()
     due = (state == PILOTING) & (months + 1 >= batch.pilot_months)
-    fails = due & (draws < ending["failure"])
+    fails = due & (draws < econ["failure_probability"])
     fade = ending["fade_no_champion"][..., None] * ending["programme_off"][:, None, :] + \
         ending["fade_unfunded"][..., None]
     fades = (state == PILOTING) & ~due & (draws < fade)
@@ -100,13 +102,14 @@ def test_state_counts_and_cells_in_use_match_the_states(batch: Batch) -> None:
 
 
 def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:
-    pop, econ, structure = batch.pop, batch.economics, batch.structure
+    pop, econ = batch.pop, batch.economics
     owed = batch._tally_money()
     icb = batch.icb_of_trust
+    matrices = cell_matrices(econ, icb)
     piloting = pop.state == PILOTING
     running = (pop.state == EMBEDDED) & ~pop.core_funded
     trust_share, icb_share = econ.trust_share[:, icb], econ.icb_share[:, icb]
-    pilot, run = structure.pilot_monthly_gbp_m, structure.running_monthly_gbp_m
+    pilot, run = matrices["pilot_monthly_gbp_m"], matrices["running_monthly_gbp_m"]
     np.testing.assert_allclose(owed["trust_due"][..., 0], (running * run * trust_share).sum(-1),
                                rtol=1e-5)
     np.testing.assert_allclose(owed["trust_due"][..., 1],
@@ -118,7 +121,7 @@ def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:
                                rtol=1e-5)
     realised = running & (pop.months_in_state >= batch.benefit_delay)
     np.testing.assert_allclose(owed["bed_days"],
-                               (realised * structure.effect_bed_days).sum(-1), rtol=1e-5)
+                               (realised * matrices["effect_bed_days"]).sum(-1), rtol=1e-5)
     assert owed["bed_days"].sum() > 0 and owed["trust_due"].sum() > 0
 
 

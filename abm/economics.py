@@ -239,4 +239,4 @@ def cell_matrices(e: CellEconomics, icb_of_trust: np.ndarray) -> dict[str, np.nd
     reps, trusts = e.economy.shape
     out = np.empty((len(MATRICES), reps, trusts, len(e.duration)), dtype=CELL)
     _fill_matrices(e, icb_of_trust, out)
-    return dict(zip(MATRICES, out))
+    return dict(zip(MATRICES, out, strict=True))

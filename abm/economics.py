@@ -78,13 +78,52 @@ class CellEconomics(NamedTuple):
     infrastructure_penalty: np.float32  # utility lost per unit of infrastructure shortfall
 
 
-def group_size(pop: Population) -> np.ndarray:
-    """Trusts in each trust's decision unit (R, T) as floats."""
-    return pop.group_size().astype(float)
+# fields that change only with decision units, or never in a run
+_FIXED = ("size", "maturity", "volume_gain", "economy", "volume_sensitive",
+          "infrastructure_need", "effect_bed_days", "effect_cash", "external_share",
+          "bed_day_value", "benefit_months", "running_per_month", "duration", "running_months",
+          "infrastructure_penalty")
+
+
+def unit_factors(data: EnglandData, pop: Population,
+                 strategy: StrategyConfig) -> dict[str, np.ndarray]:
+    """The per-trust factors: they change only when decision units change (mergers)."""
+    units = pop.group_size().astype(float)
+    return {
+        "size": data.trusts.size.astype(CELL),
+        "maturity": pop.digital_maturity.astype(CELL),
+        "volume_gain": (strategy.consolidation.volume_outcome_gain * np.log2(units)).astype(CELL),
+        "economy": (units ** (strategy.consolidation.scale_economy_exponent - 1.0)).astype(CELL),
+    }
+
+
+def innovation_factors(data: EnglandData, scenario: ScenarioConfig,
+                       inst: Institutions) -> dict[str, np.ndarray]:
+    """The per-innovation constants of a run."""
+    innov = data.innovations
+    horizon = scenario.diffusion.planning_horizon_months
+    duration = innov.pilot_duration_months
+    benefit_months = np.maximum(horizon - duration - innov.time_to_benefit_months, 0)
+    running_full = innov.running_cost_gbp_m_per_year * inst.vendor_running_factor
+    return {
+        "volume_sensitive": innov.volume_sensitive.astype(CELL),
+        "infrastructure_need": innov.infrastructure_need.astype(CELL),
+        "effect_bed_days": innov.effect_bed_days_per_month.astype(CELL),
+        "effect_cash": (innov.effect_gbp_m_per_year / MONTHS_PER_YEAR).astype(CELL),
+        "external_share": innov.external_benefit_share.astype(CELL),
+        "bed_day_value": (scenario.finance.cost_per_bed_day_gbp / 1e6 * benefit_months
+                          ).astype(CELL),
+        "benefit_months": benefit_months.astype(CELL),
+        "running_per_month": (running_full / MONTHS_PER_YEAR).astype(CELL),
+        "duration": duration.astype(CELL),
+        "running_months": np.maximum(horizon - duration, 0).astype(CELL),
+        "infrastructure_penalty": CELL(scenario.barriers.infrastructure_penalty),
+    }
 
 
 def cell_economics(data: EnglandData, pop: Population, scenario: ScenarioConfig,
-                   strategy: StrategyConfig, inst: Institutions) -> CellEconomics:
+                   strategy: StrategyConfig, inst: Institutions,
+                   previous: CellEconomics | None = None) -> CellEconomics:
     """The factors of the economics for the current population and institutions.
 
     Args:
@@ -93,16 +132,17 @@ def cell_economics(data: EnglandData, pop: Population, scenario: ScenarioConfig,
         scenario: Scenario parameters.
         strategy: Strategy parameters.
         inst: Current institutional decisions.
+        previous: The factors before this change, when no decision unit changed:
+            their per-trust factors and per-innovation constants are reused.
 
     Returns:
         The factors; see the compiled functions below for how they combine.
     """
     innov, gov, bar = data.innovations, scenario.government, scenario.barriers
-    horizon = scenario.diffusion.planning_horizon_months
-    duration = innov.pilot_duration_months
-    units = group_size(pop)
-    benefit_months = np.maximum(horizon - duration - innov.time_to_benefit_months, 0)
-    running_full = innov.running_cost_gbp_m_per_year * inst.vendor_running_factor
+    if previous is None:
+        fixed = {**unit_factors(data, pop, strategy), **innovation_factors(data, scenario, inst)}
+    else:
+        fixed = {name: getattr(previous, name) for name in _FIXED}
     pilot_full = innov.pilot_cost_gbp_m * inst.vendor_pilot_factor * (1.0 + pop.adaptation_need)
     by_innovation = bar.base_pilot_failure + bar.complexity_failure * (
         innov.complexity * pop.adaptation_need)
@@ -115,30 +155,15 @@ def cell_economics(data: EnglandData, pop: Population, scenario: ScenarioConfig,
     if inst.quick_win_window:
         mandate &= innov.time_to_benefit_months <= gov.quick_win_months
     return CellEconomics(
-        size=data.trusts.size.astype(CELL),
-        maturity=pop.digital_maturity.astype(CELL),
-        volume_gain=(strategy.consolidation.volume_outcome_gain * np.log2(units)).astype(CELL),
-        economy=(units ** (strategy.consolidation.scale_economy_exponent - 1.0)).astype(CELL),
-        volume_sensitive=innov.volume_sensitive.astype(CELL),
-        infrastructure_need=innov.infrastructure_need.astype(CELL),
-        effect_bed_days=innov.effect_bed_days_per_month.astype(CELL),
-        effect_cash=(innov.effect_gbp_m_per_year / MONTHS_PER_YEAR).astype(CELL),
-        external_share=innov.external_benefit_share.astype(CELL),
-        bed_day_value=(scenario.finance.cost_per_bed_day_gbp / 1e6 * benefit_months
-                       ).astype(CELL),
-        benefit_months=benefit_months.astype(CELL),
-        running_per_month=(running_full / MONTHS_PER_YEAR).astype(CELL),
-        duration=duration.astype(CELL),
-        running_months=np.maximum(horizon - duration, 0).astype(CELL),
+        **fixed,
         silo=(bar.silo_discount * (1.0 - inst.icb_pooled_share)).astype(CELL),
-        pilot_per_month=(pilot_full / duration).astype(CELL),
+        pilot_per_month=(pilot_full / innov.pilot_duration_months).astype(CELL),
         failure_base=by_innovation.astype(CELL),
         mandate_bonus=(gov.mandate_utility_bonus * mandate).astype(CELL),
         national_share=national,
         trust_share=not_national - icb_share,
         icb_share=icb_share,
         priority_bonus=(scenario.icb.priority_utility_bonus * priority).astype(CELL),
-        infrastructure_penalty=CELL(bar.infrastructure_penalty),
     )
 
 

@@ -113,7 +113,7 @@ class Batch:
         self.flows = np.zeros((self.reps, len(reporters.FLOW_NAMES)))
         self.bed_days_by_trust = np.zeros(self.pop.budget_gbp_m.shape)
         self.record: dict[str, list[np.ndarray]] = {name: [] for name in reporters.REPORTERS}
-        self._refresh_economics()
+        self._refresh_economics(units_changed=True)
 
     # ------------------------------------------------------------------ setup
 
@@ -199,14 +199,16 @@ class Batch:
             vendor_running_factor=self.vendor_running_factor,
         )
 
-    def _refresh_economics(self) -> None:
+    def _refresh_economics(self, units_changed: bool = False) -> None:
         """Recompute the factors of every cell's economics (see ``economics``).
 
         Called whenever an institution acts (a programme starts or ends, a fund runs
         dry, trusts merge, adaptation effort falls): a few small array operations.
+        The per-trust factors are recomputed only when decision units changed.
         """
+        previous = None if units_changed else self.economics
         self.economics = cell_economics(self.data, self.pop, self.scenario, self.strategy,
-                                        self._institutions())
+                                        self._institutions(), previous)
 
     # ------------------------------------------------------------------ step
 
@@ -314,7 +316,7 @@ class Batch:
             self.flows[r, FLOW_INDEX["spend_transition_gbp_m"]] += paid
             self.has_groups[r] |= mergers > 0
         if merged.any():  # decision units grew: volume gains and scale economies changed
-            self._refresh_economics()
+            self._refresh_economics(units_changed=True)
 
     def _new_financial_year(self) -> None:
         """Unspent budget lapses; the year's allocation arrives, less any merger debt."""

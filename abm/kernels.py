@@ -304,14 +304,19 @@ def apply_events(state, months_in_state, supported, core_funded, events, icb_of_
     supported_completed[:] = 0
     for r in range(reps):
         for t in range(trusts):
+            row_events, months = events[r, t], months_in_state[r, t]
+            happened = False
+            for i in range(innovations):  # branch-free, so that it vectorises
+                event = row_events[i]
+                happened |= event != EVENT_NONE
+                months[i] = 0 if event != EVENT_NONE else months[i] + 1
+            if not happened:  # most rows, most months
+                continue
             for i in range(innovations):
-                event = events[r, t, i]
-                months_in_state[r, t, i] = 0 if event != EVENT_NONE else \
-                    months_in_state[r, t, i] + 1
-                if event != EVENT_NONE:  # a few cells a month
+                if row_events[i] != EVENT_NONE:
                     state[r, t, i] = _record_event(
-                        event, r, t, i, icb_of_trust[t], supported, counts, completed_icb,
-                        failed, supported_completed)
+                        row_events[i], r, t, i, icb_of_trust[t], supported, counts,
+                        completed_icb, failed, supported_completed)
     return count_states(state, core_funded, relevant_per_innovation, icb_of_trust,
                         state_counts, embedded_icb, users_icb, in_use, paying)
 

@@ -88,12 +88,18 @@ _FIXED = ("size", "maturity", "volume_gain", "economy", "volume_sensitive",
 def unit_factors(data: EnglandData, pop: Population,
                  strategy: StrategyConfig) -> dict[str, np.ndarray]:
     """The per-trust factors: they change only when decision units change (mergers)."""
-    units = pop.group_size().astype(float)
+    units = pop.group_size()
+    # a unit has a whole number of trusts: work out each size once, then look it up
+    sizes = np.arange(units.max() + 1, dtype=float)
+    sizes[0] = 1.0  # no unit has 0 trusts
+    cons = strategy.consolidation
+    volume_gain = (cons.volume_outcome_gain * np.log2(sizes)).astype(CELL)
+    economy = (sizes ** (cons.scale_economy_exponent - 1.0)).astype(CELL)
     return {
         "size": data.trusts.size.astype(CELL),
         "maturity": pop.digital_maturity.astype(CELL),
-        "volume_gain": (strategy.consolidation.volume_outcome_gain * np.log2(units)).astype(CELL),
-        "economy": (units ** (strategy.consolidation.scale_economy_exponent - 1.0)).astype(CELL),
+        "volume_gain": volume_gain[units],
+        "economy": economy[units],
     }
 
 

@@ -209,6 +209,8 @@ class Batch:
         previous = None if units_changed else self.economics
         self.economics = cell_economics(self.data, self.pop, self.scenario, self.strategy,
                                         self._institutions(), previous)
+        if units_changed:
+            self.lead_weight = self._lead_weight()
 
     # ------------------------------------------------------------------ step
 
@@ -395,7 +397,7 @@ class Batch:
         return {"budget": self.pop.budget_gbp_m.astype(CELL),
                 "free": self.pop.free_capacity.astype(CELL),
                 "pilot_need": self.pilot_need, "group": self.pop.group,
-                "lead_weight": self._lead_weight(),
+                "lead_weight": self.lead_weight,
                 "sharpness": CELL(diff.decision_sharpness),
                 "rate": CELL(diff.decision_rate_per_month)}
 

@@ -78,13 +78,6 @@ class CellEconomics(NamedTuple):
     infrastructure_penalty: np.float32  # utility lost per unit of infrastructure shortfall
 
 
-# fields that change only with decision units, or never in a run
-_FIXED = ("size", "maturity", "volume_gain", "economy", "volume_sensitive",
-          "infrastructure_need", "effect_bed_days", "effect_cash", "external_share",
-          "bed_day_value", "benefit_months", "running_per_month", "duration", "running_months",
-          "infrastructure_penalty")
-
-
 def unit_factors(data: EnglandData, pop: Population,
                  strategy: StrategyConfig) -> dict[str, np.ndarray]:
     """The per-trust factors: they change only when decision units change (mergers)."""
@@ -127,31 +120,21 @@ def innovation_factors(data: EnglandData, scenario: ScenarioConfig,
     }
 
 
-def cell_economics(data: EnglandData, pop: Population, scenario: ScenarioConfig,
-                   strategy: StrategyConfig, inst: Institutions,
-                   previous: CellEconomics | None = None) -> CellEconomics:
-    """The factors of the economics for the current population and institutions.
-
-    Args:
-        data: Trusts, ICBs and the innovation catalogue.
-        pop: Current population (decision units, maturity, adaptation need).
-        scenario: Scenario parameters.
-        strategy: Strategy parameters.
-        inst: Current institutional decisions.
-        previous: The factors before this change, when no decision unit changed:
-            their per-trust factors and per-innovation constants are reused.
-
-    Returns:
-        The factors; see the compiled functions below for how they combine.
-    """
-    innov, gov, bar = data.innovations, scenario.government, scenario.barriers
-    if previous is None:
-        fixed = {**unit_factors(data, pop, strategy), **innovation_factors(data, scenario, inst)}
-    else:
-        fixed = {name: getattr(previous, name) for name in _FIXED}
+def adaptation_factors(data: EnglandData, pop: Population, scenario: ScenarioConfig,
+                       inst: Institutions) -> dict[str, np.ndarray]:
+    """Pilot price and failure: they change when adaptation effort falls (open platform)."""
+    innov, bar = data.innovations, scenario.barriers
     pilot_full = innov.pilot_cost_gbp_m * inst.vendor_pilot_factor * (1.0 + pop.adaptation_need)
     by_innovation = bar.base_pilot_failure + bar.complexity_failure * (
         innov.complexity * pop.adaptation_need)
+    return {"pilot_per_month": (pilot_full / innov.pilot_duration_months).astype(CELL),
+            "failure_base": by_innovation.astype(CELL)}
+
+
+def payer_factors(data: EnglandData, scenario: ScenarioConfig,
+                  inst: Institutions) -> dict[str, np.ndarray]:
+    """Who pays and what the institutions favour: they change when an institution acts."""
+    innov, gov = data.innovations, scenario.government
     national = gov.national_subsidy_share * inst.programme_live  # (R, I)
     not_national = (1.0 - national).astype(CELL)[:, None, :]
     priority = inst.icb_priority[..., None] == innov.domain  # (R, K, I)
@@ -160,17 +143,38 @@ def cell_economics(data: EnglandData, pop: Population, scenario: ScenarioConfig,
     mandate = inst.programme_live.copy()
     if inst.quick_win_window:
         mandate &= innov.time_to_benefit_months <= gov.quick_win_months
-    return CellEconomics(
-        **fixed,
-        silo=(bar.silo_discount * (1.0 - inst.icb_pooled_share)).astype(CELL),
-        pilot_per_month=(pilot_full / innov.pilot_duration_months).astype(CELL),
-        failure_base=by_innovation.astype(CELL),
-        mandate_bonus=(gov.mandate_utility_bonus * mandate).astype(CELL),
-        national_share=national,
-        trust_share=not_national - icb_share,
-        icb_share=icb_share,
-        priority_bonus=(scenario.icb.priority_utility_bonus * priority).astype(CELL),
-    )
+    return {
+        "silo": (scenario.barriers.silo_discount * (1.0 - inst.icb_pooled_share)).astype(CELL),
+        "mandate_bonus": (gov.mandate_utility_bonus * mandate).astype(CELL),
+        "national_share": national,
+        "trust_share": not_national - icb_share,
+        "icb_share": icb_share,
+        "priority_bonus": (scenario.icb.priority_utility_bonus * priority).astype(CELL),
+    }
+
+
+def cell_economics(data: EnglandData, pop: Population, scenario: ScenarioConfig,
+                   strategy: StrategyConfig, inst: Institutions) -> CellEconomics:
+    """The factors of the economics for the current population and institutions.
+
+    When only some inputs change, replace the factors that depend on them:
+    ``unit_factors`` (decision units), ``adaptation_factors`` (adaptation effort),
+    ``payer_factors`` (institutions).
+
+    Args:
+        data: Trusts, ICBs and the innovation catalogue.
+        pop: Current population (decision units, maturity, adaptation need).
+        scenario: Scenario parameters.
+        strategy: Strategy parameters.
+        inst: Current institutional decisions.
+
+    Returns:
+        The factors; see the compiled functions below for how they combine.
+    """
+    return CellEconomics(**unit_factors(data, pop, strategy),
+                         **innovation_factors(data, scenario, inst),
+                         **adaptation_factors(data, pop, scenario, inst),
+                         **payer_factors(data, scenario, inst))
 
 
 # ---------------------------------------------------------------- one cell, compiled

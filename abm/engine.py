@@ -113,7 +113,9 @@ class Batch:
         self.flows = np.zeros((self.reps, len(reporters.FLOW_NAMES)))
         self.bed_days_by_trust = np.zeros(self.pop.budget_gbp_m.shape)
         self.record: dict[str, list[np.ndarray]] = {name: [] for name in reporters.REPORTERS}
-        self._refresh_economics(units_changed=True)
+        self.economics = cell_economics(self.data, self.pop, scenario, strategy,
+                                        self._institutions())
+        self.lead_weight = self._lead_weight()
 
     # ------------------------------------------------------------------ setup
 
@@ -199,18 +201,26 @@ class Batch:
             vendor_running_factor=self.vendor_running_factor,
         )
 
-    def _refresh_economics(self, units_changed: bool = False) -> None:
-        """Recompute the factors of every cell's economics (see ``economics``).
+    def _refresh_economics(self, units: bool = False, payers: bool = False,
+                           adaptation: bool = False) -> None:
+        """Recompute the factors of the economics that changed (see ``economics``).
 
-        Called whenever an institution acts (a programme starts or ends, a fund runs
-        dry, trusts merge, adaptation effort falls): a few small array operations.
-        The per-trust factors are recomputed only when decision units changed.
+        Args:
+            units: Decision units changed (mergers): volume gains, scale economies.
+            payers: An institution acted (a programme started or ended, a fund ran
+                dry, a new year's priorities): who pays, bonuses.
+            adaptation: Adaptation effort fell: pilot prices and failure.
         """
-        previous = None if units_changed else self.economics
-        self.economics = cell_economics(self.data, self.pop, self.scenario, self.strategy,
-                                        self._institutions(), previous)
-        if units_changed:
+        data, pop, scenario, inst = self.data, self.pop, self.scenario, self._institutions()
+        changed = {}
+        if units:
+            changed.update(econ.unit_factors(data, pop, self.strategy))
             self.lead_weight = self._lead_weight()
+        if payers:
+            changed.update(econ.payer_factors(data, scenario, inst))
+        if adaptation:
+            changed.update(econ.adaptation_factors(data, pop, scenario, inst))
+        self.economics = self.economics._replace(**changed)
 
     # ------------------------------------------------------------------ step
 
@@ -227,7 +237,7 @@ class Batch:
             changed[:] = True
         self._mergers(month)
         if changed.any():
-            self._refresh_economics()
+            self._refresh_economics(payers=True)
         if self.scaler_on:
             self._choose_offers()
         self._champions()
@@ -318,7 +328,7 @@ class Batch:
             self.flows[r, FLOW_INDEX["spend_transition_gbp_m"]] += paid
             self.has_groups[r] |= mergers > 0
         if merged.any():  # decision units grew: volume gains and scale economies changed
-            self._refresh_economics(units_changed=True)
+            self._refresh_economics(units=True)
 
     def _new_financial_year(self) -> None:
         """Unspent budget lapses; the year's allocation arrives, less any merger debt."""
@@ -547,7 +557,7 @@ class Batch:
             observed = local + op.publication_evidence_weight * (per_innovation[:, None, :]
                                                                  - local)
             pop.adaptation_need *= (1.0 - op.contributed_adaptation_rate) ** per_innovation
-            self._refresh_economics()  # pilot costs and failure fell
+            self._refresh_economics(adaptation=True)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
         kernels.learn(pop.uncertainty_icb, observed, 1.0 - evidence)
 
@@ -596,7 +606,7 @@ class Batch:
         np.maximum(funds - icb_paid, 0.0, out=funds)  # icb_paid <= funds: exact
         closed = (was_open & (funds == 0.0)).any(axis=1)
         if closed.any():
-            self._refresh_economics()
+            self._refresh_economics(payers=True)
         op = self.strategy.open_platform
         platform = op.platform_cost_gbp_m_per_year / MONTHS_PER_YEAR * op.enabled
         flows = self.flows

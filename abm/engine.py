@@ -158,6 +158,11 @@ class Batch:
         self.merger_family = institutions.MERGER_FAMILY[trusts.trust_type]
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
         self.in_use_cells = np.empty((self.pop.state.size, 3), dtype=np.int32)
+        # yearly rate of hearing per ICB and innovation, and its monthly chance (R, K, I):
+        # kernels.awareness updates the chance only where the rate changed (NaN: never set)
+        per_icb = (self.reps, n_icb, len(innov))
+        self.awareness_rate = np.full(per_icb, np.nan, dtype=CELL)
+        self.hazard = np.zeros(per_icb, dtype=CELL)
         self.paying_cells = np.empty_like(self.in_use_cells)
         self.n_in_use = self.n_paying = 0  # listed with the counts of the states
         self._state_tally: tuple[np.ndarray, ...] | None = None
@@ -367,6 +372,7 @@ class Batch:
         The hazard is the monthly chance a trust of each ICB hears of each innovation.
         A trust sees the use in its ICB, its region and the nation, weighted; it hears
         from outside sources (national programmes, vendors' marketing) and from peers.
+        The hazard array is the batch's own, valid until the next call.
         """
         scenario, innov = self.scenario, self.data.innovations
         diff, gov = scenario.diffusion, scenario.government
@@ -374,15 +380,15 @@ class Batch:
                     + gov.national_awareness_p_per_year * self.programme_live
                     + scenario.vendors.marketing_p_per_year * innov.vendor_product)
         users_icb = self.state_tally()[2]
-        peer, hazard = np.empty_like(users_icb), np.empty_like(users_icb)
+        peer = np.empty_like(users_icb)
         nation = np.empty((self.reps, users_icb.shape[2]), dtype=CELL)
         w_icb, w_region = self.peer_weights
         weights = np.array([w_icb, w_region, 1.0 - w_icb - w_region], dtype=CELL)
         kernels.awareness(users_icb, self.data.icbs.region, self.relevant_icb,
                           self.relevant_region, self.relevant_nation, weights,
                           external.astype(CELL), CELL(diff.imitation_q_per_year), peer,
-                          hazard, nation)
-        return peer, hazard, nation
+                          self.awareness_rate, self.hazard, nation)
+        return peer, self.hazard, nation
 
     def _risk_weight(self) -> np.ndarray:
         """(R, I) weight on doubt: blame for published failures under the open platform."""

@@ -216,7 +216,7 @@ def float32_from_bits(bits):
 
 @njit(cache=True)
 def awareness(users_icb, region_of_icb, relevant_icb, relevant_region, relevant_nation,
-              weights, external, imitation, peer, hazard, nation):
+              weights, external, imitation, peer, rate, hazard, nation):
     """Peer use seen from each ICB, the monthly chance of hearing, and national use (in place).
 
     A trust sees the share of relevant trusts using an innovation in its ICB, its
@@ -224,6 +224,10 @@ def awareness(users_icb, region_of_icb, relevant_icb, relevant_region, relevant_
     of an ICB sees the same, so ``peer`` and ``hazard`` are (R, K, I). The hazard
     turns the yearly rate, ``external`` (R, I) plus ``imitation`` x peer use, into a
     monthly probability. ``nation`` is (R, I).
+
+    ``rate`` and ``hazard`` carry over from the last call: the hazard is worked out
+    again only where the rate changed (most months, use changes for a few
+    innovations only).
     """
     reps, n_icbs, innovations = users_icb.shape
     by_region = np.empty((relevant_region.shape[0], innovations), dtype=np.float32)
@@ -247,8 +251,10 @@ def awareness(users_icb, region_of_icb, relevant_icb, relevant_region, relevant_
                     w_region * (by_region[g, i] / relevant_region[g, i])
                 seen += w_nation * nation[r, i]
                 peer[r, k, i] = seen
-                rate = external[r, i] + imitation * seen
-                hazard[r, k, i] = -np.expm1(rate * per_month)
+                yearly = external[r, i] + imitation * seen
+                if yearly != rate[r, k, i]:
+                    rate[r, k, i] = yearly
+                    hazard[r, k, i] = -np.expm1(yearly * per_month)
 
 
 @njit(cache=True)

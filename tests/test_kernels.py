@@ -140,3 +140,27 @@ def test_cell_draws_are_the_generators_float32_draws() -> None:
     odd = _cell_draws(fast, (3, 5))  # an odd count is drawn the ordinary way
     assert np.array_equal(odd, _uniform(plain, (3, 5), CELL))
     assert odd.dtype == CELL and (odd >= 0).all() and (odd < 1).all()
+
+
+def test_awareness_hazard_follows_peer_use_after_many_months(batch: Batch) -> None:
+    """The hazard kept from month to month equals the one worked out afresh."""
+    users = batch.state_tally()[2]
+    peer, hazard, nation = batch.awareness()
+    icbs, innov, scenario = batch.data.icbs, batch.data.innovations, batch.scenario
+    by_region = np.stack([np.add.reduceat(users[r][np.argsort(icbs.region, kind="stable")],
+                                          np.searchsorted(np.sort(icbs.region),
+                                                          np.arange(len(icbs.region_names))))
+                          for r in range(batch.reps)])
+    np.testing.assert_allclose(nation, users.sum(axis=1) / batch.relevant_nation, rtol=1e-6)
+    w_icb, w_region = batch.peer_weights
+    seen = w_icb * users / batch.relevant_icb + \
+        w_region * (by_region / batch.relevant_region)[:, icbs.region] + \
+        (1.0 - w_icb - w_region) * nation[:, None, :]
+    np.testing.assert_allclose(peer, seen, rtol=1e-5)
+    diff, gov = scenario.diffusion, scenario.government
+    yearly = (diff.external_influence_p_per_year
+              + gov.national_awareness_p_per_year * batch.programme_live
+              + scenario.vendors.marketing_p_per_year * innov.vendor_product)[:, None, :] + \
+        diff.imitation_q_per_year * seen
+    np.testing.assert_allclose(hazard, 1.0 - np.exp(-yearly / 12.0), rtol=1e-5)
+    assert (peer > 0).any() and (hazard > 0).all()

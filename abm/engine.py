@@ -488,7 +488,7 @@ class Batch:
         _, hazard, nation = self.awareness()
         utility_terms = self._utility_terms(nation)
         kernels.decide_cells(
-            pop.state, pop.months_in_state, draws, pop.relevant, pop.supported,
+            pop.state, pop.entered_month, self.month, draws, pop.relevant, pop.supported,
             self.icb_of_trust, hazard, **utility_terms,
             **self._decision_terms(), **self._ending_terms(), in_use=self.in_use(),
             events=events)
@@ -503,7 +503,7 @@ class Batch:
         supported_completed = np.empty(failed.shape)
         tally = self._empty_state_tally()
         self.n_in_use, self.n_paying = kernels.apply_events(
-            pop.state, pop.months_in_state, pop.supported, pop.core_funded, events,
+            pop.state, pop.entered_month, self.month, pop.supported, pop.core_funded, events,
             self.icb_of_trust, self.relevant_per_innovation, counts, completed, failed,
             supported_completed, *tally, self.in_use_cells, self.paying_cells)
         self._state_tally = tally
@@ -579,7 +579,8 @@ class Batch:
                "fees": np.empty((reps, trusts)), "bed_days": np.empty((reps, trusts)),
                "cash": np.empty(reps)}
         kernels.tally_money(
-            self.paying(), pop.state, pop.months_in_state, pop.supported, self.benefit_delay,
+            self.paying(), pop.state, pop.entered_month, self.month, pop.supported,
+            self.benefit_delay,
             self.icb_of_trust, self.economics, self.scaler_fee_per_month, **out)
         return out
 

@@ -87,7 +87,7 @@ def utility_at(rep, rows, cols, icb_of_trust, economics, uncertainty_icb, risk_a
 
 
 @njit(cache=True)
-def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trust,
+def decide_cells(state, entered_month, month, draws, relevant, supported, icb_of_trust,
                  hazard_icb, economics, uncertainty_icb, risk_aversion, risk_weight,
                  bonus, budget, free, pilot_need, group, lead_weight, sharpness, rate,
                  pilot_months, supported_months, supported_failure_factor,
@@ -109,7 +109,7 @@ def decide_cells(state, months_in_state, draws, relevant, supported, icb_of_trus
     _decide(state, draws, icb_of_trust, hazard_icb, economics, uncertainty_icb,
             risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
             rate, events)
-    _end(in_use, state, months_in_state, draws, supported, economics, pilot_months,
+    _end(in_use, state, entered_month, month, draws, supported, economics, pilot_months,
          supported_months, supported_failure_factor, fade_no_champion,
          programme_off, fade_unfunded, discontinuation, drop_unfunded, events)
 
@@ -172,13 +172,14 @@ def _decide(state, draws, icb_of_trust, hazard_icb, economics, uncertainty_icb,
 
 
 @njit(cache=True)
-def _end(in_use, state, months_in_state, draws, supported, economics, pilot_months,
+def _end(in_use, state, entered_month, month, draws, supported, economics, pilot_months,
          supported_months, supported_failure_factor, fade_no_champion, programme_off,
          fade_unfunded, discontinuation, drop_unfunded, events):
     """Pilots due finish (fail or succeed), others may fade; embedded cells may be dropped.
 
     ``in_use`` holds the (replication, trust, innovation) of the cells piloting or
-    embedded, one row each.
+    embedded, one row each. ``month`` is the step under way (0 the first): a pilot
+    that started in step m has run ``month - m`` months at the end of this one.
     """
     for n in range(len(in_use)):
         r, t, i = in_use[n, 0], in_use[n, 1], in_use[n, 2]
@@ -186,7 +187,7 @@ def _end(in_use, state, months_in_state, draws, supported, economics, pilot_mont
         if state[r, t, i] == PILOTING:
             backed = supported[r, t, i]
             duration = supported_months[r, i] if backed else pilot_months[i]
-            if months_in_state[r, t, i] + 1 >= duration:
+            if month - entered_month[r, t, i] >= duration:
                 fail = econ.failure(economics, r, t, i)
                 if backed:
                     fail = fail * supported_failure_factor[r, i]
@@ -293,15 +294,16 @@ def follow_leads(state, relevant, group, has_groups, events):
 
 
 @njit(cache=True)
-def apply_events(state, months_in_state, supported, core_funded, events, icb_of_trust,
+def apply_events(state, entered_month, month, supported, core_funded, events, icb_of_trust,
                  relevant_per_innovation, counts, completed_icb, failed, supported_completed,
                  state_counts, embedded_icb, users_icb, in_use, paying):
     """Move every cell to its new state and count what happened (in place).
 
-    Writes per replication the counts in the order of ``COUNTED``, pilots completed
-    (succeeded or failed) per ICB and innovation, failures per innovation and
-    scaler-supported completions per innovation; then counts and lists the cells in
-    their new states as ``count_states`` does, and returns what it returns.
+    A cell with an event enters its new state in step ``month``. Writes per
+    replication the counts in the order of ``COUNTED``, pilots completed (succeeded
+    or failed) per ICB and innovation, failures per innovation and scaler-supported
+    completions per innovation; then counts and lists the cells in their new states
+    as ``count_states`` does, and returns what it returns.
     """
     reps, trusts, innovations = state.shape
     counts[:] = 0
@@ -310,16 +312,15 @@ def apply_events(state, months_in_state, supported, core_funded, events, icb_of_
     supported_completed[:] = 0
     for r in range(reps):
         for t in range(trusts):
-            row_events, months = events[r, t], months_in_state[r, t]
+            row_events = events[r, t]
             happened = False
             for i in range(innovations):  # branch-free, so that it vectorises
-                event = row_events[i]
-                happened |= event != EVENT_NONE
-                months[i] = 0 if event != EVENT_NONE else months[i] + 1
+                happened |= row_events[i] != EVENT_NONE
             if not happened:  # most rows, most months
                 continue
             for i in range(innovations):
                 if row_events[i] != EVENT_NONE:
+                    entered_month[r, t, i] = month
                     state[r, t, i] = _record_event(
                         row_events[i], r, t, i, icb_of_trust[t], supported, counts,
                         completed_icb, failed, supported_completed)
@@ -354,7 +355,7 @@ def _record_event(event, r, t, i, k, supported, counts, completed_icb, failed,
 
 
 @njit(cache=True)
-def tally_money(paying, state, months_in_state, supported, benefit_delay, icb_of_trust,
+def tally_money(paying, state, entered_month, month, supported, benefit_delay, icb_of_trust,
                 economics, scaler_fee_per_month, trust_due, icb_due, full_due, lock_ins, fees,
                 bed_days, cash):
     """What each trust and ICB owes this month, and the benefit realised (in place).
@@ -362,7 +363,8 @@ def tally_money(paying, state, months_in_state, supported, benefit_delay, icb_of
     Visits only the cells that cost money (rows of ``paying``): pilots, and
     innovations embedded during the run (those embedded before the start are paid
     from core budgets). Benefit is realised once an innovation embedded during the
-    run has been in place for its time to benefit. Sums are in float64.
+    run has been in place for its time to benefit (counted at the end of step
+    ``month``, the step under way). Sums are in float64.
     """
     trust_due[:] = 0.0
     icb_due[:] = 0.0
@@ -388,7 +390,7 @@ def tally_money(paying, state, months_in_state, supported, benefit_delay, icb_of
             icb_due[r, t] += running * e.icb_share[r, k, i]
             full_due[r, i] += running
             lock_ins[r, t] += supported[r, t, i]
-            if months_in_state[r, t, i] >= benefit_delay[i]:
+            if month - entered_month[r, t, i] >= benefit_delay[i]:
                 scale = econ.effect_scale(e, r, t, i)
                 bed_days[r, t] += e.effect_bed_days[i] * scale
                 cash[r] += e.effect_cash[i] * scale

@@ -53,7 +53,7 @@ class Population:
     group: np.ndarray  # index of the trust leading this trust's decision unit
     # dynamic cell state (R, T, I)
     state: np.ndarray  # int8
-    months_in_state: np.ndarray  # int16
+    entered_month: np.ndarray  # int16: the step in which the cell entered its state
     supported: np.ndarray  # bool: carried by the scaler
     core_funded: np.ndarray  # bool: embedded before the start, paid from core budgets
     # dynamic innovation / ICB state
@@ -63,6 +63,10 @@ class Population:
     failed_pilots: np.ndarray  # (R, I) cumulative
 
     SHARED = ("beds", "relevant")
+
+    def months_in_state(self, steps_done: int) -> np.ndarray:
+        """Months each cell has been in its state after ``steps_done`` steps (R, T, I)."""
+        return steps_done - 1 - self.entered_month.astype(np.int64)
 
     @property
     def n_trusts(self) -> int:
@@ -160,6 +164,7 @@ def initial_population(
         state[:, epr[0]] = np.where(trusts.has_epr & relevant[:, epr[0]], EMBEDDED, UNAWARE)
     months = np.zeros((n, n_innov), dtype=np.int16)
     months[state == EMBEDDED] = 10_000  # embedded long before the start: benefit already flows
+    entered = -1 - months  # so that the months in state before the first step are ``months``
     per_trust = (reps, n)
     per_cell = (reps, n, n_innov)
     return Population(
@@ -178,7 +183,7 @@ def initial_population(
         transition_debt_gbp_m=np.zeros(per_trust),
         group=np.broadcast_to(np.arange(n), per_trust).copy(),
         state=np.broadcast_to(state, per_cell).copy(),
-        months_in_state=np.broadcast_to(months, per_cell).copy(),
+        entered_month=np.broadcast_to(entered, per_cell).copy(),
         supported=np.zeros(per_cell, dtype=bool),
         core_funded=np.broadcast_to(state == EMBEDDED, per_cell).copy(),
         uncertainty_icb=np.broadcast_to(innov.evidence_uncertainty,

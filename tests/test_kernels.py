@@ -44,7 +44,7 @@ def _expected_events(batch: Batch, draws: np.ndarray) -> np.ndarray:
         chance = CELL(1) / (CELL(1) + np.exp(-(decision["sharpness"] * utility)))
     chance = chance * (decision["rate"] * np.minimum(free, CELL(1))) * weight * able
 
-    state, months = pop.state, pop.months_in_state
+    state, months = pop.state, pop.months_in_state(batch.month)
     heard = (state == UNAWARE) & pop.relevant & (draws < hazard)
     starts = ((state == AWARE) & (draws < chance)) | (heard & (draws < hazard * chance))
     ending = batch._ending_terms()
@@ -73,7 +73,7 @@ def test_decision_pass_follows_the_lifecycle_rules(batch: Batch) -> None:
     _, hazard, nation = batch.awareness()
     events = np.empty(pop.state.shape, dtype=np.int8)
     kernels.decide_cells(
-        pop.state, pop.months_in_state, draws, pop.relevant, pop.supported,
+        pop.state, pop.entered_month, batch.month, draws, pop.relevant, pop.supported,
         batch.icb_of_trust, hazard, **batch._utility_terms(nation), **batch._decision_terms(),
         **batch._ending_terms(), in_use=batch.in_use(), events=events)
     expected = _expected_events(batch, draws)
@@ -119,7 +119,8 @@ def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:
                                rtol=1e-5, atol=1e-9)
     np.testing.assert_allclose(owed["full_due"], (piloting * pilot + running * run).sum(1),
                                rtol=1e-5)
-    realised = running & (pop.months_in_state >= batch.benefit_delay)
+    # tallied as in the next step, at whose end the months in state have grown by one
+    realised = running & (pop.months_in_state(batch.month + 1) >= batch.benefit_delay)
     np.testing.assert_allclose(owed["bed_days"],
                                (realised * matrices["effect_bed_days"]).sum(-1), rtol=1e-5)
     assert owed["bed_days"].sum() > 0 and owed["trust_due"].sum() > 0

@@ -116,3 +116,24 @@ def test_trajectories_are_kept_only_for_the_first_replications(small_run_config,
         assert_frame_equal(getattr(kept, name),
                            getattr(small_results, name).query("replication < 2")
                            .reset_index(drop=True), obj=name)
+
+
+def test_tables_come_out_in_order_whatever_order_batches_finish(small_run_config):
+    """Workers return batches in any order; the tables are ordered all the same."""
+    from abm import runner
+
+    cfg = small_run_config.model_copy(update={"batch_size": 2})
+    batches = runner._batches(cfg)
+    tables = [runner._run(cfg, *batch) for batch in batches]
+    order = {s.name: i for i, s in enumerate(cfg.strategies)}
+    ranks = [order[t.run["strategy"].iloc[0]] for t in tables]
+    in_order = runner._concat([t.icb_steps for t in tables], ranks, ["step"])
+    shuffled = np.random.default_rng(0).permutation(len(tables))
+    reordered = runner._concat([tables[n].icb_steps for n in shuffled],
+                               [ranks[n] for n in shuffled], ["step"])
+    assert len(tables) > 2
+    assert_frame_equal(reordered, in_order)
+    rank = in_order["strategy"].map(order).to_numpy()
+    replication, step = in_order["replication"].to_numpy(), in_order["step"].to_numpy()
+    assert runner._in_order([rank, replication, step])
+    assert not runner._in_order([rank, replication[::-1], step])

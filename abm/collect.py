@@ -7,15 +7,18 @@ column from the stacked record, one row per (replication, month, ...).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .engine import Batch
-from .model import NHSReformModel
 from .population import STATE_NAMES
 from .reporters import FLOW_NAMES
+
+if TYPE_CHECKING:  # the runner's workers need neither Mesa nor the engine to tabulate
+    from .engine import Batch
+    from .model import NHSReformModel
 
 STOCK_NAMES = ("mean_pressure", "mean_bed_occupancy_share", "decision_units",
                "budget_unspent_gbp_m", "programmes_live")

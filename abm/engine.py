@@ -453,8 +453,10 @@ class Batch:
         group = self.pop.group
         offset = self.pop.n_trusts * np.arange(self.reps)[:, None]
         size = np.bincount((group + offset).ravel(), minlength=group.size).reshape(group.shape)
-        # members (size 0 as leads) are weighted in kernels.unit_weight, not here
-        return np.maximum(size, 1).astype(CELL) ** -self.strategy.consolidation.decision_slowdown
+        # members (size 0 as leads) are weighted in kernels.unit_weight, not here; a unit
+        # has a whole number of boards: each size's weight worked out once, then looked up
+        boards = np.maximum(np.arange(size.max() + 1), 1).astype(CELL)
+        return (boards ** -self.strategy.consolidation.decision_slowdown)[size]
 
     def _offer_probability(self, utility: np.ndarray, cost: np.ndarray) -> np.ndarray:
         """Chance each offered cell accepts, given its utility of piloting on its own.

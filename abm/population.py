@@ -75,7 +75,10 @@ class Population:
 
     def group_size(self) -> np.ndarray:
         """Trusts in each trust's decision unit (1 for a stand-alone trust)."""
-        return _per_group(self.group, np.ones(self.group.shape))[0].astype(np.int64)
+        n = self.group.shape[-1]
+        keys = self.group + (np.arange(self.group.size // n) * n).reshape(
+            self.group.shape[:-1] + (1,))  # each replication's groups kept apart
+        return np.bincount(keys.ravel(), minlength=self.group.size)[keys]
 
     def replication(self, r: int) -> Population:
         """A view of replication ``r`` (arrays without the leading axis; writes go through)."""

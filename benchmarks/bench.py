@@ -14,7 +14,10 @@ Prints one JSON object:
 - ``seconds_10k_replications``: wall time of ``run_experiment`` for 10,000
   replications of the status quo on all cores (``--scale`` changes the count);
   with ``peak_rss_mb`` to show memory stays flat.
-- ``seconds_4_strategies_1k``: the four-strategy comparison at 1,000 replications each.
+- ``seconds_4_strategies_1k``: the four-strategy comparison at 1,000 replications each,
+  on one worker and on two, each the mean of two runs timed in the order 1, 2, 2, 1
+  workers (so a machine that slows down or speeds up during the benchmark does not
+  favour either).
 - ``parallel_speedup_2_workers``: one worker's time over two workers' time.
 """
 
@@ -82,8 +85,10 @@ def main() -> None:
                                  months=args.months).run(), args.repeats, 1)
     workers = os.cpu_count() or 1
     four = list(STRATEGIES)
-    one_worker = _experiment_seconds(1000, four, 1, args.months)
-    two_workers = _experiment_seconds(1000, four, 2, args.months)
+    runs = {workers: [] for workers in (1, 2)}
+    for workers in (1, 2, 2, 1):
+        runs[workers].append(_experiment_seconds(1000, four, workers, args.months))
+    one_worker, two_workers = (round(statistics.mean(runs[w]), 2) for w in (1, 2))
     result = {
         "ms_per_replication": per_strategy["status_quo"],
         "cpu_ms_per_replication": timed["status_quo"][1],
@@ -91,7 +96,8 @@ def main() -> None:
         "ms_per_replication_mesa_model": mesa_model,
         "batch_size": size,
         "months": args.months,
-        "seconds_4_strategies_1k": {"workers_1": one_worker, "workers_2": two_workers},
+        "seconds_4_strategies_1k": {"workers_1": one_worker, "workers_2": two_workers,
+                                    "runs": {f"workers_{w}": runs[w] for w in (1, 2)}},
         "parallel_speedup_2_workers": round(one_worker / two_workers, 2),
     }
     if args.scale:

@@ -85,9 +85,9 @@ def main() -> None:
                                  months=args.months).run(), args.repeats, 1)
     workers = os.cpu_count() or 1
     four = list(STRATEGIES)
-    runs = {workers: [] for workers in (1, 2)}
-    for workers in (1, 2, 2, 1):
-        runs[workers].append(_experiment_seconds(1000, four, workers, args.months))
+    runs = {n: [] for n in (1, 2)}
+    for n in (1, 2, 2, 1):
+        runs[n].append(_experiment_seconds(1000, four, n, args.months))
     one_worker, two_workers = (round(statistics.mean(runs[w]), 2) for w in (1, 2))
     result = {
         "ms_per_replication": per_strategy["status_quo"],

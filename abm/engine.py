@@ -193,7 +193,6 @@ class Batch:
         self.offers = (empty, empty, empty)
         self.has_groups = np.zeros(self.reps, dtype=bool)
         self.merger_exhausted = np.zeros((self.reps, n_icb), dtype=bool)
-        # (R, T, I) weight of each trust's own decision, rebuilt for a replication after a merger
 
     def _institutions(self) -> Institutions:
         return Institutions(

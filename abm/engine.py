@@ -157,6 +157,8 @@ class Batch:
         self.icb_starts = np.searchsorted(trusts.icb[self.icb_rows], np.arange(n_icb + 1))
         self.merger_family = institutions.MERGER_FAMILY[trusts.trust_type]
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
+        whole_words = self.events.size // 8 * 8
+        self.event_words = self.events.reshape(-1)[:whole_words].view(np.uint64)
         self.in_use_cells = np.empty((self.pop.state.size, 3), dtype=np.int32)
         # yearly rate of hearing per ICB and innovation, and its monthly chance (R, K, I):
         # kernels.awareness updates the chance only where the rate changed (NaN: never set)
@@ -164,6 +166,10 @@ class Batch:
         self.awareness_rate = np.full(per_icb, np.nan, dtype=CELL)
         self.hazard = np.zeros(per_icb, dtype=CELL)
         self.paying_cells = np.empty_like(self.in_use_cells)
+        # apply_events writes the new lists beside the old ones, then they swap
+        self.spare_cell_lists = (np.empty_like(self.in_use_cells),
+                                 np.empty_like(self.in_use_cells))
+        self.started_cells = np.empty(self.pop.state.size, dtype=np.int64)
         self.n_in_use = self.n_paying = 0  # listed with the counts of the states
         self._state_tally: tuple[np.ndarray, ...] | None = None
         scaler = self.strategy.scaler
@@ -263,8 +269,9 @@ class Batch:
 
         Returns relevant trusts in each state per innovation (R, 5, I), embedded cells
         per ICB (R, K) and users (piloting or embedded) per ICB and innovation (R, K, I).
-        The step's last pass over the cells makes them, with the lists of the cells in
-        use and paying; they are made afresh only before the first step.
+        They are counted, and the cells in use and paying listed, before the first
+        step; each step's ``kernels.apply_events`` then updates them cell by cell as
+        cells change state. The arrays are the batch's own, updated in place.
         """
         if self._state_tally is None:
             self._state_tally = self._empty_state_tally()
@@ -502,12 +509,14 @@ class Batch:
                              dtype=np.float32)
         failed = np.empty((self.reps, pop.state.shape[2]), dtype=np.float32)
         supported_completed = np.empty(failed.shape)
-        tally = self._empty_state_tally()
+        in_use_out, paying_out = self.spare_cell_lists
         self.n_in_use, self.n_paying = kernels.apply_events(
             pop.state, pop.entered_month, self.month, pop.supported, pop.core_funded, events,
-            self.icb_of_trust, self.relevant_per_innovation, counts, completed, failed,
-            supported_completed, *tally, self.in_use_cells, self.paying_cells)
-        self._state_tally = tally
+            self.event_words, self.icb_of_trust, counts, completed, failed,
+            supported_completed, *self.state_tally(), self.in_use_cells, self.n_in_use,
+            self.paying_cells, in_use_out, paying_out, self.started_cells)
+        self.spare_cell_lists = (self.in_use_cells, self.paying_cells)
+        self.in_use_cells, self.paying_cells = in_use_out, paying_out
         if self.scaler_on:
             self.deployments_by_module += supported_completed @ self.module_onehot
         self._learn_from(completed, failed)

@@ -294,38 +294,93 @@ def follow_leads(state, relevant, group, has_groups, events):
 
 
 @njit(cache=True)
-def apply_events(state, entered_month, month, supported, core_funded, events, icb_of_trust,
-                 relevant_per_innovation, counts, completed_icb, failed, supported_completed,
-                 state_counts, embedded_icb, users_icb, in_use, paying):
-    """Move every cell to its new state and count what happened (in place).
+def apply_events(state, entered_month, month, supported, core_funded, events, event_words,
+                 icb_of_trust, counts, completed_icb, failed, supported_completed,
+                 state_counts, embedded_icb, users_icb, in_use, n_in_use, paying,
+                 in_use_out, paying_out, started):
+    """Move the cells with an event to their new state and count what happened (in place).
 
     A cell with an event enters its new state in step ``month``. Writes per
     replication the counts in the order of ``COUNTED``, pilots completed (succeeded
     or failed) per ICB and innovation, failures per innovation and scaler-supported
-    completions per innovation; then counts and lists the cells in their new states
-    as ``count_states`` does, and returns what it returns.
+    completions per innovation.
+
+    The counts of the cells by state (``count_states``) are kept up to date one
+    event at a time, and the lists of the cells in use and paying are the old list
+    less the cells that left use, merged with those that entered it, in the order a
+    fresh scan gives (into ``in_use_out`` and ``paying_out``). ``event_words`` is
+    ``events`` seen as 64-bit words, so that the few cells with an event are found
+    eight at a time. Returns how many cells are in use and paying.
     """
     reps, trusts, innovations = state.shape
     counts[:] = 0
     completed_icb[:] = 0
     failed[:] = 0
     supported_completed[:] = 0
-    for r in range(reps):
-        for t in range(trusts):
-            row_events = events[r, t]
-            happened = False
-            for i in range(innovations):  # branch-free, so that it vectorises
-                happened |= row_events[i] != EVENT_NONE
-            if not happened:  # most rows, most months
+    flat_events, flat_state = events.ravel(), state.ravel()
+    n_started = 0
+    for w in range(event_words.size + 1):
+        if w < event_words.size:
+            if event_words[w] == 0:  # most words, most months
                 continue
-            for i in range(innovations):
-                if row_events[i] != EVENT_NONE:
-                    entered_month[r, t, i] = month
-                    state[r, t, i] = _record_event(
-                        row_events[i], r, t, i, icb_of_trust[t], supported, counts,
-                        completed_icb, failed, supported_completed)
-    return count_states(state, core_funded, relevant_per_innovation, icb_of_trust,
-                        state_counts, embedded_icb, users_icb, in_use, paying)
+            first, last = 8 * w, 8 * w + 8
+        else:  # the cells after the last whole word
+            first, last = 8 * event_words.size, flat_events.size
+        for n in range(first, last):
+            event = flat_events[n]
+            if event == EVENT_NONE:
+                continue
+            r, rest = divmod(n, trusts * innovations)
+            t, i = divmod(rest, innovations)
+            k = icb_of_trust[t]
+            old = flat_state[n]
+            new = _record_event(event, r, t, i, k, supported, counts, completed_icb, failed,
+                                supported_completed)
+            flat_state[n] = new
+            entered_month[r, t, i] = month
+            state_counts[r, old, i] -= 1
+            state_counts[r, new, i] += 1
+            was_used = old == PILOTING or old == EMBEDDED
+            is_used = new == PILOTING or new == EMBEDDED
+            users_icb[r, k, i] += np.float32(is_used) - np.float32(was_used)
+            embedded_icb[r, k] += np.float64(new == EMBEDDED) - np.float64(old == EMBEDDED)
+            if is_used and not was_used:
+                started[n_started] = n
+                n_started += 1
+    return _merge_in_use(state, core_funded, in_use, n_in_use, started, n_started,
+                         in_use_out, paying_out)
+
+
+@njit(cache=True)
+def _merge_in_use(state, core_funded, in_use, n_in_use, started, n_started, in_use_out,
+                  paying_out):
+    """The cells still in use, merged in order with those that started; and those paying."""
+    reps, trusts, innovations = state.shape
+    per_rep = trusts * innovations
+    n_out = n_paying = 0
+    a = b = 0
+    while a < n_in_use or b < n_started:
+        key = np.int64(-1)
+        if a < n_in_use:
+            key = (np.int64(in_use[a, 0]) * per_rep + np.int64(in_use[a, 1]) * innovations
+                   + np.int64(in_use[a, 2]))
+        if b < n_started and (a >= n_in_use or started[b] < key):
+            key = started[b]
+            b += 1
+        else:
+            a += 1
+        r, rest = divmod(key, per_rep)
+        t, i = divmod(rest, innovations)
+        s = state[r, t, i]
+        if s != PILOTING and s != EMBEDDED:  # left use this month
+            continue
+        in_use_out[n_out, 0], in_use_out[n_out, 1], in_use_out[n_out, 2] = r, t, i
+        n_out += 1
+        if s == PILOTING or not core_funded[r, t, i]:
+            paying_out[n_paying, 0], paying_out[n_paying, 1] = r, t
+            paying_out[n_paying, 2] = i
+            n_paying += 1
+    return n_out, n_paying
 
 
 @njit(cache=True)

@@ -40,7 +40,7 @@ FLOW_INDEX = {name: i for i, name in enumerate(FLOW_NAMES)}
 
 def state_counts(batch: Batch) -> np.ndarray:
     """Trusts in each lifecycle state per innovation, relevant trusts only: (R, 5, I)."""
-    return batch.state_tally()[0]
+    return batch.state_tally()[0].copy()  # the batch updates its counts in place
 
 
 def icb_embedded_share(batch: Batch) -> np.ndarray:

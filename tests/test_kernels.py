@@ -101,6 +101,30 @@ def test_state_counts_and_cells_in_use_match_the_states(batch: Batch) -> None:
     np.testing.assert_array_equal(batch.paying(), np.argwhere(used & ~embedded_before_start))
 
 
+@pytest.mark.parametrize("name", ["scaler_led", "consolidation"])
+def test_counts_kept_event_by_event_equal_a_fresh_count(name: str) -> None:
+    """Counts and cell lists updated as cells change state equal those counted afresh.
+
+    Checked every month of a run with scaler-supported pilots or many mergers.
+    """
+    cfg = compose_run_config()
+    strategy = {s.name: s for s in cfg.strategies}[name]
+    batch = Batch(cfg.scenario, strategy, [replication_seed(5, r) for r in range(5)])
+    for _ in range(36):
+        batch.step()
+        kept = [a.copy() for a in batch.state_tally()]
+        fresh = batch._empty_state_tally()
+        in_use, paying = np.empty_like(batch.in_use_cells), np.empty_like(batch.paying_cells)
+        n_in_use, n_paying = kernels.count_states(
+            batch.pop.state, batch.pop.core_funded, batch.relevant_per_innovation,
+            batch.icb_of_trust, *fresh, in_use, paying)
+        for kept_array, fresh_array in zip(kept, fresh, strict=True):
+            np.testing.assert_array_equal(kept_array, fresh_array)
+        np.testing.assert_array_equal(batch.in_use(), in_use[:n_in_use])
+        np.testing.assert_array_equal(batch.paying(), paying[:n_paying])
+    assert batch.flows[:, 0].sum() > 0 and batch.n_in_use > 0  # pilots started
+
+
 def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:
     pop, econ = batch.pop, batch.economics
     owed = batch._tally_money()

@@ -78,16 +78,25 @@ class CellEconomics(NamedTuple):
     infrastructure_penalty: np.float32  # utility lost per unit of infrastructure shortfall
 
 
-def unit_factors(data: EnglandData, pop: Population,
-                 strategy: StrategyConfig) -> dict[str, np.ndarray]:
-    """The per-trust factors: they change only when decision units change (mergers)."""
-    units = pop.group_size()
-    # a unit has a whole number of trusts: work out each size once, then look it up
-    sizes = np.arange(units.max() + 1, dtype=float)
-    sizes[0] = 1.0  # no unit has 0 trusts
+def unit_tables(n_trusts: int, strategy: StrategyConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Volume gain and scale economy of a decision unit of each size, 0 to ``n_trusts``.
+
+    A unit has a whole number of trusts, so each size is worked out once and looked
+    up (``unit_factors``); size 0 (no unit) is given the values of size 1.
+    """
+    sizes = np.arange(n_trusts + 1, dtype=float)
+    sizes[0] = 1.0
     cons = strategy.consolidation
     volume_gain = (cons.volume_outcome_gain * np.log2(sizes)).astype(CELL)
     economy = (sizes ** (cons.scale_economy_exponent - 1.0)).astype(CELL)
+    return volume_gain, economy
+
+
+def unit_factors(data: EnglandData, pop: Population,
+                 strategy: StrategyConfig) -> dict[str, np.ndarray]:
+    """The per-trust factors: they change only when decision units change (mergers)."""
+    volume_gain, economy = unit_tables(pop.n_trusts, strategy)
+    units = pop.group_size()
     return {
         "size": data.trusts.size.astype(CELL),
         "maturity": pop.digital_maturity.astype(CELL),

@@ -31,6 +31,7 @@ from .population import (
     UNAWARE,
     certainty_equivalent_log,
     initial_population,
+    led_by,
     logistic,
     update_capacity,
     update_pressure,
@@ -115,7 +116,9 @@ class Batch:
         self.record: dict[str, list[np.ndarray]] = {name: [] for name in reporters.REPORTERS}
         self.economics = cell_economics(self.data, self.pop, scenario, strategy,
                                         self._institutions())
-        self.lead_weight = self._lead_weight()
+        self.unit_tables = econ.unit_tables(self.pop.n_trusts, strategy)
+        self.lead_weight_by_size = self._lead_weight_by_size()
+        self.lead_weight = self.lead_weight_by_size[led_by(self.pop.group)]
 
     # ------------------------------------------------------------------ setup
 
@@ -169,7 +172,7 @@ class Batch:
         # apply_events writes the new lists beside the old ones, then they swap
         self.spare_cell_lists = (np.empty_like(self.in_use_cells),
                                  np.empty_like(self.in_use_cells))
-        self.started_cells = np.empty(self.pop.state.size, dtype=np.int64)
+        self.started_cells = np.empty_like(self.in_use_cells)
         self.n_in_use = self.n_paying = 0  # listed with the counts of the states
         self._state_tally: tuple[np.ndarray, ...] | None = None
         scaler = self.strategy.scaler
@@ -211,26 +214,30 @@ class Batch:
             vendor_running_factor=self.vendor_running_factor,
         )
 
-    def _refresh_economics(self, units: bool = False, payers: bool = False,
-                           adaptation: bool = False) -> None:
+    def _refresh_economics(self, payers: bool = False, adaptation: bool = False) -> None:
         """Recompute the factors of the economics that changed (see ``economics``).
 
         Args:
-            units: Decision units changed (mergers): volume gains, scale economies.
             payers: An institution acted (a programme started or ended, a fund ran
                 dry, a new year's priorities): who pays, bonuses.
             adaptation: Adaptation effort fell: pilot prices and failure.
         """
         data, pop, scenario, inst = self.data, self.pop, self.scenario, self._institutions()
         changed = {}
-        if units:
-            changed.update(econ.unit_factors(data, pop, self.strategy))
-            self.lead_weight = self._lead_weight()
         if payers:
             changed.update(econ.payer_factors(data, scenario, inst))
         if adaptation:
             changed.update(econ.adaptation_factors(data, pop, scenario, inst))
         self.economics = self.economics._replace(**changed)
+
+    def _refresh_units(self, reps: np.ndarray) -> None:
+        """Volume gains, scale economies and decision weights of replications whose units changed."""
+        led = led_by(self.pop.group[reps])
+        units = np.take_along_axis(led, self.pop.group[reps], axis=1)
+        volume_gain, economy = self.unit_tables
+        self.economics.volume_gain[reps] = volume_gain[units]
+        self.economics.economy[reps] = economy[units]
+        self.lead_weight[reps] = self.lead_weight_by_size[led]
 
     # ------------------------------------------------------------------ step
 
@@ -338,8 +345,9 @@ class Batch:
             self.flows[r, FLOW_INDEX["mergers_blocked"]] += blocked
             self.flows[r, FLOW_INDEX["spend_transition_gbp_m"]] += paid
             self.has_groups[r] |= mergers > 0
-        if merged.any():  # decision units grew: volume gains and scale economies changed
-            self._refresh_economics(units=True)
+        merged_reps = np.flatnonzero(merged.any(axis=1))
+        if len(merged_reps):  # decision units grew: volume gains and scale economies changed
+            self._refresh_units(merged_reps)
 
     def _new_financial_year(self) -> None:
         """Unspent budget lapses; the year's allocation arrives, less any merger debt."""
@@ -454,15 +462,14 @@ class Batch:
                 "awareness_hazard": float(hazard[r, k, column]),
                 "utility": float(utility), "pilot_probability": float(probability)}
 
-    def _lead_weight(self) -> np.ndarray:
-        """(R, T) weight of a lead's decision: units decide more slowly the more boards agree."""
-        group = self.pop.group
-        offset = self.pop.n_trusts * np.arange(self.reps)[:, None]
-        size = np.bincount((group + offset).ravel(), minlength=group.size).reshape(group.shape)
-        # members (size 0 as leads) are weighted in kernels.unit_weight, not here; a unit
-        # has a whole number of boards: each size's weight worked out once, then looked up
-        boards = np.maximum(np.arange(size.max() + 1), 1).astype(CELL)
-        return (boards ** -self.strategy.consolidation.decision_slowdown)[size]
+    def _lead_weight_by_size(self) -> np.ndarray:
+        """Weight of a lead's decision by the trusts in its unit: units decide more slowly
+        the more boards agree.
+
+        Members (0 trusts led) are weighted in ``kernels.unit_weight``, not here.
+        """
+        boards = np.maximum(np.arange(self.pop.n_trusts + 1), 1).astype(CELL)
+        return boards ** -self.strategy.consolidation.decision_slowdown
 
     def _offer_probability(self, utility: np.ndarray, cost: np.ndarray) -> np.ndarray:
         """Chance each offered cell accepts, given its utility of piloting on its own.

@@ -345,7 +345,7 @@ def apply_events(state, entered_month, month, supported, core_funded, events, ev
             users_icb[r, k, i] += np.float32(is_used) - np.float32(was_used)
             embedded_icb[r, k] += np.float64(new == EMBEDDED) - np.float64(old == EMBEDDED)
             if is_used and not was_used:
-                started[n_started] = n
+                started[n_started, 0], started[n_started, 1], started[n_started, 2] = r, t, i
                 n_started += 1
     return _merge_in_use(state, core_funded, in_use, n_in_use, started, n_started,
                          in_use_out, paying_out)
@@ -354,23 +354,20 @@ def apply_events(state, entered_month, month, supported, core_funded, events, ev
 @njit(cache=True)
 def _merge_in_use(state, core_funded, in_use, n_in_use, started, n_started, in_use_out,
                   paying_out):
-    """The cells still in use, merged in order with those that started; and those paying."""
-    reps, trusts, innovations = state.shape
-    per_rep = trusts * innovations
+    """The cells still in use, merged in order with those that started; and those paying.
+
+    Both lists hold (replication, trust, innovation) rows in that order.
+    """
     n_out = n_paying = 0
     a = b = 0
     while a < n_in_use or b < n_started:
-        key = np.int64(-1)
-        if a < n_in_use:
-            key = (np.int64(in_use[a, 0]) * per_rep + np.int64(in_use[a, 1]) * innovations
-                   + np.int64(in_use[a, 2]))
-        if b < n_started and (a >= n_in_use or started[b] < key):
-            key = started[b]
+        take_started = b < n_started and (a >= n_in_use or _row_before(started, b, in_use, a))
+        if take_started:
+            r, t, i = started[b, 0], started[b, 1], started[b, 2]
             b += 1
         else:
+            r, t, i = in_use[a, 0], in_use[a, 1], in_use[a, 2]
             a += 1
-        r, rest = divmod(key, per_rep)
-        t, i = divmod(rest, innovations)
         s = state[r, t, i]
         if s != PILOTING and s != EMBEDDED:  # left use this month
             continue
@@ -381,6 +378,15 @@ def _merge_in_use(state, core_funded, in_use, n_in_use, started, n_started, in_u
             paying_out[n_paying, 2] = i
             n_paying += 1
     return n_out, n_paying
+
+
+@njit(cache=True, inline="always")
+def _row_before(x, m, y, n):
+    """Whether row m of x comes before row n of y, comparing columns left to right."""
+    for c in range(x.shape[1]):
+        if x[m, c] != y[n, c]:
+            return x[m, c] < y[n, c]
+    return False
 
 
 @njit(cache=True)

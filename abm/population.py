@@ -75,10 +75,7 @@ class Population:
 
     def group_size(self) -> np.ndarray:
         """Trusts in each trust's decision unit (1 for a stand-alone trust)."""
-        n = self.group.shape[-1]
-        keys = self.group + (np.arange(self.group.size // n) * n).reshape(
-            self.group.shape[:-1] + (1,))  # each replication's groups kept apart
-        return np.bincount(keys.ravel(), minlength=self.group.size)[keys]
+        return np.take_along_axis(led_by(self.group), self.group, axis=-1)
 
     def replication(self, r: int) -> Population:
         """A view of replication ``r`` (arrays without the leading axis; writes go through)."""
@@ -91,6 +88,17 @@ class Population:
         return Population(**{
             name: value if name in self.SHARED else value[reps]
             for name, value in self.__dict__.items()})
+
+
+def led_by(group: np.ndarray) -> np.ndarray:
+    """Trusts in the decision unit each trust leads (0 for a member of another's unit).
+
+    ``group`` holds each trust's lead, (T,) or (R, T); each replication's units are
+    kept apart.
+    """
+    n = group.shape[-1]
+    offset = (np.arange(group.size // n) * n).reshape(group.shape[:-1] + (1,))
+    return np.bincount((group + offset).ravel(), minlength=group.size).reshape(group.shape)
 
 
 def _per_group(group: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

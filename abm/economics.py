@@ -14,7 +14,7 @@ All per-cell arithmetic is in float32, with the factors rounded to float32 first
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -40,6 +40,13 @@ class Institutions:
     icb_pooled_share: np.ndarray  # (R, K)
     vendor_pilot_factor: np.ndarray  # (I,)
     vendor_running_factor: np.ndarray  # (I,)
+
+    def of_replications(self, reps: np.ndarray) -> Institutions:
+        """The decisions of replications ``reps`` only."""
+        return replace(self, programme_live=self.programme_live[reps],
+                       icb_priority=self.icb_priority[reps],
+                       icb_fund_open=self.icb_fund_open[reps],
+                       icb_pooled_share=self.icb_pooled_share[reps])
 
 
 class CellEconomics(NamedTuple):

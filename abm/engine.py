@@ -214,20 +214,17 @@ class Batch:
             vendor_running_factor=self.vendor_running_factor,
         )
 
-    def _refresh_economics(self, payers: bool = False, adaptation: bool = False) -> None:
-        """Recompute the factors of the economics that changed (see ``economics``).
+    def _refresh_payers(self, reps: np.ndarray) -> None:
+        """Who pays, and bonuses, in replications where an institution acted (a programme
+        started or ended, a fund ran dry, a new year's priorities)."""
+        inst = self._institutions().of_replications(reps)
+        for name, values in econ.payer_factors(self.data, self.scenario, inst).items():
+            getattr(self.economics, name)[reps] = values
 
-        Args:
-            payers: An institution acted (a programme started or ended, a fund ran
-                dry, a new year's priorities): who pays, bonuses.
-            adaptation: Adaptation effort fell: pilot prices and failure.
-        """
-        data, pop, scenario, inst = self.data, self.pop, self.scenario, self._institutions()
-        changed = {}
-        if payers:
-            changed.update(econ.payer_factors(data, scenario, inst))
-        if adaptation:
-            changed.update(econ.adaptation_factors(data, pop, scenario, inst))
+    def _refresh_adaptation(self) -> None:
+        """Pilot prices and failure, after adaptation effort fell."""
+        changed = econ.adaptation_factors(self.data, self.pop, self.scenario,
+                                          self._institutions())
         self.economics = self.economics._replace(**changed)
 
     def _refresh_units(self, reps: np.ndarray) -> None:
@@ -254,7 +251,7 @@ class Batch:
             changed[:] = True
         self._mergers(month)
         if changed.any():
-            self._refresh_economics(payers=True)
+            self._refresh_payers(np.flatnonzero(changed))
         if self.scaler_on:
             self._choose_offers()
         self._champions()
@@ -580,7 +577,7 @@ class Batch:
             observed = local + op.publication_evidence_weight * (per_innovation[:, None, :]
                                                                  - local)
             pop.adaptation_need *= (1.0 - op.contributed_adaptation_rate) ** per_innovation
-            self._refresh_economics(adaptation=True)
+            self._refresh_adaptation()
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
         kernels.learn(pop.uncertainty_icb, observed, 1.0 - evidence)
 
@@ -630,7 +627,7 @@ class Batch:
         np.maximum(funds - icb_paid, 0.0, out=funds)  # icb_paid <= funds: exact
         closed = (was_open & (funds == 0.0)).any(axis=1)
         if closed.any():
-            self._refresh_economics(payers=True)
+            self._refresh_payers(np.flatnonzero(closed))
         op = self.strategy.open_platform
         platform = op.platform_cost_gbp_m_per_year / MONTHS_PER_YEAR * op.enabled
         flows = self.flows

@@ -85,6 +85,11 @@ def test_cell_economics_follow_the_whole_array_rules(strategy: str) -> None:
             np.testing.assert_array_equal(matrix, expected[name], err_msg=name)
     if strategy == "consolidation":
         assert (batch.pop.group_size() > 1).any(), "no merged unit to check"
+        group, rows = batch.pop.group, np.arange(batch.pop.n_trusts)
+        led = np.stack([(group[r][:, None] == rows).sum(axis=0) for r in range(batch.reps)])
+        slowdown = chosen.consolidation.decision_slowdown
+        np.testing.assert_allclose(batch.lead_weight, np.maximum(led, 1.0) ** -slowdown,
+                                   rtol=1e-6)
     if strategy == "open_platform":
         start = batch.data.innovations.adaptation_need
         assert (batch.pop.adaptation_need < start).any(), "no fall in adaptation effort"

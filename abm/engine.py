@@ -56,22 +56,24 @@ def _uniform(rngs: list[np.random.Generator], shape: tuple[int, ...],
     return out
 
 
-def _cell_draws(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
-    """One float32 uniform per cell, the numbers ``Generator.random(dtype=float32)`` gives.
+def _cell_words(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
+    """One random 32-bit word per cell: ``kernels.uniform_from_word`` reads each as the
+    float32 uniform ``Generator.random(dtype=float32)`` gives.
 
     That method makes each float32 from 32 bits of the bit generator (PCG64) output,
     the low half of a 64-bit output first, then its high half. Taking the 64-bit
-    outputs in one call and splitting them in a compiled pass gives the same numbers
-    at half the cost. An odd count would leave a half buffered in the generator, so
-    it is drawn the ordinary way.
+    outputs in one call and passing their halves to the compiled passes gives the
+    same numbers at a fraction of the cost. An odd count would leave a half buffered
+    in the generator, so it is drawn the ordinary way and turned back into words.
     """
     size = int(np.prod(shape))
     if size % 2 or sys.byteorder != "little":
-        return _uniform(rngs, shape, CELL)
+        uniforms = _uniform(rngs, shape, CELL)
+        return (uniforms * CELL(2 ** 24)).astype(np.uint32) << np.uint32(8)
     raw = np.empty((len(rngs), size // 2), dtype=np.uint64)
     for r, rng in enumerate(rngs):
         raw[r] = rng.bit_generator.random_raw(size // 2)
-    return kernels.float32_from_bits(raw.view(np.uint32)).reshape(len(rngs), *shape)
+    return raw.view(np.uint32).reshape(len(rngs), *shape)
 
 
 def _normal(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
@@ -496,16 +498,16 @@ class Batch:
     def _lifecycle(self) -> None:
         """Every cell's event this month (compiled passes), then the new states and learning."""
         pop, events = self.pop, self.events
-        draws = _cell_draws(self.dynamics_rngs, pop.state.shape[1:])
+        words = _cell_words(self.dynamics_rngs, pop.state.shape[1:])
         _, hazard, nation = self.awareness()
         utility_terms = self._utility_terms(nation)
         kernels.decide_cells(
-            pop.state, pop.entered_month, self.month, draws, pop.relevant, pop.supported,
+            pop.state, pop.entered_month, self.month, words, pop.relevant, pop.supported,
             self.icb_of_trust, hazard, **utility_terms,
             **self._decision_terms(), **self._ending_terms(), in_use=self.in_use(),
             events=events)
         if self.scaler_on:
-            self._accept_offers(draws, utility_terms)
+            self._accept_offers(words, utility_terms)
         if self.has_groups.any():
             kernels.follow_leads(pop.state, pop.relevant, pop.group, self.has_groups, events)
         counts = np.empty((self.reps, len(kernels.COUNTED)), dtype=np.int64)
@@ -549,14 +551,15 @@ class Batch:
             "drop_unfunded": (bar.unfunded_fade_per_month * pop.unfunded_running).astype(CELL),
         }
 
-    def _accept_offers(self, draws: np.ndarray, utility_terms: dict[str, np.ndarray]) -> None:
+    def _accept_offers(self, words: np.ndarray, utility_terms: dict[str, np.ndarray]) -> None:
         """Trusts accept or refuse the scaler's offers; an offer makes an unaware trust aware."""
         rep, rows, cols = self.offers
         if not len(rep):
             return
         utility, cost = kernels.utility_at(rep, rows, cols, self.icb_of_trust, **utility_terms)
         state, current = self.pop.state[rep, rows, cols], self.events[rep, rows, cols]
-        accept = (draws[rep, rows, cols] < self._offer_probability(utility, cost)) & \
+        draws = kernels.uniforms_from_words(words[rep, rows, cols])
+        accept = (draws < self._offer_probability(utility, cost)) & \
             (state <= AWARE)
         heard = (state == UNAWARE) & (current == kernels.EVENT_NONE)
         self.events[rep, rows, cols] = np.where(

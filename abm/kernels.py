@@ -4,7 +4,8 @@ A month's lifecycle touches every cell a few times; written as whole-array NumPy
 it costs some forty temporary arrays. These Numba loops make one pass each and
 do the work a cell needs for its state only (an embedded cell never computes a
 utility). They hold no state and draw no random numbers: the engine draws from
-each replication's own generators and passes the draws in, so a replication's
+each replication's own generators and passes the draws in (one random 32-bit word
+per cell, read as a uniform by ``uniform_from_word``), so a replication's
 numbers do not depend on the batch it runs in.
 
 Events (``EVENT_*``) say what happens to a cell this month; ``apply_events``
@@ -87,13 +88,15 @@ def utility_at(rep, rows, cols, icb_of_trust, economics, uncertainty_icb, risk_a
 
 
 @njit(cache=True)
-def decide_cells(state, entered_month, month, draws, relevant, supported, icb_of_trust,
+def decide_cells(state, entered_month, month, words, relevant, supported, icb_of_trust,
                  hazard_icb, economics, uncertainty_icb, risk_aversion, risk_weight,
                  bonus, budget, free, pilot_need, group, lead_weight, sharpness, rate,
                  pilot_months, supported_months, supported_failure_factor,
                  fade_no_champion, programme_off, fade_unfunded, discontinuation,
                  drop_unfunded, in_use, events):
     """Each cell's event this month, from its one uniform draw (written into ``events``).
+
+    ``words`` holds each cell's random 32-bit word for the month (``uniform_from_word``).
 
     Unaware relevant cells hear of the innovation with the ICB's hazard; aware cells,
     and those that just heard, start a pilot with the decision probability (given
@@ -104,18 +107,18 @@ def decide_cells(state, entered_month, month, draws, relevant, supported, icb_of
     start a pilot; the shortlisted cells for the decision; and the cells piloting or
     embedded (rows of ``in_use``) for endings.
     """
-    _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, economics,
+    _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, economics,
           pilot_need, group, lead_weight, rate, events)
-    _decide(state, draws, icb_of_trust, hazard_icb, economics, uncertainty_icb,
+    _decide(state, words, icb_of_trust, hazard_icb, economics, uncertainty_icb,
             risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
             rate, events)
-    _end(in_use, state, entered_month, month, draws, supported, economics, pilot_months,
+    _end(in_use, state, entered_month, month, words, supported, economics, pilot_months,
          supported_months, supported_failure_factor, fade_no_champion,
          programme_off, fade_unfunded, discontinuation, drop_unfunded, events)
 
 
 @njit(cache=True)
-def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, economics,
+def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, economics,
           pilot_need, group, lead_weight, rate, events):
     """Unaware cells hearing of an innovation; the aware cells that could start a pilot.
 
@@ -131,7 +134,7 @@ def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, econom
             capacity_rate = rate * min(room, _F32(1.0))
             lead, own_weight = group[r, t], lead_weight[r, t]
             for i in range(innovations):
-                s, u = state[r, t, i], draws[r, t, i]
+                s, u = state[r, t, i], uniform_from_word(words[r, t, i])
                 unaware = s == UNAWARE
                 hazard = hazard_icb[r, k, i]
                 hears = unaware & relevant[t, i] & (u < hazard)
@@ -146,7 +149,7 @@ def _hear(state, draws, relevant, icb_of_trust, hazard_icb, budget, free, econom
 
 
 @njit(cache=True)
-def _decide(state, draws, icb_of_trust, hazard_icb, economics, uncertainty_icb,
+def _decide(state, words, icb_of_trust, hazard_icb, economics, uncertainty_icb,
             risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
             rate, events):
     """Shortlisted cells start a pilot with the decision probability, or stay (or become) aware."""
@@ -165,14 +168,14 @@ def _decide(state, draws, icb_of_trust, hazard_icb, economics, uncertainty_icb,
         lead = group[r, t]
         weight = unit_weight(lead, t, lead_weight[r, t], relevant[lead, i])
         decide = cell_decision(utility, sharpness, rate, free[r, t], True, weight)
-        if draws[r, t, i] < threshold * decide:
+        if uniform_from_word(words[r, t, i]) < threshold * decide:
             flat[n] = EVENT_START
         else:  # a shortlisted unaware cell has just heard
             flat[n] = EVENT_AWARE if unaware else EVENT_NONE
 
 
 @njit(cache=True)
-def _end(in_use, state, entered_month, month, draws, supported, economics, pilot_months,
+def _end(in_use, state, entered_month, month, words, supported, economics, pilot_months,
          supported_months, supported_failure_factor, fade_no_champion, programme_off,
          fade_unfunded, discontinuation, drop_unfunded, events):
     """Pilots due finish (fail or succeed), others may fade; embedded cells may be dropped.
@@ -183,7 +186,7 @@ def _end(in_use, state, entered_month, month, draws, supported, economics, pilot
     """
     for n in range(len(in_use)):
         r, t, i = in_use[n, 0], in_use[n, 1], in_use[n, 2]
-        u = draws[r, t, i]
+        u = uniform_from_word(words[r, t, i])
         if state[r, t, i] == PILOTING:
             backed = supported[r, t, i]
             duration = supported_months[r, i] if backed else pilot_months[i]
@@ -202,16 +205,22 @@ def _end(in_use, state, entered_month, month, draws, supported, economics, pilot
             events[r, t, i] = EVENT_DROP
 
 
-@njit(cache=True)
-def float32_from_bits(bits):
-    """Uniform floats in [0, 1) from random 32-bit words, as NumPy makes its float32 draws.
+@njit(cache=True, inline="always")
+def uniform_from_word(word):
+    """A uniform float in [0, 1) from a random 32-bit word, as NumPy makes its float32 draws.
 
-    The top 24 bits of each word, times 2**-24 (exact in float32).
+    The top 24 bits of the word, times 2**-24 (exact in float32).
     """
-    out = np.empty(bits.shape, dtype=np.float32)
-    flat_in, flat_out = bits.ravel(), out.ravel()
+    return _F32(word >> 8) * _F32(1.0 / 16777216.0)
+
+
+@njit(cache=True)
+def uniforms_from_words(words):
+    """``uniform_from_word`` of every word of an array."""
+    out = np.empty(words.shape, dtype=np.float32)
+    flat_in, flat_out = words.ravel(), out.ravel()
     for n in range(flat_in.size):
-        flat_out[n] = _F32(flat_in[n] >> 8) * _F32(1.0 / 16777216.0)
+        flat_out[n] = uniform_from_word(flat_in[n])
     return out
 
 

@@ -10,7 +10,7 @@ import pytest
 from abm import kernels
 from abm.cli import compose_run_config
 from abm.economics import cell_matrices
-from abm.engine import CELL, Batch, _cell_draws, _normal, _uniform
+from abm.engine import CELL, Batch, _cell_words, _normal, _uniform
 from abm.population import ABANDONED, AWARE, EMBEDDED, PILOTING, UNAWARE
 from abm.runner import replication_seed
 
@@ -69,11 +69,13 @@ def _expected_events(batch: Batch, draws: np.ndarray) -> np.ndarray:
 def test_decision_pass_follows_the_lifecycle_rules(batch: Batch) -> None:
     rngs = [np.random.default_rng(seed) for seed in range(batch.reps)]
     draws = _uniform(rngs, batch.pop.state.shape[1:], CELL)
+    words = (draws * CELL(2 ** 24)).astype(np.uint32) << np.uint32(8)
+    assert np.array_equal(kernels.uniforms_from_words(words), draws)
     pop = batch.pop
     _, hazard, nation = batch.awareness()
     events = np.empty(pop.state.shape, dtype=np.int8)
     kernels.decide_cells(
-        pop.state, pop.entered_month, batch.month, draws, pop.relevant, pop.supported,
+        pop.state, pop.entered_month, batch.month, words, pop.relevant, pop.supported,
         batch.icb_of_trust, hazard, **batch._utility_terms(nation), **batch._decision_terms(),
         **batch._ending_terms(), in_use=batch.in_use(), events=events)
     expected = _expected_events(batch, draws)
@@ -150,8 +152,8 @@ def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:
     assert owed["bed_days"].sum() > 0 and owed["trust_due"].sum() > 0
 
 
-def test_cell_draws_are_the_generators_float32_draws() -> None:
-    """The split 64-bit outputs give what ``Generator.random(dtype=float32)`` gives.
+def test_cell_words_give_the_generators_float32_draws() -> None:
+    """The halves of 64-bit outputs, read as uniforms, are ``Generator.random(dtype=float32)``.
 
     Interleaved with the other draws the cell stream takes (normals, float64
     uniforms), over several months, so the generator's state stays in step too.
@@ -159,10 +161,13 @@ def test_cell_draws_are_the_generators_float32_draws() -> None:
     fast = [np.random.default_rng(seed) for seed in (11, 12, 13)]
     plain = [np.random.default_rng(seed) for seed in (11, 12, 13)]
     for _ in range(4):
-        assert np.array_equal(_cell_draws(fast, (205, 30)), _uniform(plain, (205, 30), CELL))
+        words = _cell_words(fast, (205, 30))
+        assert words.shape == (3, 205, 30) and words.dtype == np.uint32
+        assert np.array_equal(kernels.uniforms_from_words(words),
+                              _uniform(plain, (205, 30), CELL))
         assert np.array_equal(_normal(fast, (7,)), _normal(plain, (7,)))
         assert np.array_equal(_uniform(fast, (5,)), _uniform(plain, (5,)))
-    odd = _cell_draws(fast, (3, 5))  # an odd count is drawn the ordinary way
+    odd = kernels.uniforms_from_words(_cell_words(fast, (3, 5)))  # drawn the ordinary way
     assert np.array_equal(odd, _uniform(plain, (3, 5), CELL))
     assert odd.dtype == CELL and (odd >= 0).all() and (odd < 1).all()
 

@@ -154,9 +154,6 @@ class Batch:
         self.discontinuation = (diff.embedded_discontinuation_per_year / MONTHS_PER_YEAR
                                 * (1.0 - innov.infrastructure_need)).astype(CELL)
         self.pilot_need = (self.scenario.barriers.pilot_load * innov.complexity).astype(CELL)
-        # Innovations embedded before the start are business as usual: only a budget
-        # shortfall can remove them; those embedded during the run may still not stick.
-        self.discontinuation_cells = self.discontinuation * ~self.pop.core_funded
         self.icb_of_trust = trusts.icb.astype(np.intp)
         self.icb_rows = np.argsort(trusts.icb, kind="stable")  # trusts of ICB 0, then 1, ...
         self.icb_starts = np.searchsorted(trusts.icb[self.icb_rows], np.arange(n_icb + 1))
@@ -503,7 +500,7 @@ class Batch:
         utility_terms = self._utility_terms(nation)
         kernels.decide_cells(
             pop.state, pop.entered_month, self.month, words, pop.relevant, pop.supported,
-            self.icb_of_trust, hazard, **utility_terms,
+            pop.core_funded, self.icb_of_trust, hazard, **utility_terms,
             **self._decision_terms(), **self._ending_terms(), in_use=self.in_use(),
             events=events)
         if self.scaler_on:
@@ -547,7 +544,7 @@ class Batch:
             "fade_no_champion": (bar.hero_fade_per_month * ~pop.champion).astype(CELL),
             "programme_off": (~self.programme_live).astype(CELL),
             "fade_unfunded": (bar.unfunded_fade_per_month * pop.unfunded_pilots).astype(CELL),
-            "discontinuation": self.discontinuation_cells,
+            "discontinuation": self.discontinuation,
             "drop_unfunded": (bar.unfunded_fade_per_month * pop.unfunded_running).astype(CELL),
         }
 

@@ -88,7 +88,8 @@ def utility_at(rep, rows, cols, icb_of_trust, economics, uncertainty_icb, risk_a
 
 
 @njit(cache=True)
-def decide_cells(state, entered_month, month, words, relevant, supported, icb_of_trust,
+def decide_cells(state, entered_month, month, words, relevant, supported, core_funded,
+                 icb_of_trust,
                  hazard_icb, economics, uncertainty_icb, risk_aversion, risk_weight,
                  bonus, budget, free, pilot_need, group, lead_weight, sharpness, rate,
                  pilot_months, supported_months, supported_failure_factor,
@@ -112,7 +113,8 @@ def decide_cells(state, entered_month, month, words, relevant, supported, icb_of
     _decide(state, words, icb_of_trust, hazard_icb, economics, uncertainty_icb,
             risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
             rate, events)
-    _end(in_use, state, entered_month, month, words, supported, economics, pilot_months,
+    _end(in_use, state, entered_month, month, words, supported, core_funded, economics,
+         pilot_months,
          supported_months, supported_failure_factor, fade_no_champion,
          programme_off, fade_unfunded, discontinuation, drop_unfunded, events)
 
@@ -175,14 +177,17 @@ def _decide(state, words, icb_of_trust, hazard_icb, economics, uncertainty_icb,
 
 
 @njit(cache=True)
-def _end(in_use, state, entered_month, month, words, supported, economics, pilot_months,
-         supported_months, supported_failure_factor, fade_no_champion, programme_off,
+def _end(in_use, state, entered_month, month, words, supported, core_funded, economics,
+         pilot_months, supported_months, supported_failure_factor, fade_no_champion, programme_off,
          fade_unfunded, discontinuation, drop_unfunded, events):
     """Pilots due finish (fail or succeed), others may fade; embedded cells may be dropped.
 
     ``in_use`` holds the (replication, trust, innovation) of the cells piloting or
     embedded, one row each. ``month`` is the step under way (0 the first): a pilot
     that started in step m has run ``month - m`` months at the end of this one.
+    ``discontinuation`` (per innovation) applies to innovations embedded in the run:
+    those embedded before the start (``core_funded``) are business as usual, which
+    only a budget shortfall removes.
     """
     for n in range(len(in_use)):
         r, t, i = in_use[n, 0], in_use[n, 1], in_use[n, 2]
@@ -201,7 +206,8 @@ def _end(in_use, state, entered_month, month, words, supported, economics, pilot
                     fade = _F32(0.0)
                 if u < fade + fade_unfunded[r, t]:
                     events[r, t, i] = EVENT_FADE
-        elif u < discontinuation[r, t, i] + drop_unfunded[r, t]:
+        elif u < (_F32(0.0) if core_funded[r, t, i] else discontinuation[i]) + \
+                drop_unfunded[r, t]:
             events[r, t, i] = EVENT_DROP
 
 

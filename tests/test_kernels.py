@@ -54,7 +54,8 @@ def _expected_events(batch: Batch, draws: np.ndarray) -> np.ndarray:
         ending["fade_unfunded"][..., None]
     fades = (state == PILOTING) & ~due & (draws < fade)
     drops = (state == EMBEDDED) & \
-        (draws < ending["discontinuation"] + ending["drop_unfunded"][..., None])
+        (draws < np.where(pop.core_funded, CELL(0), ending["discontinuation"])
+         + ending["drop_unfunded"][..., None])
 
     events = np.full(state.shape, kernels.EVENT_NONE, dtype=np.int8)
     events[heard] = kernels.EVENT_AWARE
@@ -76,8 +77,9 @@ def test_decision_pass_follows_the_lifecycle_rules(batch: Batch) -> None:
     events = np.empty(pop.state.shape, dtype=np.int8)
     kernels.decide_cells(
         pop.state, pop.entered_month, batch.month, words, pop.relevant, pop.supported,
-        batch.icb_of_trust, hazard, **batch._utility_terms(nation), **batch._decision_terms(),
-        **batch._ending_terms(), in_use=batch.in_use(), events=events)
+        pop.core_funded, batch.icb_of_trust, hazard, **batch._utility_terms(nation),
+        **batch._decision_terms(), **batch._ending_terms(), in_use=batch.in_use(),
+        events=events)
     expected = _expected_events(batch, draws)
     assert (batch.pop.group != np.arange(pop.n_trusts)).any(), "no merged units to check"
     for code in (kernels.EVENT_AWARE, kernels.EVENT_START, kernels.EVENT_SUCCEED,

@@ -246,31 +246,43 @@ def awareness(users_icb, region_of_icb, relevant_icb, relevant_region, relevant_
     innovations only).
     """
     reps, n_icbs, innovations = users_icb.shape
-    by_region = np.empty((relevant_region.shape[0], innovations), dtype=np.float32)
+    n_regions = relevant_region.shape[0]
+    by_region = np.empty((n_regions, innovations), dtype=np.float32)
+    region_term = np.empty((n_regions, innovations), dtype=np.float32)
+    nation_term = np.empty(innovations, dtype=np.float32)
     users_nation = np.empty(innovations, dtype=np.float32)
+    yearly = np.empty(innovations, dtype=np.float32)
     w_icb, w_region, w_nation = weights[0], weights[1], weights[2]
     per_month = _F32(-1.0 / 12.0)
     for r in range(reps):
         # sums of small whole numbers: exact in float32, in any order
         by_region[:] = 0
         for k in range(n_icbs):
-            by_region[region_of_icb[k]] += users_icb[r, k]
-        users_nation[:] = 0
-        for g in range(by_region.shape[0]):
-            users_nation += by_region[g]
-        for i in range(innovations):
-            nation[r, i] = users_nation[i] / relevant_nation[i]
-        for k in range(n_icbs):
             g = region_of_icb[k]
             for i in range(innovations):
-                seen = w_icb * (users_icb[r, k, i] / relevant_icb[k, i]) + \
-                    w_region * (by_region[g, i] / relevant_region[g, i])
-                seen += w_nation * nation[r, i]
+                by_region[g, i] += users_icb[r, k, i]
+        users_nation[:] = 0
+        for g in range(n_regions):
+            for i in range(innovations):
+                users_nation[i] += by_region[g, i]
+        # the region's and the nation's terms are the same for every ICB: worked out once
+        for g in range(n_regions):
+            for i in range(innovations):
+                region_term[g, i] = w_region * (by_region[g, i] / relevant_region[g, i])
+        for i in range(innovations):
+            nation[r, i] = users_nation[i] / relevant_nation[i]
+            nation_term[i] = w_nation * nation[r, i]
+        for k in range(n_icbs):
+            g = region_of_icb[k]
+            for i in range(innovations):  # branch-free, so that it vectorises
+                seen = w_icb * (users_icb[r, k, i] / relevant_icb[k, i]) + region_term[g, i]
+                seen += nation_term[i]
                 peer[r, k, i] = seen
-                yearly = external[r, i] + imitation * seen
-                if yearly != rate[r, k, i]:
-                    rate[r, k, i] = yearly
-                    hazard[r, k, i] = -np.expm1(yearly * per_month)
+                yearly[i] = external[r, i] + imitation * seen
+            for i in range(innovations):
+                if yearly[i] != rate[r, k, i]:
+                    rate[r, k, i] = yearly[i]
+                    hazard[r, k, i] = -np.expm1(yearly[i] * per_month)
 
 
 @njit(cache=True)

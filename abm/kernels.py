@@ -105,14 +105,15 @@ def decide_cells(state, entered_month, month, words, relevant, supported, core_f
     finish and fail or succeed; others fade. Embedded cells may be dropped.
 
     Three passes: every cell for hearing, shortlisting the cells whose draw could
-    start a pilot; the shortlisted cells for the decision; and the cells piloting or
-    embedded (rows of ``in_use``) for endings.
+    start a pilot; the shortlisted cells for the decision (in the rows that have
+    any); and the cells piloting or embedded (rows of ``in_use``) for endings.
     """
+    shortlisted_in_row = np.empty(state.shape[:2], dtype=np.int32)
     _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, economics,
-          pilot_need, group, lead_weight, rate, events)
+          pilot_need, group, lead_weight, rate, events, shortlisted_in_row)
     _decide(state, words, icb_of_trust, hazard_icb, economics, uncertainty_icb,
             risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
-            rate, events)
+            rate, events, shortlisted_in_row)
     _end(in_use, state, entered_month, month, words, supported, core_funded, economics,
          pilot_months,
          supported_months, supported_failure_factor, fade_no_champion,
@@ -121,8 +122,9 @@ def decide_cells(state, entered_month, month, words, relevant, supported, core_f
 
 @njit(cache=True)
 def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, economics,
-          pilot_need, group, lead_weight, rate, events):
-    """Unaware cells hearing of an innovation; the aware cells that could start a pilot.
+          pilot_need, group, lead_weight, rate, events, shortlisted_in_row):
+    """Unaware cells hearing of an innovation; the aware cells that could start a pilot,
+    and how many each trust's row has.
 
     The logistic is at most 1, so a draw at or above the decision probability's
     ceiling cannot start a pilot: only cells below it are shortlisted (exact, and
@@ -135,6 +137,7 @@ def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, econom
             cash, room = budget[r, t], free[r, t]
             capacity_rate = rate * min(room, _F32(1.0))
             lead, own_weight = group[r, t], lead_weight[r, t]
+            n_shortlisted = 0
             for i in range(innovations):
                 s, u = state[r, t, i], uniform_from_word(words[r, t, i])
                 unaware = s == UNAWARE
@@ -148,32 +151,35 @@ def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, econom
                 shortlisted = ((s == AWARE) | hears) & able & (u < ceiling)
                 heard = EVENT_AWARE if hears else EVENT_NONE
                 events[r, t, i] = _SHORTLISTED if shortlisted else heard
+                n_shortlisted += np.int32(shortlisted)
+            shortlisted_in_row[r, t] = n_shortlisted
 
 
 @njit(cache=True)
 def _decide(state, words, icb_of_trust, hazard_icb, economics, uncertainty_icb,
             risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
-            rate, events):
+            rate, events, shortlisted_in_row):
     """Shortlisted cells start a pilot with the decision probability, or stay (or become) aware."""
     reps, trusts, innovations = state.shape
-    flat = events.ravel()
-    for n in range(flat.size):
-        if flat[n] != _SHORTLISTED:
-            continue
-        r, rest = divmod(n, trusts * innovations)
-        t, i = divmod(rest, innovations)
-        k = icb_of_trust[t]
-        unaware = state[r, t, i] == UNAWARE
-        threshold = hazard_icb[r, k, i] if unaware else _F32(1.0)
-        utility = cell_utility(econ.utility_base(economics, r, t, k, i), risk_aversion[r, t],
-                               uncertainty_icb[r, k, i], risk_weight[r, i], bonus[r, i])
-        lead = group[r, t]
-        weight = unit_weight(lead, t, lead_weight[r, t], relevant[lead, i])
-        decide = cell_decision(utility, sharpness, rate, free[r, t], True, weight)
-        if uniform_from_word(words[r, t, i]) < threshold * decide:
-            flat[n] = EVENT_START
-        else:  # a shortlisted unaware cell has just heard
-            flat[n] = EVENT_AWARE if unaware else EVENT_NONE
+    for r in range(reps):
+        for t in range(trusts):
+            if shortlisted_in_row[r, t] == 0:
+                continue
+            k, lead = icb_of_trust[t], group[r, t]
+            for i in range(innovations):
+                if events[r, t, i] != _SHORTLISTED:
+                    continue
+                unaware = state[r, t, i] == UNAWARE
+                threshold = hazard_icb[r, k, i] if unaware else _F32(1.0)
+                utility = cell_utility(econ.utility_base(economics, r, t, k, i),
+                                       risk_aversion[r, t], uncertainty_icb[r, k, i],
+                                       risk_weight[r, i], bonus[r, i])
+                weight = unit_weight(lead, t, lead_weight[r, t], relevant[lead, i])
+                decide = cell_decision(utility, sharpness, rate, free[r, t], True, weight)
+                if uniform_from_word(words[r, t, i]) < threshold * decide:
+                    events[r, t, i] = EVENT_START
+                else:  # a shortlisted unaware cell has just heard
+                    events[r, t, i] = EVENT_AWARE if unaware else EVENT_NONE
 
 
 @njit(cache=True)

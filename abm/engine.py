@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import economics as econ
-from . import institutions, kernels, reporters
+from . import generators, institutions, kernels, reporters
 from .config import ScenarioConfig, StrategyConfig
 from .economics import CELL, Institutions, cell_economics
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
@@ -50,6 +50,8 @@ def replication_streams(seed: np.random.SeedSequence) -> dict[str, np.random.See
 
 def _uniform(rngs: list[np.random.Generator], shape: tuple[int, ...],
              dtype: type = np.float64) -> np.ndarray:
+    if dtype == np.float64:
+        return generators.uniforms(rngs, int(np.prod(shape))).reshape(len(rngs), *shape)
     out = np.empty((len(rngs), *shape), dtype=dtype)
     for r, rng in enumerate(rngs):
         rng.random(dtype=dtype, out=out[r])
@@ -62,17 +64,15 @@ def _cell_words(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.n
 
     That method makes each float32 from 32 bits of the bit generator (PCG64) output,
     the low half of a 64-bit output first, then its high half. Taking the 64-bit
-    outputs in one call and passing their halves to the compiled passes gives the
-    same numbers at a fraction of the cost. An odd count would leave a half buffered
+    outputs (``generators.raw_outputs``) and passing their halves to the compiled
+    passes gives the same numbers at a fraction of the cost. An odd count would leave a half buffered
     in the generator, so it is drawn the ordinary way and turned back into words.
     """
     size = int(np.prod(shape))
     if size % 2 or sys.byteorder != "little":
         uniforms = _uniform(rngs, shape, CELL)
         return (uniforms * CELL(2 ** 24)).astype(np.uint32) << np.uint32(8)
-    raw = np.empty((len(rngs), size // 2), dtype=np.uint64)
-    for r, rng in enumerate(rngs):
-        raw[r] = rng.bit_generator.random_raw(size // 2)
+    raw = generators.raw_outputs(rngs, size // 2)
     return raw.view(np.uint32).reshape(len(rngs), *shape)
 
 

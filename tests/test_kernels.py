@@ -7,7 +7,7 @@ batch part-way through a run (so cells are in every state and trusts have merged
 import numpy as np
 import pytest
 
-from abm import kernels
+from abm import generators, kernels
 from abm.cli import compose_run_config
 from abm.economics import cell_matrices
 from abm.engine import CELL, Batch, _cell_words, _normal, _uniform
@@ -168,10 +168,23 @@ def test_cell_words_give_the_generators_float32_draws() -> None:
         assert np.array_equal(kernels.uniforms_from_words(words),
                               _uniform(plain, (205, 30), CELL))
         assert np.array_equal(_normal(fast, (7,)), _normal(plain, (7,)))
-        assert np.array_equal(_uniform(fast, (5,)), _uniform(plain, (5,)))
+        assert np.array_equal(_uniform(fast, (5,)), np.stack([rng.random(5) for rng in plain]))
     odd = kernels.uniforms_from_words(_cell_words(fast, (3, 5)))  # drawn the ordinary way
     assert np.array_equal(odd, _uniform(plain, (3, 5), CELL))
     assert odd.dtype == CELL and (odd >= 0).all() and (odd < 1).all()
+
+
+def test_compiled_draws_are_the_generators_own() -> None:
+    """Draws filled through the ctypes interface are ``random_raw`` and ``random``'s,
+    and leave each generator where its own methods would (checked by drawing on)."""
+    fast = [np.random.default_rng(seed) for seed in (21, 22)]
+    plain = [np.random.default_rng(seed) for seed in (21, 22)]
+    raw = generators.raw_outputs(fast, 9)
+    assert raw.dtype == np.uint64 and raw.shape == (2, 9)
+    assert np.array_equal(raw, np.stack([rng.bit_generator.random_raw(9) for rng in plain]))
+    assert np.array_equal(generators.uniforms(fast, 4), np.stack([rng.random(4) for rng in plain]))
+    assert [rng.normal() for rng in fast] == [rng.normal() for rng in plain]
+    assert generators.uniforms(fast, 0).shape == (2, 0) and generators.uniforms([], 3).shape == (0, 3)
 
 
 def test_awareness_hazard_follows_peer_use_after_many_months(batch: Batch) -> None:

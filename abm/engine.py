@@ -358,13 +358,11 @@ class Batch:
         return _count((self.pop.state == PILOTING) & self.pop.supported)
 
     def _choose_offers(self) -> None:
-        pop, cfg, modules = self.pop, self.strategy.scaler, self.module_columns
+        pop, modules = self.pop, self.module_columns
         draws = _uniform(self.scaler_rngs, (pop.n_trusts, len(modules)))
-        spare = cfg.deployment_capacity - self.active_deployments()
-        open_cells = (pop.state[..., modules] <= AWARE) & pop.relevant[:, modules] & \
-            (pop.budget_gbp_m > 0)[..., None]
-        rep, rows, module = institutions.choose_offers(open_cells, pop.budget_gbp_m, draws,
-                                                       spare)
+        rep, rows, module = institutions.choose_offers(
+            pop.state, pop.relevant, pop.supported, pop.budget_gbp_m, modules, draws,
+            self.strategy.scaler.deployment_capacity)
         self.offers = (rep, rows, modules[module])
 
     def _champions(self) -> None:

@@ -13,6 +13,7 @@ from numba import njit
 
 from .config import ScenarioConfig
 from .inputs import DOMAINS
+from .population import AWARE, PILOTING
 
 # Trust types that can merge with each other: acute with acute, ambulance with
 # ambulance, and mental health and community trusts among themselves.
@@ -185,34 +186,64 @@ def learning_factor(deployments_by_module: np.ndarray, exponent: float) -> np.nd
     return (1.0 + deployments_by_module) ** (-exponent)
 
 
-def choose_offers(
-    open_cells: np.ndarray, budget: np.ndarray, draws: np.ndarray, spare: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@njit(cache=True)
+def choose_offers(state, relevant, supported, budget, modules, draws, capacity):
     """The scaler offers deployments to the trusts most able to pay, up to spare capacity.
 
+    A cell is open to an offer when its trust is unaware or aware of a module (not
+    piloting it, nor past that), the module is relevant to the trust and the trust
+    has budget left. Open cells are ranked by budget x (0.5 + draw); the scaler offers
+    the best ranked, as many as its capacity less the deployments it runs now
+    (cells piloting with its support).
+
     Args:
-        open_cells: (R, T, M) cells the scaler could take on (M: module innovations).
+        state: (R, T, I) lifecycle states.
+        relevant: (T, I) whether each innovation is relevant to each trust.
+        supported: (R, T, I) whether each cell is carried by the scaler.
         budget: (R, T) unspent budget of each trust.
+        modules: (M,) innovation columns the scaler deploys.
         draws: (R, T, M) uniform draws that make the ranking noisy.
-        spare: (R,) deployments the scaler can still start.
+        capacity: Deployments the scaler can run at once.
 
     Returns:
-        Replication, trust row and module column (an index into M) of each offered cell.
+        Replication, trust row and module index (into ``modules``) of each offered
+        cell, best ranked first within each replication.
     """
-    reps = open_cells.shape[0]
-    flat_open = open_cells.reshape(reps, -1)
-    k = np.minimum(np.maximum(spare, 0), np.count_nonzero(flat_open, axis=1))
-    active = np.flatnonzero(k > 0)
-    empty = np.empty(0, dtype=np.intp)
-    if not len(active):
-        return empty, empty, empty
-    k, k_max = k[active], int(k[active].max())
-    score = budget[active, :, None] * (0.5 + draws[active])
-    score = np.where(flat_open[active], score.reshape(len(active), -1), -np.inf)
-    top = np.argpartition(score, -k_max, axis=1)[:, -k_max:]
-    order = np.argsort(-np.take_along_axis(score, top, axis=1), axis=1, kind="stable")
-    top = np.take_along_axis(top, order, axis=1)
-    keep = np.arange(k_max) < k[:, None]
-    rep = np.broadcast_to(active[:, None], top.shape)[keep]
-    rows, cols = np.unravel_index(top[keep], open_cells.shape[1:])
-    return rep, rows, cols
+    reps, trusts, innovations = state.shape
+    n_modules = len(modules)
+    offers = np.empty((reps * max(capacity, 0), 3), dtype=np.intp)
+    best_score = np.empty(max(capacity, 0))
+    best_cell = np.empty(max(capacity, 0), dtype=np.intp)
+    n_offers = 0
+    for r in range(reps):
+        running = 0
+        for t in range(trusts):
+            for i in range(innovations):
+                running += (state[r, t, i] == PILOTING) & supported[r, t, i]
+        k = capacity - running
+        n_best = 0
+        for t in range(trusts):
+            if k <= 0 or not budget[r, t] > 0:
+                continue
+            for j in range(n_modules):
+                column = modules[j]
+                if state[r, t, column] > AWARE or not relevant[t, column]:
+                    continue
+                score = budget[r, t] * (0.5 + draws[r, t, j])
+                if n_best == k and score <= best_score[k - 1]:
+                    continue
+                # insert, keeping the list in descending order (first seen first on ties)
+                place = min(n_best, k - 1)
+                while place > 0 and best_score[place - 1] < score:
+                    best_score[place] = best_score[place - 1]
+                    best_cell[place] = best_cell[place - 1]
+                    place -= 1
+                best_score[place] = score
+                best_cell[place] = t * n_modules + j
+                n_best = min(n_best + 1, k)
+        for n in range(n_best):
+            offers[n_offers, 0] = r
+            offers[n_offers, 1] = best_cell[n] // n_modules
+            offers[n_offers, 2] = best_cell[n] % n_modules
+            n_offers += 1
+    return offers[:n_offers, 0].copy(), offers[:n_offers, 1].copy(), offers[:n_offers, 2].copy()

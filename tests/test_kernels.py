@@ -6,8 +6,10 @@ batch part-way through a run (so cells are in every state and trusts have merged
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from abm import generators, kernels
+from abm import generators, institutions, kernels
 from abm.cli import compose_run_config
 from abm.economics import cell_matrices
 from abm.engine import CELL, Batch, _cell_words, _normal, _uniform
@@ -209,3 +211,35 @@ def test_awareness_hazard_follows_peer_use_after_many_months(batch: Batch) -> No
         diff.imitation_q_per_year * seen
     np.testing.assert_allclose(hazard, 1.0 - np.exp(-yearly / 12.0), rtol=1e-5)
     assert (peer > 0).any() and (hazard > 0).all()
+
+
+def _offers_by_ranking(state, relevant, supported, budget, modules, draws, capacity):
+    """The scaler's offers by the rule written with whole arrays: a full sort per replication."""
+    running = ((state == PILOTING) & supported).sum(axis=(1, 2))
+    open_cells = (state[..., modules] <= AWARE) & relevant[:, modules] & \
+        (budget > 0)[..., None]
+    score = budget[..., None] * (0.5 + draws)
+    offers = []
+    for r in range(state.shape[0]):
+        k = min(max(capacity - running[r], 0), int(open_cells[r].sum()))
+        cells = np.flatnonzero(open_cells[r])
+        best = cells[np.argsort(-score[r].ravel()[cells], kind="stable")][:k]
+        offers += [(r, *np.unravel_index(cell, open_cells.shape[1:])) for cell in best]
+    return [tuple(int(v) for v in offer) for offer in offers]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), capacity=st.integers(0, 40))
+def test_scaler_offers_go_to_the_best_ranked_open_cells(seed: int, capacity: int) -> None:
+    rng = np.random.default_rng(seed)
+    reps, trusts, innovations = 3, 12, 6
+    state = rng.integers(0, 5, (reps, trusts, innovations)).astype(np.int8)
+    relevant = rng.random((trusts, innovations)) < 0.8
+    supported = rng.random(state.shape) < 0.5
+    budget = np.where(rng.random((reps, trusts)) < 0.2, 0.0, rng.random((reps, trusts)))
+    modules = np.array([0, 2, 3, 5])
+    draws = rng.random((reps, trusts, len(modules)))
+    rep, rows, cols = institutions.choose_offers(state, relevant, supported, budget, modules,
+                                                 draws, capacity)
+    assert list(zip(rep.tolist(), rows.tolist(), cols.tolist(), strict=True)) == \
+        _offers_by_ranking(state, relevant, supported, budget, modules, draws, capacity)

@@ -14,15 +14,17 @@ benefit is realised and the month is recorded. See ``docs/ODD.md``.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Sequence
 
 import numpy as np
 
 from . import economics as econ
-from . import generators, institutions, kernels, reporters
+from . import institutions, kernels, reporters
 from .config import ScenarioConfig, StrategyConfig
 from .economics import CELL, Institutions, cell_economics
+from .generators import Streams, as_streams
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .population import (
     AWARE,
@@ -51,7 +53,7 @@ def replication_streams(seed: np.random.SeedSequence) -> dict[str, np.random.See
 def _uniform(rngs: list[np.random.Generator], shape: tuple[int, ...],
              dtype: type = np.float64) -> np.ndarray:
     if dtype == np.float64:
-        return generators.uniforms(rngs, int(np.prod(shape))).reshape(len(rngs), *shape)
+        return as_streams(rngs).uniforms(math.prod(shape)).reshape(len(rngs), *shape)
     out = np.empty((len(rngs), *shape), dtype=dtype)
     for r, rng in enumerate(rngs):
         rng.random(dtype=dtype, out=out[r])
@@ -64,15 +66,15 @@ def _cell_words(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.n
 
     That method makes each float32 from 32 bits of the bit generator (PCG64) output,
     the low half of a 64-bit output first, then its high half. Taking the 64-bit
-    outputs (``generators.raw_outputs``) and passing their halves to the compiled
+    outputs (``Streams.raw_outputs``) and passing their halves to the compiled
     passes gives the same numbers at a fraction of the cost. An odd count would leave a half buffered
     in the generator, so it is drawn the ordinary way and turned back into words.
     """
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     if size % 2 or sys.byteorder != "little":
         uniforms = _uniform(rngs, shape, CELL)
         return (uniforms * CELL(2 ** 24)).astype(np.uint32) << np.uint32(8)
-    raw = generators.raw_outputs(rngs, size // 2)
+    raw = as_streams(rngs).raw_outputs(size // 2)
     return raw.view(np.uint32).reshape(len(rngs), *shape)
 
 
@@ -106,7 +108,8 @@ class Batch:
         self.data = data if data is not None else england()
         self.reps = len(seeds)
         streams = [replication_streams(seed) for seed in seeds]
-        rngs = {name: [np.random.default_rng(s[name]) for s in streams] for name in STREAMS}
+        rngs = {name: Streams([np.random.default_rng(s[name]) for s in streams])
+                for name in STREAMS}
         self.dynamics_rngs, self.institution_rngs = rngs["dynamics"], rngs["institutions"]
         self.merger_rngs, self.scaler_rngs = rngs["mergers"], rngs["scaler"]
         self.pop = initial_population(self.data, scenario, rngs["init"])
@@ -506,21 +509,22 @@ class Batch:
         if self.has_groups.any():
             kernels.follow_leads(pop.state, pop.relevant, pop.group, self.has_groups, events)
         counts = np.empty((self.reps, len(kernels.COUNTED)), dtype=np.int64)
-        completed = np.empty((self.reps, len(self.data.icbs), pop.state.shape[2]),
-                             dtype=np.float32)
+        completed_icb = np.empty((self.reps, len(self.data.icbs), pop.state.shape[2]),
+                                 dtype=np.float32)
         failed = np.empty((self.reps, pop.state.shape[2]), dtype=np.float32)
+        completed = np.empty_like(failed)
         supported_completed = np.empty(failed.shape)
         in_use_out, paying_out = self.spare_cell_lists
         self.n_in_use, self.n_paying = kernels.apply_events(
             pop.state, pop.entered_month, self.month, pop.supported, pop.core_funded, events,
-            self.event_words, self.icb_of_trust, counts, completed, failed,
+            self.event_words, self.icb_of_trust, counts, completed_icb, completed, failed,
             supported_completed, *self.state_tally(), self.in_use_cells, self.n_in_use,
             self.paying_cells, in_use_out, paying_out, self.started_cells)
         self.spare_cell_lists = (self.in_use_cells, self.paying_cells)
         self.in_use_cells, self.paying_cells = in_use_out, paying_out
         if self.scaler_on:
             self.deployments_by_module += supported_completed @ self.module_onehot
-        self._learn_from(completed, failed)
+        self._learn_from(completed_icb, completed, failed)
         for c, name in enumerate(kernels.COUNTED):
             self.flows[:, FLOW_INDEX[name]] = counts[:, c]
 
@@ -561,10 +565,11 @@ class Batch:
             accept, kernels.EVENT_SUPPORTED_START,
             np.where(heard, kernels.EVENT_AWARE, current))
 
-    def _learn_from(self, local: np.ndarray, failed: np.ndarray) -> None:
-        """Completed pilots (R, K, I) and failures (R, I) teach what an innovation does."""
+    def _learn_from(self, local: np.ndarray, per_innovation: np.ndarray,
+                    failed: np.ndarray) -> None:
+        """Completed pilots per ICB (R, K, I) and in all (R, I), and failures (R, I),
+        teach what an innovation does."""
         pop = self.pop
-        per_innovation = local.sum(axis=1)  # (R, I): every trust is in one ICB
         if not per_innovation.any():
             return
         pop.completed_pilots += per_innovation

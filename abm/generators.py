@@ -11,6 +11,8 @@ afterwards, are exactly those of ``BitGenerator.random_raw`` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numba import njit
 
@@ -24,25 +26,41 @@ def _fill(next_value, states, out):
             out[r, n] = next_value(state)
 
 
-def _interface(rngs: list[np.random.Generator]):
-    interfaces = [rng.bit_generator.ctypes for rng in rngs]
-    states = np.array([c.state_address for c in interfaces], dtype=np.uint64)
-    return interfaces[0], states
+class Streams(Sequence):
+    """One stream's generators, one per replication, with their ctypes interface at hand.
+
+    A sequence of the generators (``streams[r]`` is replication r's), so it serves
+    wherever a list of them does.
+    """
+
+    def __init__(self, rngs: Sequence[np.random.Generator]):
+        self.rngs = list(rngs)
+        interfaces = [rng.bit_generator.ctypes for rng in self.rngs]
+        self._states = np.array([c.state_address for c in interfaces], dtype=np.uint64)
+        self._next_uint64 = interfaces[0].next_uint64 if interfaces else None
+        self._next_double = interfaces[0].next_double if interfaces else None
+
+    def __len__(self) -> int:
+        return len(self.rngs)
+
+    def __getitem__(self, index):
+        return self.rngs[index]
+
+    def raw_outputs(self, n: int) -> np.ndarray:
+        """(R, n) uint64: each generator's next ``n`` raw outputs (``random_raw(n)``)."""
+        out = np.empty((len(self.rngs), n), dtype=np.uint64)
+        if len(self.rngs) and n:
+            _fill(self._next_uint64, self._states, out)
+        return out
+
+    def uniforms(self, n: int) -> np.ndarray:
+        """(R, n) float64: each generator's next ``n`` uniforms (``random(n)``)."""
+        out = np.empty((len(self.rngs), n))
+        if len(self.rngs) and n:
+            _fill(self._next_double, self._states, out)
+        return out
 
 
-def raw_outputs(rngs: list[np.random.Generator], n: int) -> np.ndarray:
-    """(R, n) uint64: each generator's next ``n`` raw outputs (``random_raw(n)``)."""
-    out = np.empty((len(rngs), n), dtype=np.uint64)
-    if len(rngs) and n:
-        interface, states = _interface(rngs)
-        _fill(interface.next_uint64, states, out)
-    return out
-
-
-def uniforms(rngs: list[np.random.Generator], n: int) -> np.ndarray:
-    """(R, n) float64: each generator's next ``n`` uniforms (``random(n)``)."""
-    out = np.empty((len(rngs), n))
-    if len(rngs) and n:
-        interface, states = _interface(rngs)
-        _fill(interface.next_double, states, out)
-    return out
+def as_streams(rngs: Sequence[np.random.Generator]) -> Streams:
+    """``rngs`` as ``Streams`` (itself if it already is)."""
+    return rngs if isinstance(rngs, Streams) else Streams(rngs)

@@ -328,15 +328,15 @@ def follow_leads(state, relevant, group, has_groups, events):
 
 @njit(cache=True)
 def apply_events(state, entered_month, month, supported, core_funded, events, event_words,
-                 icb_of_trust, counts, completed_icb, failed, supported_completed,
-                 state_counts, embedded_icb, users_icb, in_use, n_in_use, paying,
+                 icb_of_trust, counts, completed_icb, completed, failed,
+                 supported_completed, state_counts, embedded_icb, users_icb, in_use, n_in_use, paying,
                  in_use_out, paying_out, started):
     """Move the cells with an event to their new state and count what happened (in place).
 
     A cell with an event enters its new state in step ``month``. Writes per
     replication the counts in the order of ``COUNTED``, pilots completed (succeeded
-    or failed) per ICB and innovation, failures per innovation and scaler-supported
-    completions per innovation.
+    or failed) per ICB and innovation and per innovation, failures per innovation
+    and scaler-supported completions per innovation.
 
     The counts of the cells by state (``count_states``) are kept up to date one
     event at a time, and the lists of the cells in use and paying are the old list
@@ -348,6 +348,7 @@ def apply_events(state, entered_month, month, supported, core_funded, events, ev
     reps, trusts, innovations = state.shape
     counts[:] = 0
     completed_icb[:] = 0
+    completed[:] = 0
     failed[:] = 0
     supported_completed[:] = 0
     flat_events, flat_state = events.ravel(), state.ravel()
@@ -367,8 +368,8 @@ def apply_events(state, entered_month, month, supported, core_funded, events, ev
             t, i = divmod(rest, innovations)
             k = icb_of_trust[t]
             old = flat_state[n]
-            new = _record_event(event, r, t, i, k, supported, counts, completed_icb, failed,
-                                supported_completed)
+            new = _record_event(event, r, t, i, k, supported, counts, completed_icb,
+                                completed, failed, supported_completed)
             flat_state[n] = new
             entered_month[r, t, i] = month
             state_counts[r, old, i] -= 1
@@ -423,7 +424,7 @@ def _row_before(x, m, y, n):
 
 
 @njit(cache=True)
-def _record_event(event, r, t, i, k, supported, counts, completed_icb, failed,
+def _record_event(event, r, t, i, k, supported, counts, completed_icb, completed, failed,
                   supported_completed):
     """Count one cell's event and update whether the scaler carries it; returns its new state."""
     if event == EVENT_AWARE:
@@ -436,6 +437,7 @@ def _record_event(event, r, t, i, k, supported, counts, completed_icb, failed,
         return PILOTING
     if event == EVENT_SUCCEED or event == EVENT_FAIL:
         completed_icb[r, k, i] += 1
+        completed[r, i] += 1
         supported_completed[r, i] += supported[r, t, i]
         if event == EVENT_SUCCEED:
             counts[r, 1] += 1

@@ -108,11 +108,23 @@ def test_state_counts_and_cells_in_use_match_the_states(batch: Batch) -> None:
 
 
 @pytest.mark.parametrize("name", ["scaler_led", "consolidation"])
-def test_counts_kept_event_by_event_equal_a_fresh_count(name: str) -> None:
+def test_counts_kept_event_by_event_equal_a_fresh_count(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Counts and cell lists updated as cells change state equal those counted afresh.
 
-    Checked every month of a run with scaler-supported pilots or many mergers.
+    Checked every month of a run with scaler-supported pilots or many mergers, with
+    the month's completed pilots per innovation against those per ICB.
     """
+    apply_events, completions = kernels.apply_events, []
+
+    def checked_apply_events(*args):
+        result = apply_events(*args)
+        completed_icb, completed = args[9], args[10]
+        np.testing.assert_array_equal(completed, completed_icb.sum(axis=1))
+        completions.append(completed.sum())
+        return result
+
+    monkeypatch.setattr(kernels, "apply_events", checked_apply_events)
     cfg = compose_run_config()
     strategy = {s.name: s for s in cfg.strategies}[name]
     batch = Batch(cfg.scenario, strategy, [replication_seed(5, r) for r in range(5)])
@@ -128,7 +140,7 @@ def test_counts_kept_event_by_event_equal_a_fresh_count(name: str) -> None:
             np.testing.assert_array_equal(kept_array, fresh_array)
         np.testing.assert_array_equal(batch.in_use(), in_use[:n_in_use])
         np.testing.assert_array_equal(batch.paying(), paying[:n_paying])
-    assert batch.n_in_use > 0
+    assert batch.n_in_use > 0 and sum(completions) > 0
 
 
 def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:
@@ -181,12 +193,14 @@ def test_compiled_draws_are_the_generators_own() -> None:
     and leave each generator where its own methods would (checked by drawing on)."""
     fast = [np.random.default_rng(seed) for seed in (21, 22)]
     plain = [np.random.default_rng(seed) for seed in (21, 22)]
-    raw = generators.raw_outputs(fast, 9)
+    raw = generators.Streams(fast).raw_outputs(9)
     assert raw.dtype == np.uint64 and raw.shape == (2, 9)
     assert np.array_equal(raw, np.stack([rng.bit_generator.random_raw(9) for rng in plain]))
-    assert np.array_equal(generators.uniforms(fast, 4), np.stack([rng.random(4) for rng in plain]))
+    assert np.array_equal(generators.Streams(fast).uniforms(4),
+                          np.stack([rng.random(4) for rng in plain]))
     assert [rng.normal() for rng in fast] == [rng.normal() for rng in plain]
-    assert generators.uniforms(fast, 0).shape == (2, 0) and generators.uniforms([], 3).shape == (0, 3)
+    assert generators.Streams(fast).uniforms(0).shape == (2, 0)
+    assert generators.Streams([]).uniforms(3).shape == (0, 3)
 
 
 def test_awareness_hazard_follows_peer_use_after_many_months(batch: Batch) -> None:

@@ -460,7 +460,8 @@ def tally_money(paying, state, entered_month, month, supported, benefit_delay, i
     innovations embedded during the run (those embedded before the start are paid
     from core budgets). Benefit is realised once an innovation embedded during the
     run has been in place for its time to benefit (counted at the end of step
-    ``month``, the step under way). Sums are in float64.
+    ``month``, the step under way). Sums are in float64, each in the order of the
+    list.
     """
     trust_due[:] = 0.0
     icb_due[:] = 0.0
@@ -470,26 +471,36 @@ def tally_money(paying, state, entered_month, month, supported, benefit_delay, i
     bed_days[:] = 0.0
     cash[:] = 0.0
     e = economics
-    for n in range(len(paying)):
-        r, t, i = paying[n, 0], paying[n, 1], paying[n, 2]
+    n, n_paying = 0, len(paying)
+    while n < n_paying:  # a trust's cells are consecutive: its sums are kept at hand
+        r, t = paying[n, 0], paying[n, 1]
         k = icb_of_trust[t]
-        if state[r, t, i] == PILOTING:
-            pilot = econ.pilot_monthly(e, r, t, i)
-            trust_due[r, t, 1] += pilot * e.trust_share[r, k, i]
-            icb_due[r, t] += pilot * e.icb_share[r, k, i]
-            full_due[r, i] += pilot
-            if supported[r, t, i]:
-                fees[r, t] += scaler_fee_per_month[i]
-        else:
-            running = econ.running_monthly(e, r, t, i)
-            trust_due[r, t, 0] += running * e.trust_share[r, k, i]
-            icb_due[r, t] += running * e.icb_share[r, k, i]
-            full_due[r, i] += running
-            lock_ins[r, t] += supported[r, t, i]
-            if month - entered_month[r, t, i] >= benefit_delay[i]:
-                scale = econ.effect_scale(e, r, t, i)
-                bed_days[r, t] += e.effect_bed_days[i] * scale
-                cash[r] += e.effect_cash[i] * scale
+        running_due = pilots_due = icb_owed = fee = saved = 0.0
+        locked = 0
+        cash_here = cash[r]
+        while n < n_paying and paying[n, 0] == r and paying[n, 1] == t:
+            i = paying[n, 2]
+            n += 1
+            if state[r, t, i] == PILOTING:
+                pilot = econ.pilot_monthly(e, r, t, i)
+                pilots_due += pilot * e.trust_share[r, k, i]
+                icb_owed += pilot * e.icb_share[r, k, i]
+                full_due[r, i] += pilot
+                if supported[r, t, i]:
+                    fee += scaler_fee_per_month[i]
+            else:
+                running = econ.running_monthly(e, r, t, i)
+                running_due += running * e.trust_share[r, k, i]
+                icb_owed += running * e.icb_share[r, k, i]
+                full_due[r, i] += running
+                locked += supported[r, t, i]
+                if month - entered_month[r, t, i] >= benefit_delay[i]:
+                    scale = econ.effect_scale(e, r, t, i)
+                    saved += e.effect_bed_days[i] * scale
+                    cash_here += e.effect_cash[i] * scale
+        trust_due[r, t, 0], trust_due[r, t, 1] = running_due, pilots_due
+        icb_due[r, t], fees[r, t], lock_ins[r, t] = icb_owed, fee, locked
+        bed_days[r, t], cash[r] = saved, cash_here
 
 
 @njit(cache=True)

@@ -28,6 +28,7 @@ from .generators import Streams, as_streams
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .population import (
     AWARE,
+    EMBEDDED,
     MONTHS_PER_YEAR,
     PILOTING,
     UNAWARE,
@@ -164,18 +165,15 @@ class Batch:
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
         whole_words = self.events.size // 8 * 8
         self.event_words = self.events.reshape(-1)[:whole_words].view(np.uint64)
-        self.in_use_cells = np.empty((self.pop.state.size, 3), dtype=np.int32)
         # yearly rate of hearing per ICB and innovation, and its monthly chance (R, K, I):
         # kernels.awareness updates the chance only where the rate changed (NaN: never set)
         per_icb = (self.reps, n_icb, len(innov))
         self.awareness_rate = np.full(per_icb, np.nan, dtype=CELL)
         self.hazard = np.zeros(per_icb, dtype=CELL)
-        self.paying_cells = np.empty_like(self.in_use_cells)
-        # apply_events writes the new lists beside the old ones, then they swap
-        self.spare_cell_lists = (np.empty_like(self.in_use_cells),
-                                 np.empty_like(self.in_use_cells))
-        self.started_cells = np.empty_like(self.in_use_cells)
-        self.n_in_use = self.n_paying = 0  # listed with the counts of the states
+        # cells in use (piloting or embedded) and paying in each trust's row, counted
+        # with the states
+        self.in_use_in_row = np.zeros(self.pop.state.shape[:2], dtype=np.int32)
+        self.paying_in_row = np.zeros_like(self.in_use_in_row)
         self._state_tally: tuple[np.ndarray, ...] | None = None
         scaler = self.strategy.scaler
         self.scaler_fee_per_month = scaler.price_gbp_m / self.pilot_duration * scaler.enabled
@@ -275,26 +273,27 @@ class Batch:
 
         Returns relevant trusts in each state per innovation (R, 5, I), embedded cells
         per ICB (R, K) and users (piloting or embedded) per ICB and innovation (R, K, I).
-        They are counted, and the cells in use and paying listed, before the first
-        step; each step's ``kernels.apply_events`` then updates them cell by cell as
-        cells change state. The arrays are the batch's own, updated in place.
+        They are counted, with the cells in use and paying in each trust's row
+        (``in_use_in_row``, ``paying_in_row``), before the first step; each step's
+        ``kernels.apply_events`` then updates them cell by cell as cells change
+        state. The arrays are the batch's own, updated in place.
         """
         if self._state_tally is None:
             self._state_tally = self._empty_state_tally()
-            self.n_in_use, self.n_paying = kernels.count_states(
+            kernels.count_states(
                 self.pop.state, self.pop.core_funded, self.relevant_per_innovation,
-                self.icb_of_trust, *self._state_tally, self.in_use_cells, self.paying_cells)
+                self.icb_of_trust, *self._state_tally, self.in_use_in_row, self.paying_in_row)
         return self._state_tally
 
     def in_use(self) -> np.ndarray:
         """(replication, trust, innovation) rows of the cells piloting or embedded (N, 3)."""
-        self.state_tally()
-        return self.in_use_cells[:self.n_in_use]
+        state = self.pop.state
+        return np.argwhere((state == PILOTING) | (state == EMBEDDED))
 
     def paying(self) -> np.ndarray:
         """Rows of the cells that cost money: pilots, and innovations embedded in the run."""
-        self.state_tally()
-        return self.paying_cells[:self.n_paying]
+        state = self.pop.state
+        return np.argwhere((state == PILOTING) | ((state == EMBEDDED) & ~self.pop.core_funded))
 
     def _empty_state_tally(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         reps, _, innovations = self.pop.state.shape
@@ -502,8 +501,8 @@ class Batch:
         kernels.decide_cells(
             pop.state, pop.entered_month, self.month, words, pop.relevant, pop.supported,
             pop.core_funded, self.icb_of_trust, hazard, **utility_terms,
-            **self._decision_terms(), **self._ending_terms(), in_use=self.in_use(),
-            events=events)
+            **self._decision_terms(), **self._ending_terms(),
+            in_use_in_row=self.in_use_in_row, events=events)
         if self.scaler_on:
             self._accept_offers(words, utility_terms)
         if self.has_groups.any():
@@ -514,14 +513,10 @@ class Batch:
         failed = np.empty((self.reps, pop.state.shape[2]), dtype=np.float32)
         completed = np.empty_like(failed)
         supported_completed = np.empty(failed.shape)
-        in_use_out, paying_out = self.spare_cell_lists
-        self.n_in_use, self.n_paying = kernels.apply_events(
+        kernels.apply_events(
             pop.state, pop.entered_month, self.month, pop.supported, pop.core_funded, events,
             self.event_words, self.icb_of_trust, counts, completed_icb, completed, failed,
-            supported_completed, *self.state_tally(), self.in_use_cells, self.n_in_use,
-            self.paying_cells, in_use_out, paying_out, self.started_cells)
-        self.spare_cell_lists = (self.in_use_cells, self.paying_cells)
-        self.in_use_cells, self.paying_cells = in_use_out, paying_out
+            supported_completed, *self.state_tally(), self.in_use_in_row, self.paying_in_row)
         if self.scaler_on:
             self.deployments_by_module += supported_completed @ self.module_onehot
         self._learn_from(completed_icb, completed, failed)
@@ -596,9 +591,9 @@ class Batch:
                "fees": np.empty((reps, trusts)), "bed_days": np.empty((reps, trusts)),
                "cash": np.empty(reps)}
         kernels.tally_money(
-            self.paying(), pop.state, pop.entered_month, self.month, pop.supported,
-            self.benefit_delay,
-            self.icb_of_trust, self.economics, self.scaler_fee_per_month, **out)
+            self.paying_in_row, pop.state, pop.entered_month, self.month, pop.supported,
+            self.benefit_delay, pop.core_funded, self.icb_of_trust, self.economics,
+            self.scaler_fee_per_month, **out)
         return out
 
     def _pay_costs(self, owed: dict[str, np.ndarray]) -> None:

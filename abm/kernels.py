@@ -94,7 +94,7 @@ def decide_cells(state, entered_month, month, words, relevant, supported, core_f
                  bonus, budget, free, pilot_need, group, lead_weight, sharpness, rate,
                  pilot_months, supported_months, supported_failure_factor,
                  fade_no_champion, programme_off, fade_unfunded, discontinuation,
-                 drop_unfunded, in_use, events):
+                 drop_unfunded, in_use_in_row, events):
     """Each cell's event this month, from its one uniform draw (written into ``events``).
 
     ``words`` holds each cell's random 32-bit word for the month (``uniform_from_word``).
@@ -105,8 +105,9 @@ def decide_cells(state, entered_month, month, words, relevant, supported, core_f
     finish and fail or succeed; others fade. Embedded cells may be dropped.
 
     Three passes: every cell for hearing, shortlisting the cells whose draw could
-    start a pilot; the shortlisted cells for the decision (in the rows that have
-    any); and the cells piloting or embedded (rows of ``in_use``) for endings.
+    start a pilot; the shortlisted cells for the decision; and the cells piloting or
+    embedded for endings. The last two visit only the trusts' rows that have such
+    cells (``in_use_in_row`` counts the cells in use of each row).
     """
     shortlisted_in_row = np.empty(state.shape[:2], dtype=np.int32)
     _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, economics,
@@ -114,9 +115,8 @@ def decide_cells(state, entered_month, month, words, relevant, supported, core_f
     _decide(state, words, icb_of_trust, hazard_icb, economics, uncertainty_icb,
             risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
             rate, events, shortlisted_in_row)
-    _end(in_use, state, entered_month, month, words, supported, core_funded, economics,
-         pilot_months,
-         supported_months, supported_failure_factor, fade_no_champion,
+    _end(in_use_in_row, state, entered_month, month, words, supported, core_funded,
+         economics, pilot_months, supported_months, supported_failure_factor, fade_no_champion,
          programme_off, fade_unfunded, discontinuation, drop_unfunded, events)
 
 
@@ -183,38 +183,45 @@ def _decide(state, words, icb_of_trust, hazard_icb, economics, uncertainty_icb,
 
 
 @njit(cache=True)
-def _end(in_use, state, entered_month, month, words, supported, core_funded, economics,
-         pilot_months, supported_months, supported_failure_factor, fade_no_champion, programme_off,
-         fade_unfunded, discontinuation, drop_unfunded, events):
+def _end(in_use_in_row, state, entered_month, month, words, supported, core_funded,
+         economics, pilot_months, supported_months, supported_failure_factor,
+         fade_no_champion, programme_off, fade_unfunded, discontinuation, drop_unfunded,
+         events):
     """Pilots due finish (fail or succeed), others may fade; embedded cells may be dropped.
 
-    ``in_use`` holds the (replication, trust, innovation) of the cells piloting or
-    embedded, one row each. ``month`` is the step under way (0 the first): a pilot
-    that started in step m has run ``month - m`` months at the end of this one.
-    ``discontinuation`` (per innovation) applies to innovations embedded in the run:
-    those embedded before the start (``core_funded``) are business as usual, which
-    only a budget shortfall removes.
+    ``month`` is the step under way (0 the first): a pilot that started in step m
+    has run ``month - m`` months at the end of this one. ``discontinuation`` (per
+    innovation) applies to innovations embedded in the run: those embedded before
+    the start (``core_funded``) are business as usual, which only a budget
+    shortfall removes.
     """
-    for n in range(len(in_use)):
-        r, t, i = in_use[n, 0], in_use[n, 1], in_use[n, 2]
-        u = uniform_from_word(words[r, t, i])
-        if state[r, t, i] == PILOTING:
-            backed = supported[r, t, i]
-            duration = supported_months[r, i] if backed else pilot_months[i]
-            if month - entered_month[r, t, i] >= duration:
-                fail = econ.failure(economics, r, t, i)
-                if backed:
-                    fail = fail * supported_failure_factor[r, i]
-                events[r, t, i] = EVENT_FAIL if u < fail else EVENT_SUCCEED
-            else:
-                fade = fade_no_champion[r, t] * programme_off[r, i]
-                if backed:
-                    fade = _F32(0.0)
-                if u < fade + fade_unfunded[r, t]:
-                    events[r, t, i] = EVENT_FADE
-        elif u < (_F32(0.0) if core_funded[r, t, i] else discontinuation[i]) + \
-                drop_unfunded[r, t]:
-            events[r, t, i] = EVENT_DROP
+    reps, trusts, innovations = state.shape
+    for r in range(reps):
+        for t in range(trusts):
+            if in_use_in_row[r, t] == 0:
+                continue
+            for i in range(innovations):
+                s = state[r, t, i]
+                if s != PILOTING and s != EMBEDDED:
+                    continue
+                u = uniform_from_word(words[r, t, i])
+                if s == PILOTING:
+                    backed = supported[r, t, i]
+                    duration = supported_months[r, i] if backed else pilot_months[i]
+                    if month - entered_month[r, t, i] >= duration:
+                        fail = econ.failure(economics, r, t, i)
+                        if backed:
+                            fail = fail * supported_failure_factor[r, i]
+                        events[r, t, i] = EVENT_FAIL if u < fail else EVENT_SUCCEED
+                    else:
+                        fade = fade_no_champion[r, t] * programme_off[r, i]
+                        if backed:
+                            fade = _F32(0.0)
+                        if u < fade + fade_unfunded[r, t]:
+                            events[r, t, i] = EVENT_FADE
+                elif u < (_F32(0.0) if core_funded[r, t, i] else discontinuation[i]) + \
+                        drop_unfunded[r, t]:
+                    events[r, t, i] = EVENT_DROP
 
 
 @njit(cache=True, inline="always")
@@ -329,8 +336,8 @@ def follow_leads(state, relevant, group, has_groups, events):
 @njit(cache=True)
 def apply_events(state, entered_month, month, supported, core_funded, events, event_words,
                  icb_of_trust, counts, completed_icb, completed, failed,
-                 supported_completed, state_counts, embedded_icb, users_icb, in_use, n_in_use, paying,
-                 in_use_out, paying_out, started):
+                 supported_completed, state_counts, embedded_icb, users_icb, in_use_in_row,
+                 paying_in_row):
     """Move the cells with an event to their new state and count what happened (in place).
 
     A cell with an event enters its new state in step ``month``. Writes per
@@ -338,12 +345,10 @@ def apply_events(state, entered_month, month, supported, core_funded, events, ev
     or failed) per ICB and innovation and per innovation, failures per innovation
     and scaler-supported completions per innovation.
 
-    The counts of the cells by state (``count_states``) are kept up to date one
-    event at a time, and the lists of the cells in use and paying are the old list
-    less the cells that left use, merged with those that entered it, in the order a
-    fresh scan gives (into ``in_use_out`` and ``paying_out``). ``event_words`` is
-    ``events`` seen as 64-bit words, so that the few cells with an event are found
-    eight at a time. Returns how many cells are in use and paying.
+    The counts of ``count_states`` (cells by state, per ICB, and in use and paying
+    in each trust's row) are kept up to date one event at a time. ``event_words``
+    is ``events`` seen as 64-bit words, so that the few cells with an event are
+    found eight at a time.
     """
     reps, trusts, innovations = state.shape
     counts[:] = 0
@@ -352,7 +357,6 @@ def apply_events(state, entered_month, month, supported, core_funded, events, ev
     failed[:] = 0
     supported_completed[:] = 0
     flat_events, flat_state = events.ravel(), state.ravel()
-    n_started = 0
     for w in range(event_words.size + 1):
         if w < event_words.size:
             if event_words[w] == 0:  # most words, most months
@@ -374,53 +378,24 @@ def apply_events(state, entered_month, month, supported, core_funded, events, ev
             entered_month[r, t, i] = month
             state_counts[r, old, i] -= 1
             state_counts[r, new, i] += 1
-            was_used = old == PILOTING or old == EMBEDDED
-            is_used = new == PILOTING or new == EMBEDDED
-            users_icb[r, k, i] += np.float32(is_used) - np.float32(was_used)
+            used_change = np.int32(_is_used(new)) - np.int32(_is_used(old))
+            users_icb[r, k, i] += np.float32(used_change)
+            in_use_in_row[r, t] += used_change
+            paying_in_row[r, t] += np.int32(_is_paying(new, core_funded[r, t, i])) - \
+                np.int32(_is_paying(old, core_funded[r, t, i]))
             embedded_icb[r, k] += np.float64(new == EMBEDDED) - np.float64(old == EMBEDDED)
-            if is_used and not was_used:
-                started[n_started, 0], started[n_started, 1], started[n_started, 2] = r, t, i
-                n_started += 1
-    return _merge_in_use(state, core_funded, in_use, n_in_use, started, n_started,
-                         in_use_out, paying_out)
-
-
-@njit(cache=True)
-def _merge_in_use(state, core_funded, in_use, n_in_use, started, n_started, in_use_out,
-                  paying_out):
-    """The cells still in use, merged in order with those that started; and those paying.
-
-    Both lists hold (replication, trust, innovation) rows in that order.
-    """
-    n_out = n_paying = 0
-    a = b = 0
-    while a < n_in_use or b < n_started:
-        take_started = b < n_started and (a >= n_in_use or _row_before(started, b, in_use, a))
-        if take_started:
-            r, t, i = started[b, 0], started[b, 1], started[b, 2]
-            b += 1
-        else:
-            r, t, i = in_use[a, 0], in_use[a, 1], in_use[a, 2]
-            a += 1
-        s = state[r, t, i]
-        if s != PILOTING and s != EMBEDDED:  # left use this month
-            continue
-        in_use_out[n_out, 0], in_use_out[n_out, 1], in_use_out[n_out, 2] = r, t, i
-        n_out += 1
-        if s == PILOTING or not core_funded[r, t, i]:
-            paying_out[n_paying, 0], paying_out[n_paying, 1] = r, t
-            paying_out[n_paying, 2] = i
-            n_paying += 1
-    return n_out, n_paying
 
 
 @njit(cache=True, inline="always")
-def _row_before(x, m, y, n):
-    """Whether row m of x comes before row n of y, comparing columns left to right."""
-    for c in range(x.shape[1]):
-        if x[m, c] != y[n, c]:
-            return x[m, c] < y[n, c]
-    return False
+def _is_used(state):
+    """Whether a cell in this state is in use (piloting or embedded)."""
+    return (state == PILOTING) | (state == EMBEDDED)
+
+
+@njit(cache=True, inline="always")
+def _is_paying(state, core_funded):
+    """Whether a cell costs money: pilots, and innovations embedded during the run."""
+    return (state == PILOTING) | ((state == EMBEDDED) & ~core_funded)
 
 
 @njit(cache=True)
@@ -451,17 +426,17 @@ def _record_event(event, r, t, i, k, supported, counts, completed_icb, completed
 
 
 @njit(cache=True)
-def tally_money(paying, state, entered_month, month, supported, benefit_delay, icb_of_trust,
-                economics, scaler_fee_per_month, trust_due, icb_due, full_due, lock_ins, fees,
-                bed_days, cash):
+def tally_money(paying_in_row, state, entered_month, month, supported, benefit_delay,
+                core_funded, icb_of_trust, economics, scaler_fee_per_month, trust_due, icb_due,
+                full_due, lock_ins, fees, bed_days, cash):
     """What each trust and ICB owes this month, and the benefit realised (in place).
 
-    Visits only the cells that cost money (rows of ``paying``): pilots, and
-    innovations embedded during the run (those embedded before the start are paid
-    from core budgets). Benefit is realised once an innovation embedded during the
-    run has been in place for its time to benefit (counted at the end of step
-    ``month``, the step under way). Sums are in float64, each in the order of the
-    list.
+    Visits only the cells that cost money, in the trusts' rows that have any
+    (``paying_in_row``): pilots, and innovations embedded during the run (those
+    embedded before the start are paid from core budgets). Benefit is realised once
+    an innovation embedded during the run has been in place for its time to benefit
+    (counted at the end of step ``month``, the step under way). Sums are in
+    float64, cell by cell in order.
     """
     trust_due[:] = 0.0
     icb_due[:] = 0.0
@@ -471,82 +446,68 @@ def tally_money(paying, state, entered_month, month, supported, benefit_delay, i
     bed_days[:] = 0.0
     cash[:] = 0.0
     e = economics
-    n, n_paying = 0, len(paying)
-    while n < n_paying:  # a trust's cells are consecutive: its sums are kept at hand
-        r, t = paying[n, 0], paying[n, 1]
-        k = icb_of_trust[t]
-        running_due = pilots_due = icb_owed = fee = saved = 0.0
-        locked = 0
-        cash_here = cash[r]
-        while n < n_paying and paying[n, 0] == r and paying[n, 1] == t:
-            i = paying[n, 2]
-            n += 1
-            if state[r, t, i] == PILOTING:
-                pilot = econ.pilot_monthly(e, r, t, i)
-                pilots_due += pilot * e.trust_share[r, k, i]
-                icb_owed += pilot * e.icb_share[r, k, i]
-                full_due[r, i] += pilot
-                if supported[r, t, i]:
-                    fee += scaler_fee_per_month[i]
-            else:
-                running = econ.running_monthly(e, r, t, i)
-                running_due += running * e.trust_share[r, k, i]
-                icb_owed += running * e.icb_share[r, k, i]
-                full_due[r, i] += running
-                locked += supported[r, t, i]
-                if month - entered_month[r, t, i] >= benefit_delay[i]:
-                    scale = econ.effect_scale(e, r, t, i)
-                    saved += e.effect_bed_days[i] * scale
-                    cash_here += e.effect_cash[i] * scale
-        trust_due[r, t, 0], trust_due[r, t, 1] = running_due, pilots_due
-        icb_due[r, t], fees[r, t], lock_ins[r, t] = icb_owed, fee, locked
-        bed_days[r, t], cash[r] = saved, cash_here
+    reps, trusts, innovations = state.shape
+    for r in range(reps):
+        cash_here = 0.0
+        for t in range(trusts):
+            if paying_in_row[r, t] == 0:
+                continue
+            k = icb_of_trust[t]
+            running_due = pilots_due = icb_owed = fee = saved = 0.0
+            locked = 0
+            for i in range(innovations):
+                s = state[r, t, i]
+                if s == PILOTING:
+                    pilot = econ.pilot_monthly(e, r, t, i)
+                    pilots_due += pilot * e.trust_share[r, k, i]
+                    icb_owed += pilot * e.icb_share[r, k, i]
+                    full_due[r, i] += pilot
+                    if supported[r, t, i]:
+                        fee += scaler_fee_per_month[i]
+                elif s == EMBEDDED and not core_funded[r, t, i]:
+                    running = econ.running_monthly(e, r, t, i)
+                    running_due += running * e.trust_share[r, k, i]
+                    icb_owed += running * e.icb_share[r, k, i]
+                    full_due[r, i] += running
+                    locked += supported[r, t, i]
+                    if month - entered_month[r, t, i] >= benefit_delay[i]:
+                        scale = econ.effect_scale(e, r, t, i)
+                        saved += e.effect_bed_days[i] * scale
+                        cash_here += e.effect_cash[i] * scale
+            trust_due[r, t, 0], trust_due[r, t, 1] = running_due, pilots_due
+            icb_due[r, t], fees[r, t], lock_ins[r, t] = icb_owed, fee, locked
+            bed_days[r, t] = saved
+        cash[r] = cash_here
 
 
 @njit(cache=True)
 def count_states(state, core_funded, relevant_per_innovation, icb_of_trust, state_counts,
-                 embedded_icb, users_icb, in_use, paying):
-    """Counts of the cells by state, and lists of the cells in use and paying (in place).
+                 embedded_icb, users_icb, in_use_in_row, paying_in_row):
+    """Counts of the cells by state, and of the cells in use and paying (in place).
 
     Writes relevant trusts in each state per innovation (R, 5, I), embedded cells
-    per ICB (R, K) and trusts piloting or with the innovation embedded per ICB and
-    innovation (R, K, I; the peers a trust sees). Lists the (replication, trust,
-    innovation) of the cells in use (piloting or embedded) in ``in_use`` and of
-    those that cost money (all but innovations embedded before the start) in
-    ``paying``; returns how many of each.
+    per ICB (R, K), trusts piloting or with the innovation embedded per ICB and
+    innovation (R, K, I; the peers a trust sees), and per trust's row the cells in
+    use (piloting or embedded) and those that cost money (all but innovations
+    embedded before the start), (R, T).
     """
     reps, trusts, innovations = state.shape
     state_counts[:] = 0
     embedded_icb[:] = 0
     users_icb[:] = 0
-    n_in_use = n_paying = 0
     for r in range(reps):
-        aware, piloting = state_counts[r, AWARE], state_counts[r, PILOTING]
-        embedded, abandoned = state_counts[r, EMBEDDED], state_counts[r, ABANDONED]
         for t in range(trusts):
-            users = users_icb[r, icb_of_trust[t]]
-            embedded_here = 0
-            for i in range(innovations):  # branch-free, so that it vectorises
-                s = state[r, t, i]
-                is_piloting, is_embedded = s == PILOTING, s == EMBEDDED
-                aware[i] += s == AWARE
-                piloting[i] += is_piloting
-                embedded[i] += is_embedded
-                abandoned[i] += s == ABANDONED
-                users[i] += is_piloting | is_embedded
-                embedded_here += is_embedded
-            embedded_icb[r, icb_of_trust[t]] += embedded_here
+            k = icb_of_trust[t]
+            used = paying = 0
             for i in range(innovations):
                 s = state[r, t, i]
-                if s == PILOTING or s == EMBEDDED:  # about one cell in ten
-                    in_use[n_in_use, 0], in_use[n_in_use, 1], in_use[n_in_use, 2] = r, t, i
-                    n_in_use += 1
-                    if s == PILOTING or not core_funded[r, t, i]:
-                        paying[n_paying, 0], paying[n_paying, 1] = r, t
-                        paying[n_paying, 2] = i
-                        n_paying += 1
+                state_counts[r, s, i] += 1
+                users_icb[r, k, i] += _is_used(s)
+                embedded_icb[r, k] += s == EMBEDDED
+                used += _is_used(s)
+                paying += _is_paying(s, core_funded[r, t, i])
+            in_use_in_row[r, t], paying_in_row[r, t] = used, paying
         _unaware_from_relevant(state_counts, relevant_per_innovation, r)
-    return n_in_use, n_paying
 
 
 @njit(cache=True, inline="always")

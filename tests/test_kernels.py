@@ -80,8 +80,8 @@ def test_decision_pass_follows_the_lifecycle_rules(batch: Batch) -> None:
     kernels.decide_cells(
         pop.state, pop.entered_month, batch.month, words, pop.relevant, pop.supported,
         pop.core_funded, batch.icb_of_trust, hazard, **batch._utility_terms(nation),
-        **batch._decision_terms(), **batch._ending_terms(), in_use=batch.in_use(),
-        events=events)
+        **batch._decision_terms(), **batch._ending_terms(),
+        in_use_in_row=batch.in_use_in_row, events=events)
     expected = _expected_events(batch, draws)
     assert (batch.pop.group != np.arange(pop.n_trusts)).any(), "no merged units to check"
     for code in (kernels.EVENT_AWARE, kernels.EVENT_START, kernels.EVENT_SUCCEED,
@@ -102,9 +102,10 @@ def test_state_counts_and_cells_in_use_match_the_states(batch: Batch) -> None:
                                         batch.icb_starts[:-1]) for r in range(batch.reps)])
     np.testing.assert_array_equal(users_icb, per_icb)
     np.testing.assert_array_equal(embedded_icb.sum(axis=1), (state == EMBEDDED).sum(axis=(1, 2)))
-    np.testing.assert_array_equal(batch.in_use(), np.argwhere(used))
+    np.testing.assert_array_equal(batch.in_use_in_row, used.sum(axis=2))
     embedded_before_start = (state == EMBEDDED) & batch.pop.core_funded
-    np.testing.assert_array_equal(batch.paying(), np.argwhere(used & ~embedded_before_start))
+    np.testing.assert_array_equal(batch.paying_in_row,
+                                  (used & ~embedded_before_start).sum(axis=2))
 
 
 @pytest.mark.parametrize("name", ["scaler_led", "consolidation"])
@@ -130,17 +131,15 @@ def test_counts_kept_event_by_event_equal_a_fresh_count(
     batch = Batch(cfg.scenario, strategy, [replication_seed(5, r) for r in range(5)])
     for _ in range(36):
         batch.step()
-        kept = [a.copy() for a in batch.state_tally()]
-        fresh = batch._empty_state_tally()
-        in_use, paying = np.empty_like(batch.in_use_cells), np.empty_like(batch.paying_cells)
-        n_in_use, n_paying = kernels.count_states(
-            batch.pop.state, batch.pop.core_funded, batch.relevant_per_innovation,
-            batch.icb_of_trust, *fresh, in_use, paying)
+        kept = [a.copy() for a in (*batch.state_tally(), batch.in_use_in_row,
+                                   batch.paying_in_row)]
+        fresh = [*batch._empty_state_tally(), np.empty_like(batch.in_use_in_row),
+                 np.empty_like(batch.paying_in_row)]
+        kernels.count_states(batch.pop.state, batch.pop.core_funded,
+                             batch.relevant_per_innovation, batch.icb_of_trust, *fresh)
         for kept_array, fresh_array in zip(kept, fresh, strict=True):
             np.testing.assert_array_equal(kept_array, fresh_array)
-        np.testing.assert_array_equal(batch.in_use(), in_use[:n_in_use])
-        np.testing.assert_array_equal(batch.paying(), paying[:n_paying])
-    assert batch.n_in_use > 0 and sum(completions) > 0
+    assert batch.paying_in_row.sum() > 0 and sum(completions) > 0
 
 
 def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:

@@ -426,7 +426,7 @@ class RunConfig(Strict):
         "first_replication ... first_replication + replications - 1", "replication", "n/a",
         ge=0, le=10_000_000)
     batch_size: int = param(
-        32, "Replications simulated together on stacked arrays (results do not depend on it)",
+        64, "Replications simulated together on stacked arrays (results do not depend on it)",
         "replications", "n/a", ge=1, le=4096)
     trajectory_replications: int = param(
         100, "Replications per strategy whose month-by-month tables are kept (run-level "

@@ -62,14 +62,15 @@ def _uniform(rngs: list[np.random.Generator], shape: tuple[int, ...],
 
 
 def _cell_words(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
-    """One random 32-bit word per cell: ``kernels.uniform_from_word`` reads each as the
-    float32 uniform ``Generator.random(dtype=float32)`` gives.
+    """One random 32-bit word per cell, read as a float32 uniform by the compiled passes.
 
-    That method makes each float32 from 32 bits of the bit generator (PCG64) output,
-    the low half of a 64-bit output first, then its high half. Taking the 64-bit
-    outputs (``Streams.raw_outputs``) and passing their halves to the compiled
-    passes gives the same numbers at a fraction of the cost. An odd count would leave a half buffered
-    in the generator, so it is drawn the ordinary way and turned back into words.
+    ``kernels.uniform_from_word`` makes of each word the uniform that
+    ``Generator.random(dtype=float32)`` gives: that method makes each float32 from
+    32 bits of the bit generator (PCG64) output, the low half of a 64-bit output
+    first, then its high half. Taking the 64-bit outputs (``Streams.raw_outputs``)
+    and passing their halves to the compiled passes gives the same numbers at a
+    fraction of the cost. An odd count would leave a half buffered in the
+    generator, so it is drawn the ordinary way and turned back into words.
     """
     size = math.prod(shape)
     if size % 2 or sys.byteorder != "little":
@@ -215,8 +216,11 @@ class Batch:
         )
 
     def _refresh_payers(self, reps: np.ndarray) -> None:
-        """Who pays, and bonuses, in replications where an institution acted (a programme
-        started or ended, a fund ran dry, a new year's priorities)."""
+        """Who pays, and bonuses, in the replications where an institution acted.
+
+        An institution acts when a programme starts or ends, a fund runs dry or a new
+        year's priorities are set.
+        """
         inst = self._institutions().of_replications(reps)
         for name, values in econ.payer_factors(self.data, self.scenario, inst).items():
             getattr(self.economics, name)[reps] = values
@@ -228,7 +232,10 @@ class Batch:
         self.economics = self.economics._replace(**changed)
 
     def _refresh_units(self, reps: np.ndarray) -> None:
-        """Volume gains, scale economies and decision weights of replications whose units changed."""
+        """Volume gains, scale economies and decision weights where decision units changed.
+
+        Only the replications ``reps`` are worked out again.
+        """
         led = led_by(self.pop.group[reps])
         units = np.take_along_axis(led, self.pop.group[reps], axis=1)
         volume_gain, economy = self.unit_tables
@@ -459,8 +466,9 @@ class Batch:
                 "utility": float(utility), "pilot_probability": float(probability)}
 
     def _lead_weight_by_size(self) -> np.ndarray:
-        """Weight of a lead's decision by the trusts in its unit: units decide more slowly
-        the more boards agree.
+        """Weight of a lead's decision, by the number of trusts in its unit.
+
+        Units decide more slowly the more boards must agree.
 
         Members (0 trusts led) are weighted in ``kernels.unit_weight``, not here.
         """
@@ -562,8 +570,11 @@ class Batch:
 
     def _learn_from(self, local: np.ndarray, per_innovation: np.ndarray,
                     failed: np.ndarray) -> None:
-        """Completed pilots per ICB (R, K, I) and in all (R, I), and failures (R, I),
-        teach what an innovation does."""
+        """Completed pilots and failures teach what an innovation does.
+
+        ``local`` is completed pilots per ICB (R, K, I), ``per_innovation`` in all
+        (R, I), ``failed`` the failures (R, I).
+        """
         pop = self.pop
         if not per_innovation.any():
             return

@@ -123,8 +123,10 @@ def decide_cells(state, entered_month, month, words, relevant, supported, core_f
 @njit(cache=True)
 def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, economics,
           pilot_need, group, lead_weight, rate, events, shortlisted_in_row):
-    """Unaware cells hearing of an innovation; the aware cells that could start a pilot,
-    and how many each trust's row has.
+    """Unaware cells hearing of an innovation; the aware cells that could start a pilot.
+
+    Writes each cell's event (or the shortlist mark) and counts each trust's row's
+    shortlisted cells in ``shortlisted_in_row``.
 
     The logistic is at most 1, so a draw at or above the decision probability's
     ceiling cannot start a pilot: only cells below it are shortlisted (exact, and

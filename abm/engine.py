@@ -28,7 +28,6 @@ from .generators import Streams, as_streams
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .population import (
     AWARE,
-    EMBEDDED,
     MONTHS_PER_YEAR,
     PILOTING,
     UNAWARE,
@@ -291,16 +290,6 @@ class Batch:
                 self.pop.state, self.pop.core_funded, self.relevant_per_innovation,
                 self.icb_of_trust, *self._state_tally, self.in_use_in_row, self.paying_in_row)
         return self._state_tally
-
-    def in_use(self) -> np.ndarray:
-        """(replication, trust, innovation) rows of the cells piloting or embedded (N, 3)."""
-        state = self.pop.state
-        return np.argwhere((state == PILOTING) | (state == EMBEDDED))
-
-    def paying(self) -> np.ndarray:
-        """Rows of the cells that cost money: pilots, and innovations embedded in the run."""
-        state = self.pop.state
-        return np.argwhere((state == PILOTING) | ((state == EMBEDDED) & ~self.pop.core_funded))
 
     def _empty_state_tally(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         reps, _, innovations = self.pop.state.shape

@@ -8,6 +8,7 @@ written), runs the replications, writes the results and prints a summary.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -31,8 +32,9 @@ from .config import (
     describe_field,
     parse_config,
 )
+from .shipped import config_dir
 
-CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
+CONFIG_DIR = str(config_dir())
 EDGE_KEYS = ("output_dir", "progress", "experiment")
 # Experiments that run replications through the runner, where draw r mod N applies.
 POSTERIOR_EXPERIMENTS = ("compare_strategies", "bass_fit")
@@ -71,9 +73,56 @@ def to_run_config(raw: dict[str, Any]) -> RunConfig:
         message = re.sub(r"strategies\.(\d+)", lambda m: paths[int(m.group(1))], str(exc))
         raise ConfigError(message) from None
     check_strategy_names(cfg.strategies)
+    check_workers(cfg.workers)
     if cfg.posterior is not None:
         check_posterior(cfg)
     return cfg
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS has no affinity call
+        return os.cpu_count() or 1
+
+
+def check_workers(workers: int) -> None:
+    """Refuse more worker processes than this machine has cores.
+
+    Results never depend on the number of workers, so more than the cores only adds
+    processes that compete for them. A cluster is reached through a Hydra launcher.
+
+    Raises:
+        ConfigError: Naming the value given and the cores available.
+    """
+    cores = available_cores()
+    if workers > cores:
+        raise ConfigError(
+            f"workers: got {workers}; this machine has {cores} core(s) (allowed: [1, {cores}]). "
+            "The results do not depend on it; to run on a cluster, use a Hydra launcher "
+            "(hydra/launcher=ray_local or hydra/launcher=slurm, see the README)")
+
+
+def prepare_output_dir(output_dir: Path) -> None:
+    """Create ``output_dir`` if needed and check that files can be written in it.
+
+    Raises:
+        ConfigError: Naming ``output_dir``, the path given and why it cannot be used.
+    """
+    created = not output_dir.exists()
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        probe = output_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        if created and output_dir.is_dir() and not any(output_dir.iterdir()):
+            output_dir.rmdir()
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"output_dir: got {str(output_dir)!r}; cannot write there "
+                          f"({reason}); allowed: a folder this user can create and write "
+                          "to") from None
 
 
 def check_posterior(cfg: RunConfig) -> None:
@@ -209,15 +258,28 @@ def _run(raw: dict[str, Any]) -> None:
         if _already_complete(output_dir, resolved):
             print(f"nhs-abm: {output_dir} already holds this run; nothing to do")
             return
+        created = not output_dir.exists()
+        prepare_output_dir(output_dir)
+        try:
+            outcome = run_configured(run_cfg, experiment,
+                                     progress=bool(raw.get("progress", True)),
+                                     output_dir=output_dir)
+        except ConfigError:
+            if created and not any(output_dir.iterdir()):
+                output_dir.rmdir()
+            raise
     except ConfigError as exc:
         print(f"nhs-abm: {exc}", file=sys.stderr)
         sys.exit(2)
-    outcome = run_configured(run_cfg, experiment, progress=bool(raw.get("progress", True)),
-                             output_dir=output_dir)
+    report = output_dir / "report.html" if not outcome.results.steps.empty else None
+
+    def write_report(folder: Path, record: dict) -> None:
+        build_report(folder, report, manifest=record)
+
+    # The report is written before the manifest, so a folder with a manifest is complete.
     write_run(output_dir, run_cfg, outcome.results, outcome.tables,
-              experiment.model_dump(mode="json"))
+              experiment.model_dump(mode="json"), before_manifest=write_report if report else None)
     print(outcome.text)
-    report = build_report(output_dir) if not outcome.results.steps.empty else None
     print(f"\nResults: {output_dir.resolve()}")
     if report is not None:
         print(f"Report: {report.resolve()}")

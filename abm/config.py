@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .inputs import trust_count
+
 STRATEGY_NAMES = ("status_quo", "scaler_led", "open_platform", "consolidation")
 SCENARIO_NAMES = ("england", "england_calibrated")
 
@@ -98,7 +100,8 @@ class PopulationConfig(Strict):
         plausible=(0.05, 0.2))
     pfi_trusts: int = param(
         96, "Trusts carrying an operational PFI contract (assigned to acute trusts first)",
-        "trusts", "facts.csv: pfi_trusts_with_operational_pfi (high)", ge=0, le=1000,
+        "trusts", "facts.csv: pfi_trusts_with_operational_pfi (high); at most the trusts of "
+        "abm/data/trusts.csv", ge=0, le=trust_count(),
         plausible=(80, 110))
     pfi_capacity_loss: float = share(
         0.1, "Absorptive capacity lost by a PFI trust (estate lock-in, fixed unitary charge)",
@@ -124,8 +127,12 @@ class DiffusionConfig(Strict):
     peer_weight_icb: float = share(
         0.5, "Weight of same-ICB peers in the peer-use share a trust sees",
         "assumption: word of mouth is local (seed 001)", (0.3, 0.7))
-    peer_weight_region: float = share(
-        0.3, "Weight of same-region peers in the peer-use share", plausible=(0.1, 0.4))
+    region_share_of_wider_peers: float = share(
+        0.6, "Share of the peer weight outside the ICB (1 - peer_weight_icb) given to same-region "
+        "peers; the rest goes to peers across England. Any pair of values is valid: the "
+        "region's weight is (1 - peer_weight_icb) x this share",
+        "assumption: at the default ICB weight 0.5 the plausible range gives a region weight "
+        "of 0.1 to 0.4", (0.2, 0.8))
     decision_rate_per_month: float = share(
         0.15, "Largest monthly probability that an aware trust decides to pilot",
         "assumption: board cycles run monthly to quarterly", (0.05, 0.3))
@@ -138,15 +145,6 @@ class DiffusionConfig(Strict):
     planning_horizon_months: int = param(
         36, "Trust planning horizon: benefit arriving later than this is not counted",
         "months", ge=1, le=240, plausible=(24, 60))
-    @model_validator(mode="after")
-    def _peer_weights_leave_room_for_national(self) -> DiffusionConfig:
-        total = self.peer_weight_icb + self.peer_weight_region
-        if total > 1.0:
-            raise ValueError(
-                f"peer_weight_icb + peer_weight_region = {total:g} exceeds 1 "
-                "(the national weight is 1 minus their sum)")
-        return self
-
     embedded_discontinuation_per_year: float = param(
         0.03, "Base rate at which an embedded innovation is discontinued", "per year",
         ge=0.0, le=5.0, plausible=(0.0, 0.08))

@@ -150,8 +150,8 @@ class Batch:
         diff = self.scenario.diffusion
         platform = self.strategy.open_platform
         reach = platform.communication_reach * platform.enabled
-        self.peer_weights = (diff.peer_weight_icb * (1 - reach),
-                             diff.peer_weight_region * (1 - reach))
+        region = (1.0 - diff.peer_weight_icb) * diff.region_share_of_wider_peers
+        self.peer_weights = (diff.peer_weight_icb * (1 - reach), region * (1 - reach))
         self.pilot_duration = innov.pilot_duration_months.astype(float)
         self.pilot_months = innov.pilot_duration_months.astype(np.int16)
         self.benefit_delay = innov.time_to_benefit_months.astype(np.int16)

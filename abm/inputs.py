@@ -139,6 +139,12 @@ def read_table(name: str) -> pd.DataFrame:
         return pd.read_csv(handle, dtype=str, keep_default_na=False)
 
 
+@cache
+def trust_count() -> int:
+    """Number of open trusts in ``trusts.csv``: the limit of any count of trusts in the config."""
+    return int((read_table("trusts.csv")["status"] == "open").sum())
+
+
 def _icbs(table: pd.DataFrame) -> ICBs:
     region_names = tuple(sorted(table["nhs_region_name"].unique()))
     return ICBs(

@@ -1,7 +1,8 @@
 """Write a run's results atomically: Parquet tables, resolved config, manifest.
 
 Every file is written under a temporary name and renamed into place; the
-manifest is written last, so a directory with a manifest is complete.
+manifest is written last (after the report, when there is one), so a directory
+with a manifest is complete.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -85,7 +87,8 @@ def _posterior_provenance(path: str | None) -> dict | None:
 
 def write_run(output_dir: Path, cfg: RunConfig, results: Results,
               extra: dict[str, pd.DataFrame] | None = None,
-              experiment: dict | None = None) -> Path:
+              experiment: dict | None = None,
+              before_manifest: Callable[[Path, dict], None] | None = None) -> Path:
     """Write all tables, the resolved config and the manifest into ``output_dir``.
 
     Args:
@@ -94,6 +97,8 @@ def write_run(output_dir: Path, cfg: RunConfig, results: Results,
         results: The results of the run.
         extra: The experiment's own tables, by name (e.g. ``win_map``).
         experiment: The experiment's settings, recorded in config.yaml and the manifest.
+        before_manifest: Called with the folder and the manifest's contents after every
+            table is written and before the manifest is (the CLI writes the report there).
 
     Returns:
         The directory written.
@@ -109,9 +114,11 @@ def write_run(output_dir: Path, cfg: RunConfig, results: Results,
         resolved["experiment"] = experiment
     _atomic_write(output_dir / "config.yaml",
                   lambda p: p.write_text(yaml.safe_dump(resolved, sort_keys=False)))
+    record = manifest(cfg, results, tuple(extra), experiment)
+    if before_manifest is not None:
+        before_manifest(output_dir, record)
     _atomic_write(output_dir / "manifest.json",
-                  lambda p: p.write_text(json.dumps(
-                      manifest(cfg, results, tuple(extra), experiment), indent=2)))
+                  lambda p: p.write_text(json.dumps(record, indent=2)))
     return output_dir
 
 

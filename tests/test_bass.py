@@ -32,7 +32,7 @@ def barriers_off(p: float, q: float):
                        "digital_maturity_no_epr_mean": 1.0, "digital_maturity_sd": 0.0,
                        "transformation_budget_share": 0.1},
         "diffusion": {"external_influence_p_per_year": p, "imitation_q_per_year": q,
-                      "peer_weight_icb": 0.0, "peer_weight_region": 0.0,
+                      "peer_weight_icb": 0.0, "region_share_of_wider_peers": 0.0,
                       "decision_rate_per_month": 1.0, "decision_sharpness": 1000.0,
                       "embedded_discontinuation_per_year": 0.0},
         "barriers": {"infrastructure_penalty": 0.0, "pressure_capacity_loss": 0.0,

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.stats import qmc
 from sklearn.tree import DecisionTreeClassifier
 
-from ..config import RunConfig
+from ..config import ConfigError, RunConfig
 from . import stats
 from .samples import run_points
 from .space import Parameter, find, uncertainties
@@ -103,10 +103,10 @@ def discover(cfg: RunConfig, outcome: str = "embedded_share_y10", points: int = 
         (boxes: one row per strategy and leaf, the per-run table).
 
     Raises:
-        ValueError: If the status quo is not among the strategies.
+        ConfigError: If the status quo is not among the strategies.
     """
     if BASELINE not in {s.name for s in cfg.strategies}:
-        raise ValueError("scenario_discovery: failure is judged against the status quo, "
+        raise ConfigError("scenario_discovery: failure is judged against the status quo, "
                          "which must be one of the strategies")
     params = [find(p) for p in parameters] if parameters else uncertainties()
     sample = latin_hypercube(params, points, seed)

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..config import ConfigError
+
 METHODS = ("t", "bootstrap")
 BOOTSTRAP_RESAMPLES = 2000
 
@@ -74,14 +76,14 @@ def require_outcome(runs: pd.DataFrame, outcome: str) -> None:
     """Refuse an outcome that is not a column of the runs table or has no values.
 
     Raises:
-        ValueError: Naming the outcome and what is allowed.
+        ConfigError: Naming the outcome and what is allowed.
     """
     numeric = [c for c in runs.columns if pd.api.types.is_numeric_dtype(runs[c])
                and c not in ("replication", "seed", "point")]
     if outcome not in numeric:
-        raise ValueError(f"outcome: got {outcome!r}; allowed: {numeric}")
+        raise ConfigError(f"outcome: got {outcome!r}; allowed: {numeric}")
     if runs[outcome].isna().all():
-        raise ValueError(f"outcome: {outcome!r} has no values in these runs (a year-5 or "
+        raise ConfigError(f"outcome: {outcome!r} has no values in these runs (a year-5 or "
                          "year-10 share needs runs of at least 60 or 120 months)")
 
 
@@ -125,10 +127,10 @@ def paired_differences(runs: pd.DataFrame, outcome: str, baseline: str = "status
         and ``smaller_than_interval`` (True when the interval contains zero).
 
     Raises:
-        ValueError: If the baseline strategy is not in ``runs``.
+        ConfigError: If the baseline strategy is not in ``runs``.
     """
     if baseline not in set(runs["strategy"]):
-        raise ValueError(f"baseline: {baseline!r} not among the strategies "
+        raise ConfigError(f"baseline: {baseline!r} not among the strategies "
                          f"{sorted(set(runs['strategy']))}")
     wide = runs.pivot_table(index="replication", columns="strategy", values=outcome,
                             sort=False)

@@ -14,7 +14,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from ..config import RunConfig
+from ..config import ConfigError, RunConfig
 from . import stats
 from .samples import run_points
 from .space import find
@@ -58,10 +58,10 @@ def win_map(cfg: RunConfig, x: str, x_values: list[float], y: str, y_values: lis
         (win map: one row per cell and strategy, the per-run table).
 
     Raises:
-        ValueError: With fewer than two strategies.
+        ConfigError: With fewer than two strategies.
     """
     if len(cfg.strategies) < 2:
-        raise ValueError("win_map: needs at least two strategies to compare")
+        raise ConfigError("win_map: needs at least two strategies to compare")
     runs = run_points(cfg, grid(x, x_values, y, y_values), progress)
     stats.require_outcome(runs, outcome)
     cells = []

@@ -24,6 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import yaml
 
+from ..shipped import odd_path
 from . import analysis_figures as A
 from . import figures as F
 from . import style as S
@@ -34,7 +35,7 @@ TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
 REQUIRED_FILES = tuple(f"{t}.parquet" for t in TABLES) + ("config.yaml", "manifest.json")
 OPTIONAL_TABLES = {"win_map": A.WIN_MAP_COLUMNS, "sensitivity": A.SENSITIVITY_COLUMNS,
                    "bass_fit": A.BASS_COLUMNS, **CALIBRATION_TABLES}
-ODD_PATH = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
+ODD_PATH = odd_path()
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
 FACT_KEYS = ("ga_bed_occupancy_winter_peak", "ga_bed_occupancy_summer_trough",
@@ -67,11 +68,13 @@ class View:
     figure: go.Figure
 
 
-def load_run(run_dir: Path) -> RunData:
+def load_run(run_dir: Path, manifest: dict | None = None) -> RunData:
     """Read a run directory written by ``nhs-abm`` (``abm.outputs.write_run``).
 
     Args:
         run_dir: The directory.
+        manifest: The run's manifest, when the report is written before it (by the run
+            itself); otherwise ``manifest.json`` is read and required.
 
     Returns:
         The tables, the resolved config and the manifest, plus any optional tables.
@@ -83,14 +86,16 @@ def load_run(run_dir: Path) -> RunData:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ReportInputError(f"{run_dir}: not a directory")
-    missing = [name for name in REQUIRED_FILES if not (run_dir / name).is_file()]
+    missing = [name for name in REQUIRED_FILES if not (run_dir / name).is_file()
+               and not (name == "manifest.json" and manifest is not None)]
     if missing:
         raise ReportInputError(
             f"{run_dir} is not a complete nhs-abm run directory; missing: {', '.join(missing)}")
     try:
         tables = {t: pd.read_parquet(run_dir / f"{t}.parquet") for t in TABLES}
         config = yaml.safe_load((run_dir / "config.yaml").read_text()) or {}
-        manifest = json.loads((run_dir / "manifest.json").read_text())
+        if manifest is None:
+            manifest = json.loads((run_dir / "manifest.json").read_text())
     except Exception as exc:  # any unreadable file is the same user error
         raise ReportInputError(f"{run_dir}: cannot read the run's files ({exc})") from None
     for name, frame in tables.items():
@@ -304,9 +309,7 @@ def markdown_to_html(markdown: str, heading_offset: int = 2) -> str:
 
 
 def _odd_simplifications() -> str:
-    """Section 9 of docs/ODD.md (known simplifications), when the docs are at hand."""
-    if not ODD_PATH.is_file():
-        return ""
+    """Section 9 of docs/ODD.md (known simplifications), shipped with the package."""
     text = ODD_PATH.read_text(encoding="utf-8")
     match = re.search(r"^## 9\. Known simplifications\s*$(.*?)(?=^## |\Z)", text,
                       flags=re.M | re.S)
@@ -532,13 +535,14 @@ def write_pngs(views: list[View], directory: Path) -> list[Path]:
 
 
 def build_report(run_dir: Path | str, out: Path | str | None = None,
-                 png: bool = False) -> Path:
+                 png: bool = False, manifest: dict | None = None) -> Path:
     """Write the HTML report of a run directory.
 
     Args:
         run_dir: A directory written by ``nhs-abm``.
         out: The HTML file to write (default ``RUN_DIR/report.html``).
         png: Also write a static PNG of every chart into ``<out stem>_png/``.
+        manifest: The run's manifest when it is not yet written (see ``load_run``).
 
     Returns:
         The path of the HTML report.
@@ -546,7 +550,7 @@ def build_report(run_dir: Path | str, out: Path | str | None = None,
     Raises:
         ReportInputError: If the run directory lacks files or they cannot be read.
     """
-    run = load_run(Path(run_dir))
+    run = load_run(Path(run_dir), manifest)
     out = Path(out) if out is not None else run.run_dir / "report.html"
     facts = _package_csv("facts.csv")
     views = make_views(run, facts)

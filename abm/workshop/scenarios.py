@@ -16,8 +16,9 @@ import yaml
 from pydantic import Field, field_validator, model_validator
 
 from ..config import ConfigError, Strict, parse_config
+from ..shipped import config_dir
 
-DEFAULT_SCENARIOS = Path(__file__).resolve().parents[2] / "configs" / "workshop" / "scenarios.yaml"
+DEFAULT_SCENARIOS = config_dir() / "workshop" / "scenarios.yaml"
 # Run-level outcomes (columns of runs.parquet) a reveal can report, with their wording.
 OUTCOMES = {
     "embedded_share_y10": ("mean share of relevant trusts with an innovation embedded at "

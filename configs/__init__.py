@@ -1,0 +1,1 @@
+"""Hydra's config groups, shipped inside the package as ``abm.configs`` (see pyproject.toml)."""

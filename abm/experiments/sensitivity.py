@@ -47,6 +47,18 @@ def point_outcomes(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+def morris_design(parameters: list[Parameter], trajectories: int, levels: int, seed: int
+                  ) -> tuple[dict, np.ndarray, list[dict[str, float]]]:
+    """SALib's Morris sample over the parameters' plausible ranges.
+
+    Returns:
+        (SALib problem, sample matrix, one dict of parameter values per point).
+    """
+    spec = problem(parameters)
+    matrix = morris_sample.sample(spec, trajectories, num_levels=levels, seed=seed)
+    return spec, matrix, _points(parameters, matrix)
+
+
 def morris(cfg: RunConfig, outcome: str = "embedded_share_y10", trajectories: int = 10,
            levels: int = 4, parameters: list[str] | None = None, seed: int = 1,
            progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -56,9 +68,8 @@ def morris(cfg: RunConfig, outcome: str = "embedded_share_y10", trajectories: in
         (indices: one row per target and parameter, the per-run table).
     """
     params = [find(p) for p in parameters] if parameters else uncertainties()
-    spec = problem(params)
-    matrix = morris_sample.sample(spec, trajectories, num_levels=levels, seed=seed)
-    runs = run_points(cfg, _points(params, matrix), progress)
+    spec, matrix, points = morris_design(params, trajectories, levels, seed)
+    runs = run_points(cfg, points, progress)
     stats.require_outcome(runs, outcome)
     targets = point_outcomes(runs, outcome)
     rows = []

@@ -11,6 +11,7 @@ validated config, so a sampled value outside what the model allows is refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -75,12 +76,16 @@ def find(path: str) -> Parameter:
     Raises:
         ConfigError: If no parameter with a plausible range has that path.
     """
-    everything = uncertainties() + observations() + levers()
-    for parameter in everything:
-        if parameter.path == path:
-            return parameter
-    known = ", ".join(p.path for p in everything)
-    raise ConfigError(f"{path}: not a parameter with a plausible range (known: {known})")
+    known = _by_path()
+    if path in known:
+        return known[path]
+    raise ConfigError(f"{path}: not a parameter with a plausible range (known: "
+                      f"{', '.join(known)})")
+
+
+@cache
+def _by_path() -> dict[str, Parameter]:
+    return {p.path: p for p in uncertainties() + observations() + levers()}
 
 
 def _set(tree: dict[str, Any], dotted: str, value: Any) -> None:

@@ -52,13 +52,12 @@ def test_a_run_killed_before_any_write_lands_is_rerun_and_completed(tmp_path, ca
     real = os.replace
     for k, name in enumerate(writes):
         out = tmp_path / f"killed_at_{k}"
-        count = 0
+        done = []
 
-        def kill_at_k(src, dst):
-            nonlocal count
-            if count == k:
+        def kill_at_k(src, dst, at=k, done=done):
+            if len(done) == at:
                 raise Killed
-            count += 1
+            done.append(dst)
             real(src, dst)
 
         with pytest.MonkeyPatch.context() as patch, pytest.raises(Killed):

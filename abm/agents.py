@@ -158,41 +158,70 @@ class ICB(mesa.Agent):
     def propose_merger(self) -> tuple[int, int] | None:
         """The merger this ICB would propose now: the strongest unit absorbs the most pressured.
 
+        The engine's rule (``institutions.propose_merger``) on this ICB's trusts in
+        replication 0, with the arrays the engine's merger round passes it.
+
         Returns:
             (acquirer lead row, target lead row), or None if no pair is possible.
         """
-        pop = self.model.pop
-        return institutions.propose_merger(
-            self.model.data, pop.group, pop.capacity_base, pop.pressure, self.row,
+        batch, pop = self.model.batch, self.model.pop
+        rows = batch.icb_rows[batch.icb_starts[self.row]:batch.icb_starts[self.row + 1]]
+        acquirer, target = institutions.propose_merger(
+            rows, batch.merger_family, pop.group, pop.capacity_base, pop.pressure,
             self.model.strategy.consolidation.max_group_size)
+        if acquirer < 0:
+            return None
+        return int(acquirer), int(target)
 
 
 class Vendor(mesa.Agent):
-    """A commercial supplier: margin and a discounted pilot price on its products."""
+    """A commercial supplier: margin and a discounted pilot price on its products.
+
+    The prices are the engine's (``Batch.vendor_pilot_factor`` and
+    ``Batch.vendor_running_factor``), read for the vendor's products.
+
+    Attributes:
+        products: Innovation columns of the vendor's products.
+    """
 
     def __init__(self, model: NHSReformModel, products: np.ndarray) -> None:
         super().__init__(model)
         self.products = products
 
-    def price_factors(self) -> tuple[float, float]:
-        """Multipliers on a product's (pilot cost, running cost): margin, pilot discount."""
-        cfg = self.model.scenario_config.vendors
-        full = 1.0 + cfg.margin_share
-        return full * (1.0 - cfg.pilot_discount), full
+    @property
+    def pilot_price_factors(self) -> dict[str, float]:
+        """Multiplier on each product's pilot cost (margin less discount), by innovation id."""
+        return self._by_product(self.model.batch.vendor_pilot_factor)
+
+    @property
+    def running_price_factors(self) -> dict[str, float]:
+        """Multiplier on each product's running cost once embedded (margin), by innovation id."""
+        return self._by_product(self.model.batch.vendor_running_factor)
+
+    def _by_product(self, values: np.ndarray) -> dict[str, float]:
+        ids = self.model.data.innovations.innovation_id
+        return {str(ids[j]): float(values[j]) for j in self.products}
 
 
 class Scaler(Vendor):
     """An organisation that carries modules across many trusts (seed 000).
 
-    Each completed deployment of a module type teaches the scaler: failure and
-    adaptation effort fall along a learning curve for every trust it serves next.
-    It lends absorptive capacity, charges a fee and a yearly lock-in fee, and,
-    having a profit motive, offers deployments first to trusts that can pay.
+    Its products are the modules. Each completed deployment of a module type teaches
+    the scaler: the failure chance and the duration of the pilots it carries fall
+    along a learning curve. It lends absorptive capacity, charges a fee and a yearly
+    lock-in fee, and, having a profit motive, offers deployments first to trusts that
+    can pay. The price factors it inherits are those of its modules' own costs (a
+    vendor's margin where a module is a vendor product); its fee comes on top.
     """
 
     @property
+    def fee_per_month_gbp_m(self) -> dict[str, float]:
+        """Fee for each month of a deployment of each module, GBP m, by innovation id."""
+        return self._by_product(self.model.batch.scaler_fee_per_month)
+
+    @property
     def deployments_by_module(self) -> np.ndarray:
-        """Completed deployments of each of the five module types."""
+        """(5,) completed deployments of each module type (a view on the batch's array)."""
         return self.model.batch.deployments_by_module[0]
 
     @property
@@ -202,12 +231,17 @@ class Scaler(Vendor):
 
     @property
     def offers(self) -> list[tuple[int, int]]:
-        """(trust row, innovation column) of this month's offers."""
+        """(trust row, innovation column) of this month's offers, best ranked first."""
         rep, rows, cols = self.model.batch.offers
         return [(int(i), int(j)) for r, i, j in zip(rep, rows, cols, strict=True) if r == 0]
 
     def learning_factor(self) -> np.ndarray:
-        """(1 + n)^-b per module type: how far failure and adaptation have fallen."""
+        """(5,) (1 + n)^-b per module type, n its completed deployments.
+
+        In the next step a pilot the scaler carries ends once it has run
+        ``ceil(duration x (0.5 + 0.5 x factor))`` months, and fails with the factor
+        times the chance an unsupported pilot would.
+        """
         return institutions.learning_factor(self.deployments_by_module,
                                             self.model.strategy.scaler.learning_exponent)
 
@@ -226,9 +260,19 @@ class Government(mesa.Agent):
         return self.model.batch.elections_held
 
     def months_to_election(self, month: int) -> int:
-        """Months until the next general election."""
+        """Months from a model month to the next general election (0 in an election month).
+
+        Args:
+            month: Model month (0 is April 2025; the step the model runs next is
+                ``model.month``).
+        """
         return institutions.months_to_election(self.model.scenario_config, month)
 
     def in_quick_win_window(self, month: int) -> bool:
-        """Whether the government now favours quick wins (the run-up to an election)."""
+        """Whether the government favours quick wins in a model month (before an election).
+
+        Args:
+            month: Model month (0 is April 2025; the step the model runs next is
+                ``model.month``).
+        """
         return institutions.in_quick_win_window(self.model.scenario_config, month)

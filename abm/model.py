@@ -55,8 +55,7 @@ class NHSReformModel(mesa.Model):
         self.vendors = [Vendor(self, products) for products in self.batch.vendor_products]
         self.scaler = None
         if strategy.scaler.enabled:
-            modules = np.flatnonzero(self.data.innovations.module_type >= 0)
-            self.scaler = Scaler(self, modules)
+            self.scaler = Scaler(self, self.batch.module_columns)
         self.government = Government(self)
         self.datacollector = DataCollector(model_reporters=MODEL_REPORTERS)
 
@@ -99,7 +98,9 @@ class NHSReformModel(mesa.Model):
             innovation_id: An id from the innovation catalogue.
 
         Returns:
-            State, utility terms and the monthly probability of starting a pilot.
+            State, utility terms and the monthly probability of starting a pilot. The
+            utility the board decides on is ``utility_base - risk_penalty +
+            transparency_bonus`` (the pull of national use under the open platform).
 
         Raises:
             KeyError: If the innovation id is not in the catalogue.
@@ -111,10 +112,12 @@ class NHSReformModel(mesa.Model):
         terms = batch.explain_cell(0, row, j)
         k = batch.icb_of_trust[row]
         base = econ.utility_base(batch.economics, 0, row, k, j)
+        bonus = batch._utility_terms(batch.awareness()[2])["bonus"][0, j]
         return {
             "state": STATE_NAMES[batch.pop.state[0, row, j]],
             "utility_base": float(base),
-            "risk_penalty": float(base - terms["utility"]),
+            "risk_penalty": float(base + bonus - terms["utility"]),
+            "transparency_bonus": float(bonus),
             "utility": terms["utility"],
             "peer_use_share": terms["peer_use_share"],
             "free_capacity": float(batch.pop.free_capacity[0, row]),

@@ -74,6 +74,8 @@ def explain(model: NHSReformModel, trust: Trust, innovation_id: str) -> tuple[li
         ("Net benefit to the trust over its planning horizon (utility)",
          f"{terms['utility_base']:+.2f}"),
         ("Taken off for uncertainty x risk aversion", f"{terms['risk_penalty']:+.2f}"),
+        ("Added by public scrutiny of laggards (open platform)",
+         f"{terms['transparency_bonus']:+.2f}"),
         ("Utility the board decides on", f"{terms['utility']:+.2f}"),
         ("Share of peers using it (weighted: ICB, region, England)",
          f"{terms['peer_use_share']:.1%}"),
@@ -102,6 +104,8 @@ def _reading(terms: dict[str, float | str], trust: Trust) -> str:
                        f"(GBP {trust.budget_gbp_m:.2f} m) or its free capacity "
                        f"({float(terms['free_capacity']):.2f}) is too small for one.")
     verdict = "leans towards a pilot" if utility > 0 else "leans against a pilot"
+    bonus = float(terms["transparency_bonus"])
+    scrutiny = f" and {bonus:.2f} added by public scrutiny" if bonus else ""
     return (lead + f"the board {verdict} (utility {utility:+.2f}, after "
-            f"{float(terms['risk_penalty']):.2f} taken off for risk), so the monthly chance of "
-            f"starting one is {chance:.2%}.")
+            f"{float(terms['risk_penalty']):.2f} taken off for risk{scrutiny}), so the monthly "
+            f"chance of starting one is {chance:.2%}.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -50,7 +50,9 @@ def run_configured(cfg: RunConfig, experiment, progress: bool = False,
         from .predictive import run_calibration  # imports pyabc only when calibrating
 
         done = run_calibration(cfg, experiment, output_dir, progress)
-        return Outcome(done.results, done.tables, done.text)
+        # The manifest's time is the whole experiment's: the fit and the predictive runs.
+        results = replace(done.results, seconds=time.perf_counter() - start)
+        return Outcome(results, done.tables, done.text)
     if isinstance(experiment, (CompareStrategies, BassFit)):
         results = run_experiment(cfg, progress=progress)
         text = format_summary(summary_table(results.runs, results.run_innovations), cfg)
@@ -104,8 +106,8 @@ def _sensitivity(cfg: RunConfig, settings: Sensitivity, progress: bool, start: f
                          ignore_index=True)
         lines.append(f"Sobol on {', '.join(chosen)} (N = {settings.sobol_base_samples}):")
         for row in sobol.itertuples():
-            lines.append(f"  {row.outcome:<45}{row.parameter:<55}S1 {row.S1:6.3f} "
-                         f"+/- {row.S1_conf:.3f}  ST {row.ST:6.3f} +/- {row.ST_conf:.3f}")
+            lines.append(f"  {row.outcome}, {row.parameter}: S1 {row.S1:.3f} "
+                         f"+/- {row.S1_conf:.3f}, ST {row.ST:.3f} +/- {row.ST_conf:.3f}")
     return Outcome(_point_results(runs, time.perf_counter() - start), tables, "\n".join(lines))
 
 
@@ -113,7 +115,9 @@ def _format_boxes(boxes: pd.DataFrame) -> str:
     lines = ["Where each strategy fails (does no better than the status quo): CART boxes"]
     for strategy, group in boxes.groupby("strategy", sort=False):
         share = group["share_of_points_failing"].iloc[0]
-        lines.append(f"  {strategy}: fails at {share:.0%} of the points")
+        points = int(group["points"].sum())
+        lines.append(f"  {strategy}: fails at {round(share * points)} of {points} points "
+                     f"({share:.1%})")
         for row in group[group["failures"] > 0].head(3).itertuples():
             lines.append(f"    density {row.density:.0%}, coverage {row.coverage:.0%}: {row.rule}")
     return "\n".join(lines)
@@ -125,6 +129,8 @@ def _format_bass(table: pd.DataFrame) -> str:
              f"  literature means (facts.csv): p {table['literature_p'].iloc[0]:.3f}, "
              f"q {table['literature_q'].iloc[0]:.3f}"]
     for strategy, group in table.groupby("strategy", sort=False):
+        fitted = int(group["p"].notna().sum())
         lines.append(f"  {strategy:<15} p {group['p'].median():.3f}  q {group['q'].median():.3f}"
-                     f"  m {group['m'].median():.2f}  ({len(group)} innovations)")
+                     f"  m {group['m'].median():.2f}  ({fitted} of {len(group)} innovations "
+                     "fitted; the others have no adopters or no fit in any replication)")
     return "\n".join(lines)

@@ -1,57 +1,77 @@
 """Command-line entry point ``nhs-abm-workshop``: start the live app, offline.
 
-Points Solara's asset proxy at the project's cache of its front end (filled from
-the npm registry by ``scripts/install_workshop_assets.sh``, which is run here if
-the cache is incomplete), turns Solara's usage telemetry off, and runs
-``solara run abm.workshop.app``. Nothing the browser loads comes from outside the
-machine running the app.
+Points Solara's asset proxy at the per-user cache of its front end
+(``abm.workshop.assets``; filled here from the npm registry when a package is
+missing), turns Solara's usage telemetry off, and runs ``solara run
+abm.workshop.app``. The app does not start while the cache is incomplete, so
+nothing the browser loads comes from outside the machine running the app.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
-from .assets import CACHE_DIR, PROJECT_ROOT, missing_packages
-
-INSTALL_SCRIPT = PROJECT_ROOT / "scripts" / "install_workshop_assets.sh"
+from .assets import CACHE_ENV, AssetCacheError, default_cache_dir, install, missing_packages
 
 
-def server_environment(cache_dir: Path = CACHE_DIR) -> dict[str, str]:
+def server_environment(cache_dir: Path | None = None) -> dict[str, str]:
     """The environment the Solara server runs with.
 
     Args:
-        cache_dir: The filled proxy cache.
+        cache_dir: The filled proxy cache (default: ``assets.default_cache_dir()``).
 
     Returns:
         A copy of ``os.environ`` with the asset cache set and telemetry off.
     """
     env = dict(os.environ)
-    env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(cache_dir)
+    env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(default_cache_dir() if cache_dir is None
+                                               else cache_dir)
     env["SOLARA_ASSETS_PROXY"] = "True"
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     return env
 
 
-def ensure_assets(cache_dir: Path = CACHE_DIR) -> None:
-    """Fill the asset cache if a package is missing.
+def _refuse(cache_dir: Path, missing: list[str], cause: str) -> NoReturn:
+    """Print why the app cannot start and exit with status 1."""
+    print(f"nhs-abm-workshop: not starting: the app's front end is incomplete in {cache_dir} "
+          f"(missing: {', '.join(missing) or 'the package list'}): {cause}\n"
+          "  Fill the cache where npm can reach its registry: "
+          "`python -m abm.workshop.assets install` (or bash scripts/install_workshop_assets.sh "
+          f"in a clone), or set {CACHE_ENV} to a filled cache folder.", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def ensure_assets(cache_dir: Path | None = None) -> Path:
+    """Fill the asset cache from the npm registry if a package is missing.
+
+    Args:
+        cache_dir: The proxy cache (default: ``assets.default_cache_dir()``).
+
+    Returns:
+        The cache folder, complete.
 
     Raises:
-        SystemExit: If packages are missing and the install script cannot run.
+        SystemExit: With status 1 (and a message naming the missing packages) if the
+            cache is still incomplete afterwards, e.g. npm is missing or fails.
     """
-    missing = missing_packages(cache_dir)
-    if not missing:
-        return
-    if not INSTALL_SCRIPT.is_file() or shutil.which("bash") is None:
-        sys.exit(f"nhs-abm-workshop: the app's front end is not in {cache_dir} "
-                 f"(missing: {', '.join(missing)}); run scripts/install_workshop_assets.sh "
-                 "from a clone of the project")
-    print(f"nhs-abm-workshop: fetching the app's front end from npm ({', '.join(missing)})")
-    subprocess.run(["bash", str(INSTALL_SCRIPT)], check=True)
+    cache_dir = default_cache_dir() if cache_dir is None else cache_dir
+    missing: list[str] = []
+    try:
+        missing = missing_packages(cache_dir)
+        if missing:
+            print(f"nhs-abm-workshop: fetching the app's front end from the npm registry into "
+                  f"{cache_dir} ({', '.join(missing)})", flush=True)
+            install(cache_dir, missing)
+    except AssetCacheError as exc:
+        _refuse(cache_dir, missing_packages(cache_dir, missing), str(exc))
+    still_missing = missing_packages(cache_dir, missing)
+    if still_missing:
+        _refuse(cache_dir, still_missing, "the install left them out")
+    return cache_dir
 
 
 def solara_command(host: str, port: int, production: bool = True) -> list[str]:
@@ -86,13 +106,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
         parser.error(f"--port: got {args.port}; allowed: 1 to 65535")
-    ensure_assets()
+    cache_dir = ensure_assets()
     print(f"nhs-abm-workshop: open http://{args.host}:{args.port} "
           "(each browser tab gets its own model); Ctrl+C stops it")
     sys.stdout.flush()
     command = solara_command(args.host, args.port, not args.dev)
     # Become the server, so Ctrl+C or a signal to this process stops it (no orphan left).
-    os.execve(command[0], command, server_environment())
+    os.execve(command[0], command, server_environment(cache_dir))
 
 
 if __name__ == "__main__":

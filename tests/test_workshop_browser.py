@@ -1,11 +1,15 @@
 """The live workshop app and the scenario pack in a real browser (Debian's Chromium).
 
 The app is started as its own server process on a free port, with the offline asset
-cache the ``nhs-abm-workshop`` command uses. The tests check that the page loads
+cache the ``nhs-abm-workshop`` command uses (filled from the npm registry first if a
+package is missing). The tests check that the page loads
 with every request answered by that server, that Play and Pause run and stop the
 model, that moving a slider and pressing Step change what is drawn, that two browser
 contexts get independent models, and that the scenario pack opens from a file with the
 network cut and draws its charts.
+Every verdict waits for a state of the page (a month read, the play loop ended as the
+readout's ``data-loops`` says), never for a length of time, so a slow or busy machine
+changes how long the tests take, not what they find.
 Skipped only when no Chromium binary is installed (``bash scripts/install_browser.sh``).
 """
 
@@ -21,10 +25,19 @@ import pytest
 import yaml
 from browser_support import CHROMIUM, LAUNCH_ARGS, needs_chromium
 
+from abm.workshop.app import MONTHS
 from abm.workshop.launch import ensure_assets, server_environment, solara_command
 
 pytestmark = needs_chromium
 PRESSURE_SLIDER = ".lever-scenario-pressure-occupancy-scale"
+MONTH_JS = "+document.querySelector('.workshop-readout .readout-month')?.textContent"
+# Play is shown (the page is not playing) and no play loop is still finishing a frame.
+IDLE_JS = ("document.querySelector('.workshop-play')?.textContent.trim().toLowerCase() === "
+           "'play' && document.querySelector('.workshop-readout .readout-loop')"
+           "?.dataset.loops === '0'")
+# Play runs about forty frames from month 7 to the end: Pause is seen long before, unless the
+# page lags the server by many seconds; then the run ends first and the test plays it again.
+PAUSE_ATTEMPTS = 3
 PRESSURE_LINE_JS = ("() => Array.from(document.querySelector('.view-pressure .js-plotly-plot')"
                     "?.data.find(t => t.fill !== 'toself' && (t.yaxis ?? 'y') === 'y')?.y ?? [])")
 
@@ -38,10 +51,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """The workshop app served by its own process; stopped after the module."""
-    ensure_assets()
+    cache_dir = ensure_assets()
     port = _free_port()
     log = (tmp_path_factory.mktemp("workshop") / "server.log").open("w")
-    server = subprocess.Popen(solara_command("127.0.0.1", port), env=server_environment(),
+    server = subprocess.Popen(solara_command("127.0.0.1", port),
+                              env=server_environment(cache_dir),
                               stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
@@ -94,9 +108,18 @@ class Session:
         return int(self.page.inner_text(".workshop-readout .readout-month"))
 
     def wait_for_month(self, month: int) -> None:
+        self.page.wait_for_function(f"m => ({MONTH_JS}) === m", arg=month, timeout=60_000)
+
+    def wait_for_month_other_than(self, month: int) -> int:
+        """Wait until the readout leaves ``month``; return the month it reads then."""
         self.page.wait_for_function(
-            "m => document.querySelector('.workshop-readout .readout-month')"
-            "?.textContent.trim() === String(m)", arg=month, timeout=60_000)
+            f"m => {{ const now = {MONTH_JS}; return !Number.isNaN(now) && now !== m; }}",
+            arg=month, timeout=60_000)
+        return self.month()
+
+    def wait_until_idle(self) -> None:
+        """Wait until the page is paused and its last play loop has ended."""
+        self.page.wait_for_function(IDLE_JS, timeout=90_000)
 
     def click(self, selector: str) -> None:
         self.page.locator(selector).first.click()
@@ -114,33 +137,42 @@ def _hosts(urls: list[str]) -> set[str]:
                                                                           "wss")}
 
 
+def _play_then_pause(session: Session) -> int:
+    """Play three months a frame from month 1, Pause after two frames; the month once idle."""
+    session.click(".workshop-play")
+    session.page.wait_for_function(f"({MONTH_JS}) > 4", timeout=90_000)
+    session.click(".workshop-play")
+    session.wait_until_idle()
+    return session.month()
+
+
 def test_app_loads_offline_with_every_request_to_its_own_server(browser, app_url):
     session = Session(browser, app_url)
+    page = session.page
     try:
         assert session.month() == 0
-        assert session.page.locator(".workshop-lever").count() >= 5
+        page.wait_for_function("document.querySelectorAll('.workshop-lever').length >= 5",
+                               timeout=30_000)
+        session.wait_until_idle()
         session.click(".workshop-step")
         session.wait_for_month(1)
-        session.page.wait_for_function(
+        page.wait_for_function(
             "document.querySelectorAll('.js-plotly-plot').length === 4 && "
             "[...document.querySelectorAll('.js-plotly-plot')].every(d => d._fullLayout)",
             timeout=60_000)
-        session.click(".workshop-play")  # plays three months a frame until paused
-        session.page.wait_for_function(
-            "+document.querySelector('.readout-month').textContent >= 4", timeout=90_000)
-        session.click(".workshop-play")
-        session.page.wait_for_function(
-            "document.querySelector('.workshop-play').textContent.trim().toLowerCase()"
-            " === 'play'", timeout=30_000)
-        # A frame already being computed when Pause was pressed still lands; wait for it.
-        paused, deadline = session.month(), time.monotonic() + 30
-        while time.monotonic() < deadline:
-            time.sleep(2)
-            if session.month() == paused:
+        for attempt in range(PAUSE_ATTEMPTS):
+            if attempt:  # the run reached its end before Pause was seen: again from month 1
+                session.click(".workshop-reset")
+                session.wait_for_month(0)
+                session.click(".workshop-step")
+                session.wait_for_month(1)
+            paused = _play_then_pause(session)
+            if paused < MONTHS:
                 break
-            paused = session.month()
-        time.sleep(3)
-        assert session.month() == paused and paused % 3 == 1
+        assert paused < MONTHS, f"Play ran to month {MONTHS} {PAUSE_ATTEMPTS} times despite Pause"
+        assert paused % 3 == 1, paused  # whole frames of three months from month 1
+        session.click(".workshop-step")  # nothing else moves the month now
+        assert session.wait_for_month_other_than(paused) == paused + 1
         assert _hosts(session.requests) == {"127.0.0.1"}
         assert session.failed == [] and session.errors == []
     finally:
@@ -191,8 +223,12 @@ def test_two_browser_contexts_get_independent_models(browser, app_url):
         assert second.month() == 0
         second.click(".workshop-step")
         second.wait_for_month(1)
-        time.sleep(1)  # give a shared model, if there were one, time to show in the first
-        assert first.month() == 12 and second.month() == 1
+        # One shared model would now be at month 13, and a step of the first would show 14.
+        first.click(".workshop-step")
+        assert first.wait_for_month_other_than(12) == 13
+        second.click(".workshop-step")
+        assert second.wait_for_month_other_than(1) == 2
+        assert first.month() == 13
         assert _hosts(first.requests + second.requests) == {"127.0.0.1"}
     finally:
         first.close()

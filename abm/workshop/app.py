@@ -70,6 +70,23 @@ class LiveRun:
             return views.readout(self.model)
 
 
+class LoopCount:
+    """How many play loops of one page are running; the readout shows it as ``data-loops``.
+
+    A loop that has seen Pause may still be finishing its frame; the page is idle (its month
+    final) only once the count is back to 0.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self, change: int) -> None:
+        """Add ``change`` (+1 when a loop starts, -1 when it ends)."""
+        with self._lock:
+            self.value += change
+
+
 def _table(rows: list[tuple[str, str]], classes: str = "") -> str:
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                    for k, v in rows)
@@ -223,19 +240,25 @@ def Page() -> None:
 
     # What the page shows now, read by the play loop before every frame: a click on Pause,
     # a new run or a new speed stops the old loop at once, even while its task is cancelled.
-    shown = solara.use_memo(dict, [])
+    shown = solara.use_memo(lambda: {"loops": LoopCount()}, [])
     shown.update(playing=playing, run=run, speed=speed)
+    loops = shown["loops"]
 
     def play() -> None:
         if not playing or isinstance(run, ConfigError):
             return
-        while not run.finished:
-            time.sleep(PLAY_PAUSE_S)
-            if not shown["playing"] or shown["run"] is not run or shown["speed"] != speed:
-                return
-            run.step(speed)
-            set_tick(lambda t: t + 1)
-        set_playing(False)
+        loops.add(1)
+        try:
+            while not run.finished:
+                time.sleep(PLAY_PAUSE_S)
+                if not shown["playing"] or shown["run"] is not run or shown["speed"] != speed:
+                    return
+                run.step(speed)
+                set_tick(lambda t: t + 1)
+            set_playing(False)
+        finally:
+            loops.add(-1)
+            set_tick(lambda t: t + 1)  # redraw, so the readout shows the loop has ended
 
     # A task restarts (and the old loop is cancelled) when Play/Pause or the run changes.
     solara.lab.use_task(play, dependencies=[playing, run, speed], prefer_threaded=True)
@@ -298,7 +321,8 @@ def Page() -> None:
         f"({html.escape(str(numbers['calendar']))}) &middot; mean share embedded "
         f"<b class='readout-share'>{'-' if share != share else f'{share:.1%}'}</b> &middot; "
         f"pilots started <b class='readout-pilots'>{numbers['pilots_started']}</b> &middot; "
-        f"decision units {numbers['decision_units']}"))
+        f"decision units {numbers['decision_units']}"
+        f"<span class='readout-loop' data-loops='{loops.value}' hidden></span>"))
     figures = run.figures()
     with solara.Columns([3, 2]):
         with solara.Div(classes=["view-adoption"]):

@@ -271,18 +271,17 @@ def _run(raw: dict[str, Any]) -> None:
     except ConfigError as exc:
         print(f"nhs-abm: {exc}", file=sys.stderr)
         sys.exit(2)
-    report = output_dir / "report.html" if not outcome.results.steps.empty else None
+    report = output_dir / "report.html"
 
     def write_report(folder: Path, record: dict) -> None:
         build_report(folder, report, manifest=record)
 
     # The report is written before the manifest, so a folder with a manifest is complete.
     write_run(output_dir, run_cfg, outcome.results, outcome.tables,
-              experiment.model_dump(mode="json"), before_manifest=write_report if report else None)
+              experiment.model_dump(mode="json"), before_manifest=write_report)
     print(outcome.text)
     print(f"\nResults: {output_dir.resolve()}")
-    if report is not None:
-        print(f"Report: {report.resolve()}")
+    print(f"Report: {report.resolve()}")
 
 
 def check_override_syntax(args: list[str]) -> str | None:

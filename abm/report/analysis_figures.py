@@ -1,8 +1,8 @@
-"""The report's optional sections: win map, sensitivity and Bass fit, one function per chart.
+"""The report's optional sections: win map, sensitivity, discovery, Bass fit; one per chart.
 
 Each takes the table an experiment wrote (``win_map.parquet``, ``sensitivity.parquet``,
-``bass_fit.parquet``) and returns Plotly figures with a title, axis titles and a
-one-line reading in ``fig.layout.meta["reading"]``.
+``discovery.parquet``, ``bass_fit.parquet``) and returns Plotly figures with a title, axis
+titles and a one-line reading in ``fig.layout.meta["reading"]``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ WIN_MAP_COLUMNS = ("x_parameter", "x_value", "y_parameter", "y_value", "strategy
                    "winner", "margin", "margin_ci_low", "margin_ci_high")
 SENSITIVITY_COLUMNS = ("method", "outcome", "parameter", "mu_star", "mu_star_conf", "sigma",
                        "S1", "S1_conf", "ST", "ST_conf", "samples")
+DISCOVERY_COLUMNS = ("strategy", "outcome", "margin", "share_of_points_failing", "rule",
+                     "points", "failures", "density", "coverage")
 BASS_COLUMNS = ("strategy", "innovation", "p", "p_ci_low", "p_ci_high", "q", "q_ci_low",
                 "q_ci_high", "replications")
 
@@ -160,6 +162,47 @@ def sensitivity_bars(sensitivity: pd.DataFrame) -> list[go.Figure]:
         fig.update_yaxes(title_text="Parameter")
         figures.append(fig)
     return figures
+
+
+def discovery_bars(discovery: pd.DataFrame) -> go.Figure:
+    """Share of the sampled points where each strategy fails, with its densest box of failures.
+
+    Args:
+        discovery: ``discovery.parquet`` (one row per CART box and strategy; the share of
+            points failing repeated on each row of a strategy).
+
+    Returns:
+        A horizontal bar per strategy; the hover gives the densest box's rule.
+    """
+    strategies = strategies_in(discovery)
+    colours = strategy_colours(strategies)
+    fig = go.Figure()
+    notes = []
+    for strategy in strategies:
+        group = discovery[discovery["strategy"] == strategy]
+        share, points = float(group["share_of_points_failing"].iloc[0]), int(group["points"].sum())
+        densest = group.sort_values("density", ascending=False, kind="stable").iloc[0]
+        rule = densest["rule"] if densest["failures"] > 0 else "no failures"
+        fig.add_trace(go.Bar(
+            y=[strategy_label(strategy)], x=[round(share, 5)], orientation="h",
+            name=strategy_label(strategy), marker_color=colours[strategy], showlegend=False,
+            customdata=[[round(share * points), points, rule, densest["density"]]],
+            hovertemplate=("<b>%{y}</b>: fails at %{customdata[0]} of %{customdata[1]} points"
+                           "<br>densest box (%{customdata[3]:.0%} failing): %{customdata[2]}"
+                           "<extra></extra>")))
+        notes.append(f"{strategy_label(strategy)} at {round(share * points)} of {points} points")
+    outcome, margin = discovery["outcome"].iloc[0], float(discovery["margin"].iloc[0])
+    reading = ("Points of the sampled uncertainties where a strategy does no better than the "
+               f"status quo on {outcome}: " + "; ".join(notes) + ". Hover for the densest "
+               "box of failures (a CART rule on the uncertainties).")
+    base_layout(fig, f"Where each strategy fails: {outcome}",
+                f"Latin-hypercube points over the uncertainties; failing: not better than the "
+                f"status quo by more than {margin:g}", reading,
+                height=max(320, 60 * len(strategies) + 200))
+    fig.update_xaxes(title_text="Share of points where the strategy fails", tickformat=".0%",
+                     range=[0, 1])
+    fig.update_yaxes(title_text="Strategy", autorange="reversed")
+    return fig
 
 
 def bass_coefficients(bass_fit: pd.DataFrame, facts: pd.DataFrame | None = None,

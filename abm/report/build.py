@@ -3,26 +3,32 @@
 The report reads only what a run wrote (the Parquet tables, ``config.yaml`` and
 ``manifest.json``); it never re-runs the model. It is one HTML file with
 plotly.js inlined once, so it opens offline in any modern browser. Optional
-analysis tables (``win_map.parquet``, ``sensitivity.parquet``,
-``bass_fit.parquet``) get their own sections when they are in the directory.
+analysis tables (``win_map.parquet``, ``sensitivity.parquet``, ``discovery.parquet``,
+``bass_fit.parquet`` and the calibration's) get their own sections when they are in the
+directory; the views of the month-by-month tables appear when the run kept them (a
+many-point experiment does not). The page is the Jinja2 template
+``templates/report.html`` (every value escaped); Markdown is rendered by markdown-it-py.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import os
 import re
 import shutil
 import sys
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import jinja2
 import pandas as pd
 import plotly.graph_objects as go
 import yaml
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from ..shipped import odd_path
 from . import analysis_figures as A
@@ -32,9 +38,12 @@ from .calibration import TABLES as CALIBRATION_TABLES
 from .calibration import calibration_views
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
+# Many-point experiments (win map, sensitivity, discovery) write these empty.
+TRAJECTORY_TABLES = ("steps", "innovation_steps", "icb_steps", "run_innovations")
 REQUIRED_FILES = tuple(f"{t}.parquet" for t in TABLES) + ("config.yaml", "manifest.json")
 OPTIONAL_TABLES = {"win_map": A.WIN_MAP_COLUMNS, "sensitivity": A.SENSITIVITY_COLUMNS,
-                   "bass_fit": A.BASS_COLUMNS, **CALIBRATION_TABLES}
+                   "bass_fit": A.BASS_COLUMNS, "discovery": A.DISCOVERY_COLUMNS,
+                   **CALIBRATION_TABLES}
 ODD_PATH = odd_path()
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -57,6 +66,11 @@ class RunData:
     config: dict
     manifest: dict
     optional: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def trajectories(self) -> bool:
+        """Whether the run kept month-by-month tables (a many-point experiment does not)."""
+        return not self.tables["steps"].empty
 
 
 @dataclass
@@ -98,10 +112,7 @@ def load_run(run_dir: Path, manifest: dict | None = None) -> RunData:
             manifest = json.loads((run_dir / "manifest.json").read_text())
     except Exception as exc:  # any unreadable file is the same user error
         raise ReportInputError(f"{run_dir}: cannot read the run's files ({exc})") from None
-    for name, frame in tables.items():
-        if "strategy" not in frame.columns or frame.empty:
-            raise ReportInputError(f"{run_dir / (name + '.parquet')}: empty or no 'strategy' "
-                                   "column")
+    _check_tables(run_dir, tables)
     optional = {}
     for name, columns in OPTIONAL_TABLES.items():
         path = run_dir / f"{name}.parquet"
@@ -115,7 +126,22 @@ def load_run(run_dir: Path, manifest: dict | None = None) -> RunData:
                 raise ReportInputError(f"{path}: missing columns {', '.join(absent)}")
             if not frame.empty:
                 optional[name] = frame
-    return RunData(run_dir, tables, config, manifest, optional)
+    run = RunData(run_dir, tables, config, manifest, optional)
+    if not run.trajectories and not optional:
+        raise ReportInputError(f"{run_dir}: nothing to report: no month-by-month tables and "
+                               f"none of {', '.join(f'{t}.parquet' for t in OPTIONAL_TABLES)}")
+    return run
+
+
+def _check_tables(run_dir: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Every table has rows keyed by strategy, except all the trajectories at once."""
+    optional = () if not tables["steps"].empty else TRAJECTORY_TABLES
+    for name, frame in tables.items():
+        if frame.empty and name in optional:
+            continue
+        if "strategy" not in frame.columns or frame.empty:
+            raise ReportInputError(f"{run_dir / (name + '.parquet')}: empty or no 'strategy' "
+                                   "column")
 
 
 def _package_csv(name: str) -> pd.DataFrame:
@@ -133,8 +159,15 @@ def make_views(run: RunData, facts: pd.DataFrame) -> list[View]:
     Returns:
         The views.
     """
+    views = _run_views(run, facts) if run.trajectories else []
+    views.extend(_analysis_views(run.optional, facts))
+    return views
+
+
+def _run_views(run: RunData, facts: pd.DataFrame) -> list[View]:
+    """The views of the month-by-month tables."""
     t = run.tables
-    views = [
+    return [
         View("adoption", "Adoption over time",
              F.adoption_curves(t["innovation_steps"], _package_csv("innovations.csv"))),
         View("funnel", "Pilot funnel", F.pilot_funnel(t["runs"])),
@@ -145,236 +178,143 @@ def make_views(run: RunData, facts: pd.DataFrame) -> list[View]:
                                                           _package_csv("icbs.csv"))),
         View("icb-inequality", "Inequality between ICBs", F.icb_inequality(t["steps"])),
     ]
-    if "win_map" in run.optional:
-        for i, fig in enumerate(A.win_maps(run.optional["win_map"])):
+
+
+def _analysis_views(optional: dict[str, pd.DataFrame], facts: pd.DataFrame) -> list[View]:
+    """A view (or several) for each experiment table in the folder."""
+    views = []
+    if "win_map" in optional:
+        for i, fig in enumerate(A.win_maps(optional["win_map"])):
             views.append(View(f"win-map-{i + 1}", "Where each strategy wins", fig))
-    if "sensitivity" in run.optional:
-        for i, fig in enumerate(A.sensitivity_bars(run.optional["sensitivity"])):
+    if "sensitivity" in optional:
+        for i, fig in enumerate(A.sensitivity_bars(optional["sensitivity"])):
             views.append(View(f"sensitivity-{i + 1}", "Sensitivity analysis", fig))
-    if "bass_fit" in run.optional:
+    if "discovery" in optional:
+        views.append(View("discovery", "Where each strategy fails",
+                          A.discovery_bars(optional["discovery"])))
+    if "bass_fit" in optional:
         views.append(View("bass", "Bass diffusion coefficients",
-                          A.bass_coefficients(run.optional["bass_fit"], facts,
+                          A.bass_coefficients(optional["bass_fit"], facts,
                                               _package_csv("innovations.csv"))))
-    views.extend(View(*view) for view in calibration_views(run.optional))
+    views.extend(View(*view) for view in calibration_views(optional))
     return views
 
 
 # ----------------------------------------------------------------------------- HTML
 
-CSS = """
-:root { --ink: #222; --muted: #555; --model: #0b4f8a; --fact: #007a5a; --warn: #9a5b00; }
-* { box-sizing: border-box; }
-body { font-family: Helvetica, Arial, sans-serif; color: var(--ink); margin: 0;
-       background: #fafafa; line-height: 1.5; font-size: 16px; }
-main { max-width: 1240px; margin: 0 auto; padding: 24px 28px 64px; background: #fff; }
-h1 { font-size: 28px; margin: 8px 0 4px; }
-h2 { font-size: 22px; margin: 40px 0 8px; border-bottom: 2px solid #e5e5e5;
-     padding-bottom: 4px; }
-h3 { font-size: 18px; margin: 24px 0 6px; }
-h4 { font-size: 16px; margin: 18px 0 6px; }
-p.lead { font-size: 18px; color: var(--muted); margin-top: 0; }
-nav ol { columns: 2; font-size: 15px; }
-table { border-collapse: collapse; font-size: 14px; margin: 8px 0 16px; width: 100%; }
-th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 8px; text-align: left;
-         vertical-align: top; }
-th { background: #f2f2f2; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-code { font-size: 13px; background: #f3f3f3; padding: 0 3px; border-radius: 3px; }
-pre { font-size: 12px; background: #f6f6f6; padding: 12px; overflow-x: auto; }
-.badge { display: inline-block; font-size: 12px; font-weight: bold; letter-spacing: .04em;
-         text-transform: uppercase; padding: 1px 8px; border-radius: 10px; color: #fff;
-         margin-right: 6px; vertical-align: middle; }
-.badge.model { background: var(--model); }
-.badge.fact { background: var(--fact); }
-.model-result { border-left: 6px solid var(--model); padding: 4px 0 4px 14px;
-                margin: 12px 0 20px; }
-.cited-fact { border-left: 6px dashed var(--fact); padding: 4px 0 4px 14px;
-              margin: 12px 0 20px; background: #f3faf7; }
-.caveat { border: 2px solid var(--warn); background: #fff8ec; padding: 10px 16px;
-          margin: 16px 0; }
-.reading { font-size: 16px; margin: 4px 0 0; }
-.figure { margin: 8px 0 4px; }
-.table-wrap { overflow-x: auto; }
-table.summary { font-size: 13.5px; }
-.legend-key { font-size: 14px; color: var(--muted); }
-details summary { cursor: pointer; font-weight: bold; }
-.appendix table { font-size: 12.5px; }
-footer { color: var(--muted); font-size: 13px; margin-top: 40px; }
-"""
-
-QUESTION = (
-    "England's NHS does not lack good ideas; it lacks a way to take an innovation from one "
-    "pilot to the whole system. Which way of scaling works better, and where: a "
-    "<b>scaler</b> that carries refined modules across many trusts (scaler-led), an "
-    "<b>open platform</b> that publishes every pilot and makes learning from others cheaper, "
-    "or <b>consolidation</b> into fewer, larger decision units, compared with the "
-    "<b>status quo</b> of local pilots led by champions? The model follows the 205 NHS trusts "
-    "and 42 integrated care boards (ICBs) month by month, each acting on its own incentives, "
-    "budget and risk aversion, under the same barriers: legacy infrastructure, PFI estates, "
-    "siloed budgets, operational pressure with its winter peak, vendor pricing and short "
-    "political cycles.")
-
-CAVEATS = (
-    "<b>These are model results, not facts or forecasts.</b> They show what follows from the "
-    "model's mechanisms and its assumptions: many parameters are marked <em>assumption</em> "
-    "in the appendix. The status quo has been calibrated to a few series of the NHS record "
-    "(<code>nhs-abm experiment=calibrate</code>) and matches only some of them. Use the "
-    "results to compare strategies and to see which mechanisms matter, not to predict "
-    "numbers.",
-    "Differences between strategies are compared with common random numbers (replication "
-    "<i>r</i> of every strategy uses the same trusts and monthly draws); intervals are 95 % "
-    "t intervals over replications and describe simulation noise only, not uncertainty in "
-    "the assumptions, unless the run used posterior draws (<code>posterior=</code>: each "
-    "replication then runs with a draw of the calibrated parameters). The sensitivity and "
-    "parameter-sweep sections, where present, address the rest.",
-    "Cited facts (green, dashed) come from published NHS England, ONS and research sources "
-    "listed in <code>abm/data/facts.csv</code>; they are shown for comparison and are not "
-    "outputs of the model.",
-)
+TEMPLATES = resources.files("abm.report").joinpath("templates")
+CSS = TEMPLATES.joinpath("report.css").read_text(encoding="utf-8")
+TITLE = "Spreading innovation across England's NHS: four strategies compared"
 
 
-def _esc(value: object) -> str:
-    return html.escape(str(value))
+@cache
+def _environment() -> jinja2.Environment:
+    """The page's templates, every value escaped unless marked as trusted HTML."""
+    return jinja2.Environment(loader=jinja2.PackageLoader("abm.report", "templates"),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True)
 
 
-def _inline_markdown(text: str) -> str:
-    text = _esc(text)
-    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
-    text = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", text)
-    text = re.sub(r"\*([^*]+)\*", r"<em>\1</em>", text)
-    return text
+@cache
+def _markdown() -> MarkdownIt:
+    """CommonMark with pipe tables; raw HTML in the text is escaped, not passed through."""
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def markdown_to_html(markdown: str, heading_offset: int = 2) -> str:
-    """Convert the simple Markdown the project generates to HTML.
-
-    Handles headings, paragraphs, pipe tables, bullet lists, inline code and emphasis.
+def markdown_html(text: str, heading_offset: int = 2) -> Markup:
+    """Render Markdown to an HTML fragment with markdown-it-py.
 
     Args:
-        markdown: The Markdown text.
-        heading_offset: Added to each heading level (``#`` becomes ``h3`` with 2).
+        text: The Markdown text.
+        heading_offset: Added to each heading level (``#`` becomes ``h3`` with 2), so a
+            document's headings sit under the report's own.
 
     Returns:
-        An HTML fragment.
+        The HTML, marked safe for the template.
     """
-    out: list[str] = []
-    paragraph: list[str] = []
-    table: list[list[str]] = []
-    items: list[str] = []
-
-    def flush() -> None:
-        if paragraph:
-            out.append(f"<p>{_inline_markdown(' '.join(paragraph))}</p>")
-            paragraph.clear()
-        if table:
-            head, *body = table
-            out.append("<table><thead><tr>" + "".join(
-                f"<th>{_inline_markdown(c)}</th>" for c in head) + "</tr></thead><tbody>")
-            out.extend("<tr>" + "".join(f"<td>{_inline_markdown(c)}</td>" for c in row)
-                       + "</tr>" for row in body)
-            out.append("</tbody></table>")
-            table.clear()
-        if items:
-            out.append("<ul>" + "".join(f"<li>{_inline_markdown(i)}</li>" for i in items)
-                       + "</ul>")
-            items.clear()
-
-    for raw in markdown.splitlines():
-        line = raw.strip()
-        heading = re.match(r"^(#+)\s+(.*)$", line)
-        if not line:
-            flush()
-        elif heading:
-            flush()
-            level = min(6, len(heading.group(1)) + heading_offset)
-            out.append(f"<h{level}>{_inline_markdown(heading.group(2))}</h{level}>")
-        elif line.startswith("|"):
-            if paragraph or items:
-                flush()
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if not all(re.fullmatch(r":?-{3,}:?", c) for c in cells):
-                table.append(cells)
-        elif line.startswith("- "):
-            if paragraph or table:
-                flush()
-            items.append(line[2:])
-        elif items and raw.startswith("  "):
-            items[-1] += " " + line
-        else:
-            if table or items:
-                flush()
-            paragraph.append(line)
-    flush()
-    return "\n".join(out)
+    parser = _markdown()
+    tokens = parser.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + heading_offset)}"
+    return Markup(parser.renderer.render(tokens, parser.options, {}))
 
 
-def _odd_simplifications() -> str:
+def _odd_simplifications() -> Markup:
     """Section 9 of docs/ODD.md (known simplifications), shipped with the package."""
     text = ODD_PATH.read_text(encoding="utf-8")
     match = re.search(r"^## 9\. Known simplifications\s*$(.*?)(?=^## |\Z)", text,
                       flags=re.M | re.S)
-    return markdown_to_html(match.group(1)) if match else ""
+    return markdown_html(match.group(1)) if match else Markup("")
 
 
-def _parameter_appendix() -> str:
+def _parameter_appendix() -> Markup:
     from ..parameters import render_markdown
 
-    return markdown_to_html(render_markdown(), heading_offset=2)
+    return markdown_html(render_markdown(), heading_offset=2)
 
 
-def _summary_html(run: RunData) -> str:
+def _interval(row: object, column: str) -> str:
+    return (f"{getattr(row, column):.1%} [{getattr(row, column + '_low'):.1%}, "
+            f"{getattr(row, column + '_high'):.1%}]")
+
+
+def _summary(run: RunData) -> dict[str, list] | None:
+    """Headline table (column heads and rows of cell texts), or None without trajectories."""
+    if not run.trajectories:
+        return None
     from ..summary import summary_table
 
     table = summary_table(run.tables["runs"], run.tables["run_innovations"])
     years = int(run.tables["steps"]["step"].max()) / 12
-    y5 = "embedded, year 5" if years >= 5 else None
     rows = []
     for row in table.itertuples():
         t50 = "never" if pd.isna(row.time_to_50pct_median_months) else \
             f"{row.time_to_50pct_median_months:.0f}"
         cells = [S.strategy_label(row.strategy), f"{row.replications}"]
-        if y5:
-            cells.append(f"{row.embedded_share_y5:.1%} [{row.embedded_share_y5_low:.1%}, "
-                         f"{row.embedded_share_y5_high:.1%}]")
-        cells.append(f"{row.embedded_share_y10:.1%} [{row.embedded_share_y10_low:.1%}, "
-                     f"{row.embedded_share_y10_high:.1%}]" if years >= 10 else "n/a")
+        if years >= 5:
+            cells.append(_interval(row, "embedded_share_y5"))
+        cells.append(_interval(row, "embedded_share_y10") if years >= 10 else "n/a")
         cells += [f"{row.pilots_started:,.0f}", f"{row.pilots_scaled:,.0f}",
                   f"{row.pilots_abandoned:,.0f}", t50,
                   f"{row.innovation_runs_reaching_50pct:.0%}", f"{row.benefit_gbp_m:,.0f}",
                   f"{row.spend_gbp_m:,.0f}", f"{row.benefit_per_spend:.2f}"]
-        rows.append("<tr>" + "".join(
-            f"<td{'' if i == 0 else ' class=\"num\"'}>{_esc(c)}</td>"
-            for i, c in enumerate(cells)) + "</tr>")
-    heads = ["Strategy", "Replications"] + (["Embedded, year 5 [95 % CI]"] if y5 else []) + [
+        rows.append(cells)
+    heads = ["Strategy", "Replications"] + (["Embedded, year 5 [95 % CI]"] if years >= 5
+                                            else []) + [
         "Embedded, year 10 [95 % CI]", "Pilots started", "Scaled", "Abandoned",
         "Median months to 50 %", "Innovation-runs reaching 50 %", "Benefit (GBP m)",
         "Spend (GBP m)", "Benefit per GBP spent"]
-    header = "".join(f"<th>{_esc(h)}</th>" for h in heads)
-    return ("<div class=\"table-wrap\"><table class=\"summary\"><thead><tr>" + header
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
-            "<p class=\"legend-key\">Embedded: mean over innovations of the share of relevant "
-            "trusts with the innovation embedded. Pilots, benefit and spend: totals over the "
-            "horizon, mean per replication, all payers, GBP m at 2025 prices. Months to 50 %: "
-            "median over innovation-runs that reach it; both 50 % columns leave out "
-            "innovations already above 50 % at the start (such as the EPR).</p>")
+    return {"heads": heads, "rows": rows}
 
 
-def _run_details(run: RunData) -> str:
+def _per_strategy(table: pd.DataFrame, column: str) -> str | int:
+    """One count if every strategy has the same, else each strategy's."""
+    counts = table.groupby("strategy")[column].nunique()
+    if counts.nunique() > 1:
+        return ", ".join(f"{S.strategy_label(s)} {n}" for s, n in counts.items())
+    return int(counts.iloc[0])
+
+
+def _run_details(run: RunData) -> list[tuple[str, object]]:
     cfg, man = run.config, run.manifest
     strategies = man.get("strategies") or [s.get("name") for s in cfg.get("strategies", [])]
-    counts = run.tables["runs"].groupby("strategy")["replication"].nunique()
-    trajectories = run.tables["steps"].groupby("strategy")["replication"].nunique()
+    experiment = (cfg.get("experiment") or man.get("experiment") or {}).get("name")
     rows = [
         ("Scenario", (cfg.get("scenario") or {}).get("name", "n/a")),
         ("Strategies", ", ".join(S.strategy_label(s) for s in strategies)),
         ("Seed", cfg.get("seed", man.get("seed"))),
         ("Replications per strategy", cfg.get("replications", man.get("replications"))),
-        ("Replications in the month-by-month tables",
-         ", ".join(f"{S.strategy_label(s)} {n}" for s, n in trajectories.items())
-         if trajectories.nunique() > 1 else int(trajectories.iloc[0])),
-        ("Replications in the run tables",
-         ", ".join(f"{S.strategy_label(s)} {n}" for s, n in counts.items())
-         if counts.nunique() > 1 else int(counts.iloc[0])),
+    ]
+    if run.trajectories:
+        rows.append(("Replications in the month-by-month tables",
+                     _per_strategy(run.tables["steps"], "replication")))
+        rows.append(("Replications in the run tables",
+                     _per_strategy(run.tables["runs"], "replication")))
+    else:
+        rows.append(("Experiment", f"{experiment or 'n/a'}: "
+                                   f"{len(run.tables['runs']):,} runs, no month-by-month tables"))
+    rows += [
         ("Months simulated", f"{cfg.get('months', man.get('months'))} (from April 2025)"),
         ("Seeding", man.get("seeding", "n/a")),
         ("Created (UTC)", man.get("created_utc", "n/a")),
@@ -385,40 +325,30 @@ def _run_details(run: RunData) -> str:
             f"{k} {v}" for k, v in (man.get("libraries") or {}).items() if v)),
         ("Run time", f"{man.get('seconds_total', '?')} s"),
     ]
-    body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
-    config_text = yaml.safe_dump(cfg, sort_keys=False)
-    return (f"<table class=\"run\">{body}</table>"
-            f"<details><summary>Full configuration of this run (config.yaml)</summary>"
-            f"<pre>{_esc(config_text)}</pre></details>")
+    return rows
 
 
-def _facts_html(facts: pd.DataFrame) -> str:
+def _facts(facts: pd.DataFrame) -> list[dict[str, str]]:
     rows = []
     for key in FACT_KEYS:
         match = facts[facts["key"] == key]
-        if match.empty:
-            continue
-        fact = match.iloc[0]
-        url = str(fact.get("source_url_or_repo_path", ""))
-        source = _esc(fact.get("source_title", ""))
-        if url.startswith("http"):
-            source = f"<a href=\"{_esc(url)}\">{source}</a>"
-        rows.append(f"<tr><td>{_esc(fact['value'])} {_esc(fact.get('unit', ''))}</td>"
-                    f"<td>{_esc(fact.get('description', ''))}</td><td>{source}</td>"
-                    f"<td>{_esc(fact.get('confidence', ''))}</td></tr>")
-    return ("<table><thead><tr><th>Value</th><th>What</th><th>Source</th><th>Confidence</th>"
-            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        if not match.empty:
+            fact = match.iloc[0]
+            rows.append({"value": fact["value"], "unit": fact.get("unit", ""),
+                         "description": fact.get("description", ""),
+                         "url": str(fact.get("source_url_or_repo_path", "")),
+                         "title": fact.get("source_title", ""),
+                         "confidence": fact.get("confidence", "")})
+    return rows
 
 
-def _figure_html(view: View, first: bool) -> str:
+def _figure(view: View, first: bool) -> dict[str, object]:
+    """A view as the template shows it: its chart's HTML (plotly.js with the first)."""
     div = view.figure.to_html(full_html=False, include_plotlyjs=first, auto_play=False,
                               config=PLOTLY_CONFIG, div_id=f"fig-{view.anchor}",
                               default_width="100%")
-    reading = (view.figure.layout.meta or {}).get("reading", "")
-    return (f"<section id=\"{view.anchor}\"><h2>{_esc(view.heading)}</h2>"
-            f"<div class=\"model-result\"><div class=\"figure\">{div}</div>"
-            f"<p class=\"reading\"><span class=\"badge model\">Model result</span>"
-            f"{_esc(reading)}</p></div></section>")
+    return {"anchor": view.anchor, "heading": view.heading, "html": Markup(div),
+            "reading": (view.figure.layout.meta or {}).get("reading", "")}
 
 
 def render_html(run: RunData, views: list[View], facts: pd.DataFrame) -> str:
@@ -432,65 +362,14 @@ def render_html(run: RunData, views: list[View], facts: pd.DataFrame) -> str:
     Returns:
         The HTML text.
     """
-    toc = "".join(f"<li><a href=\"#{v.anchor}\">{_esc(v.heading)}</a></li>" for v in views)
-    caveats = "".join(f"<p>{c}</p>" for c in CAVEATS)
-    figures = "\n".join(_figure_html(v, i == 0) for i, v in enumerate(views))
-    simplifications = _odd_simplifications()
-    glance = "".join(
-        f"<li><a href=\"#{v.anchor}\">{_esc(v.heading)}</a>: "
-        f"{_esc((v.figure.layout.meta or {}).get('reading', ''))}</li>" for v in views)
-    title = "Spreading innovation across England's NHS: four strategies compared"
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_esc(title)}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<main>
-<header>
-<h1>{_esc(title)}</h1>
-<p class="lead">Results of the nhs-reform-abm agent-based model, seed
-{_esc(run.config.get("seed", run.manifest.get("seed")))},
-{_esc(run.config.get("replications", run.manifest.get("replications")))} replications per
-strategy.</p>
-</header>
-<section id="question"><h2>The question</h2><p>{QUESTION}</p></section>
-<section id="caveats"><div class="caveat"><h3>Read this first</h3>{caveats}
-<p class="legend-key"><span class="badge model">Model result</span> marks output of the
-simulation (blue bar on the left). <span class="badge fact">Cited fact</span> marks published
-figures, drawn green and dashed in the charts.</p></div></section>
-<nav><h2>Contents</h2><ol><li><a href="#headline">Headline numbers</a></li>{toc}
-<li><a href="#facts">Cited facts used for comparison</a></li>
-<li><a href="#run">About this run</a></li>
-<li><a href="#appendix">Appendix: parameters and assumptions</a></li></ol></nav>
-<section id="headline"><h2>Headline numbers</h2><div class="model-result">
-<p><span class="badge model">Model result</span>Per strategy, mean over replications with
-95 % t intervals.</p>{_summary_html(run)}
-<h3>At a glance</h3><ul class="glance">{glance}</ul></div></section>
-{figures}
-<section id="facts"><h2>Cited facts used for comparison</h2><div class="cited-fact">
-<p><span class="badge fact">Cited fact</span>Published figures, from
-<code>abm/data/facts.csv</code>; not model output.</p>{_facts_html(facts)}</div></section>
-<section id="run"><h2>About this run</h2>{_run_details(run)}</section>
-<section id="appendix" class="appendix"><h2>Appendix: parameters and assumptions</h2>
-<p>The table lists every parameter with its default; this run's values are in the
-configuration above. A source of <em>assumption</em> means the value is a modelling judgement,
-not a measurement.</p>
-<details><summary>Parameter table: meaning, unit, default, range and source of every
-parameter</summary>
-{_parameter_appendix()}
-</details>
-{"<h3>Known simplifications</h3>" + simplifications if simplifications else ""}
-</section>
-<footer>Generated by <code>nhs-abm-report</code> from {_esc(run.run_dir.name)}; plotly.js is
-embedded, so this file works offline.</footer>
-</main>
-</body>
-</html>
-"""
+    return _environment().get_template("report.html").render(
+        title=TITLE, seed=run.config.get("seed", run.manifest.get("seed")),
+        replications=run.config.get("replications", run.manifest.get("replications")),
+        trajectories=run.trajectories, summary=_summary(run),
+        views=[_figure(v, i == 0) for i, v in enumerate(views)], facts=_facts(facts),
+        details=_run_details(run), config_text=yaml.safe_dump(run.config, sort_keys=False),
+        parameter_table=_parameter_appendix(), simplifications=_odd_simplifications(),
+        run_name=run.run_dir.name)
 
 
 def write_pngs(views: list[View], directory: Path) -> list[Path]:

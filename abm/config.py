@@ -9,13 +9,15 @@ and what is allowed.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .inputs import trust_count
+from .shipped import config_dir
 
-STRATEGY_NAMES = ("status_quo", "scaler_led", "open_platform", "consolidation")
 SCENARIO_NAMES = ("england", "england_calibrated")
 
 
@@ -399,12 +401,50 @@ class ConsolidationConfig(Strict):
 
 
 class StrategyConfig(Strict):
-    """A strategy: a bundle of mechanism settings. The name is a label only."""
+    """A strategy: any combination of mechanisms (the blocks with an ``enabled`` flag)."""
 
     name: str = Field("status_quo", description="Label for results", pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field("", description="Name shown in reports and the workshop (empty: the "
+                       "name with spaces, capitalised)", max_length=60)
     scaler: ScalerConfig = ScalerConfig()
     open_platform: OpenPlatformConfig = OpenPlatformConfig()
     consolidation: ConsolidationConfig = ConsolidationConfig()
+
+
+MECHANISMS = tuple(name for name, field in StrategyConfig.model_fields.items()
+                   if isinstance(field.annotation, type) and issubclass(field.annotation, Strict)
+                   and "enabled" in field.annotation.model_fields)
+
+
+def mechanisms_on(strategy: StrategyConfig) -> tuple[str, ...]:
+    """The mechanisms a strategy switches on, in the order of ``MECHANISMS``."""
+    return tuple(m for m in MECHANISMS if getattr(strategy, m).enabled)
+
+
+def strategy_label(strategy: StrategyConfig) -> str:
+    """A strategy's display name: its ``label``, or its name with spaces, capitalised."""
+    return strategy.label or strategy.name.replace("_", " ").capitalize()
+
+
+@cache
+def shipped_strategies() -> dict[str, StrategyConfig]:
+    """The strategies shipped in ``configs/strategy/`` (every file but ``all.yaml``), typed.
+
+    The default comparison's (``all.yaml``) come first, in its order; the others follow
+    by name. Each file states only what differs from ``StrategyConfig``'s defaults, so it
+    is validated here without Hydra.
+    """
+    folder = config_dir() / "strategy"
+    listed = yaml.safe_load((folder / "all.yaml").read_text(encoding="utf-8"))["defaults"]
+    order = {entry.split("@")[0]: i for i, entry in enumerate(listed)}
+    files = sorted(folder.glob("*.yaml"), key=lambda f: (order.get(f.stem, len(order)), f.stem))
+    found = {}
+    for path in files:
+        if path.stem != "all":
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw.pop("defaults", None)
+            found[path.stem] = parse_config(raw, StrategyConfig)
+    return found
 
 
 # --------------------------------------------------------------------------- run
@@ -515,20 +555,57 @@ def describe_field(path: str) -> str:
     Returns:
         The field's meaning, type and allowed range, or "" if the path is not a field.
     """
-    parts = tuple(path.lstrip("+~").split("."))
-    cls: type[BaseModel] = RunConfig
-    if parts[0] == "strategy":
-        if len(parts) == 1:
-            return f"a strategy; allowed: {', '.join(STRATEGY_NAMES)} or all"
-        cls, parts = StrategyConfig, parts[1:]
-    field = _field_at(cls, parts)
-    if field is None or field.annotation is None:
+    path = path.lstrip("+~")
+    if path == "strategy":
+        return f"a strategy; allowed: {', '.join(shipped_strategies())} or all"
+    try:
+        field = field_at(path)
+    except ConfigError:
+        return ""
+    if field.annotation is None:
         return ""
     kind = getattr(field.annotation, "__name__", str(field.annotation))
     unit = (field.json_schema_extra or {}).get("unit")
     allowed = _allowed_range(field)
     details = ", ".join(x for x in (kind, unit) if x and x not in ("n/a", "integer"))
     return f"{field.description} ({details}{'; ' + allowed if allowed else ''})"
+
+
+def field_at(path: str) -> Any:
+    """The pydantic field at a dotted config path, as a user types it.
+
+    Args:
+        path: ``seed``, ``scenario.pressure.occupancy_scale``, ``strategy.scaler.price_gbp_m``
+            (a strategy's fields are under ``strategy.``).
+
+    Returns:
+        The ``FieldInfo``.
+
+    Raises:
+        ConfigError: If the path names no field.
+    """
+    parts = tuple(path.split("."))
+    cls, parts = (StrategyConfig, parts[1:]) if parts[0] == "strategy" else (RunConfig, parts)
+    field = _field_at(cls, parts) if parts else None
+    if field is None:
+        raise ConfigError(f"{path}: not a field of the configuration (see docs/parameters.md)")
+    return field
+
+
+def set_at(tree: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at a dotted path of a nested dict (a config's ``model_dump``).
+
+    Missing parents are created, so a partial tree (a scenario override) can be built.
+
+    Args:
+        tree: The nested dict, changed in place.
+        path: Dotted keys, e.g. ``pressure.occupancy_scale`` relative to ``tree``.
+        value: The value to set.
+    """
+    *parents, leaf = path.split(".")
+    for key in parents:
+        tree = tree.setdefault(key, {})
+    tree[leaf] = value
 
 
 def parse_config(raw: dict[str, Any], cls: type[Strict] = RunConfig) -> Strict:
@@ -563,3 +640,7 @@ def check_strategy_names(strategies: tuple[StrategyConfig, ...]) -> None:
     names = [s.name for s in strategies]
     if len(set(names)) != len(names):
         raise ConfigError(f"strategy.name: repeated in {names}; each strategy once per run")
+
+
+# Names of the shipped strategies (``configs/strategy/``), for menus and messages.
+STRATEGY_NAMES = tuple(shipped_strategies())

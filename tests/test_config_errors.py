@@ -113,7 +113,8 @@ def test_compose_gives_the_expected_typed_run_config(compose_config):
     cfg = compose_config("strategy=scaler_led", "replications=200", "seed=7")
     assert cfg == RunConfig(
         seed=7, replications=200, months=120, workers=1, scenario=ScenarioConfig(),
-        strategies=(StrategyConfig(name="scaler_led", scaler=ScalerConfig(enabled=True)),))
+        strategies=(StrategyConfig(name="scaler_led", label="Scaler-led",
+                                       scaler=ScalerConfig(enabled=True)),))
 
 
 def test_the_default_composition_runs_the_four_strategies_in_order(compose_config):

@@ -44,13 +44,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import ConfigError, RunConfig, StrategyConfig
+from ..config import ConfigError, RunConfig, StrategyConfig, mechanisms_on
 from ..inputs import england
 from ..runner import run_batch
 from .space import find, with_values
 from .targets import DISTANCE_KEYS, comparable_innovations, summary_statistics, target
-
-MECHANISMS = ("scaler", "open_platform", "consolidation")
 
 
 @dataclass
@@ -93,8 +91,7 @@ def status_quo(cfg: RunConfig) -> StrategyConfig:
     Raises:
         ConfigError: If the run has several strategies or one with a mechanism on.
     """
-    on = [f"{s.name}.{m}" for s in cfg.strategies for m in MECHANISMS
-          if getattr(s, m).enabled]
+    on = [f"{s.name}.{m}" for s in cfg.strategies for m in mechanisms_on(s)]
     if len(cfg.strategies) != 1 or on:
         raise ConfigError("experiment=calibrate: only the status quo is calibrated; use "
                           f"strategy=status_quo (got {[s.name for s in cfg.strategies]}"

@@ -12,11 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from pydantic import BaseModel
 
-from ..config import ConfigError, RunConfig, ScenarioConfig, StrategyConfig, parse_config
+from ..config import (
+    ConfigError,
+    RunConfig,
+    ScenarioConfig,
+    StrategyConfig,
+    parse_config,
+    set_at,
+)
 
 OBSERVATION = "scenario.observation."
 
@@ -88,13 +94,6 @@ def _by_path() -> dict[str, Parameter]:
     return {p.path: p for p in uncertainties() + observations() + levers()}
 
 
-def _set(tree: dict[str, Any], dotted: str, value: Any) -> None:
-    *parents, leaf = dotted.split(".")
-    for key in parents:
-        tree = tree[key]
-    tree[leaf] = value
-
-
 def with_values(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
     """A copy of ``cfg`` with parameters set; a lever applies to every strategy.
 
@@ -113,8 +112,8 @@ def with_values(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
         parameter = find(path)
         value = int(round(value)) if parameter.integer else float(value)
         if path.startswith("scenario."):
-            _set(raw, path, value)
+            set_at(raw, path, value)
         else:
             for strategy in raw["strategies"]:
-                _set(strategy, path.removeprefix("strategy."), value)
+                set_at(strategy, path.removeprefix("strategy."), value)
     return parse_config(raw, RunConfig)

@@ -3,7 +3,8 @@
 Colours are the Okabe-Ito palette, safe for the common forms of colour blindness.
 Every chart of the report, the scenario pack and the workshop takes its look and
 its 95 % t intervals from here, so a strategy has one colour and one label
-everywhere.
+everywhere. Labels and colours follow the shipped strategies (``configs/strategy/``,
+typed by ``abm.config.shipped_strategies``): a new strategy file gets both.
 """
 
 from __future__ import annotations
@@ -17,18 +18,23 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
+from ..config import STRATEGY_NAMES, shipped_strategies
+from ..config import strategy_label as config_label
+
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
     "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
 }
-STRATEGY_ORDER = ("status_quo", "scaler_led", "open_platform", "consolidation")
-STRATEGY_LABELS = {"status_quo": "Status quo", "scaler_led": "Scaler-led",
-                   "open_platform": "Open platform", "consolidation": "Consolidation"}
-STRATEGY_COLOURS = {"status_quo": OKABE_ITO["black"], "scaler_led": OKABE_ITO["orange"],
-                    "open_platform": OKABE_ITO["blue"], "consolidation": OKABE_ITO["vermillion"]}
 SPARE_COLOURS = (OKABE_ITO["sky_blue"], OKABE_ITO["green"], OKABE_ITO["purple"],
                  OKABE_ITO["yellow"])
+# The shipped strategies (configs/strategy/) in order, each with its label and a fixed
+# colour: black, orange, blue and vermillion for the default four, then the spare ones.
+PALETTE = (OKABE_ITO["black"], OKABE_ITO["orange"], OKABE_ITO["blue"],
+           OKABE_ITO["vermillion"], *SPARE_COLOURS)
+STRATEGY_ORDER = STRATEGY_NAMES
+STRATEGY_LABELS = {name: config_label(s) for name, s in shipped_strategies().items()}
+STRATEGY_COLOURS = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(STRATEGY_ORDER)}
 NO_WINNER_COLOUR = "#BBBBBB"
 CITED_COLOUR = OKABE_ITO["green"]
 START_DATE = "2025-04-01"  # month 1 of a run is April 2025 (abm.inputs.START_MONTH_OF_YEAR)
@@ -46,7 +52,7 @@ def strategy_label(name: str) -> str:
 
 
 def strategies_in(*frames: pd.DataFrame) -> list[str]:
-    """Strategies present in the frames: the four shipped ones first, in their usual order."""
+    """Strategies present in the frames: the shipped ones first, in their usual order."""
     seen: list[str] = []
     for frame in frames:
         for name in pd.unique(frame["strategy"]):
@@ -57,8 +63,10 @@ def strategies_in(*frames: pd.DataFrame) -> list[str]:
 
 
 def strategy_colours(strategies: Sequence[str]) -> dict[str, str]:
-    """A colour per strategy: fixed for the shipped four, the rest of Okabe-Ito otherwise."""
-    spare = iter(SPARE_COLOURS * (1 + len(strategies) // len(SPARE_COLOURS)))
+    """A colour per strategy: fixed for a shipped one, a spare colour not in use otherwise."""
+    taken = {STRATEGY_COLOURS[s] for s in strategies if s in STRATEGY_COLOURS}
+    free = [c for c in SPARE_COLOURS if c not in taken] or list(SPARE_COLOURS)
+    spare = iter(free * (1 + len(strategies) // len(free)))
     return {s: STRATEGY_COLOURS.get(s) or next(spare) for s in strategies}
 
 

@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel
-
 from ..config import (
+    MECHANISMS,
     STRATEGY_NAMES,
     ConfigError,
     ScenarioConfig,
     StrategyConfig,
+    field_at,
+    mechanisms_on,
     parse_config,
+    set_at,
+    shipped_strategies,
 )
 
 _COMPOSE_LOCK = threading.Lock()  # Hydra's global state is not safe to compose from two threads
@@ -37,14 +40,17 @@ class Lever:
         path: Dotted config path starting with ``scenario.`` or ``strategy.``.
         label: What the slider is called on screen.
         group: ``lever`` (a choice policy makes) or ``uncertainty`` (a condition nobody controls).
-        mechanism: The strategy mechanism it belongs to (``scaler``, ``open_platform``,
-            ``consolidation``), or empty if it acts under every strategy.
     """
 
     path: str
     label: str
     group: str
-    mechanism: str = ""
+
+    @property
+    def mechanism(self) -> str:
+        """The mechanism whose block holds the field, or "" if it acts under every strategy."""
+        parts = self.path.split(".")
+        return parts[1] if parts[0] == "strategy" and parts[1] in MECHANISMS else ""
 
     @property
     def field(self) -> Any:
@@ -97,47 +103,16 @@ LEVERS: tuple[Lever, ...] = (
           "lever"),
     Lever("scenario.government.election_cycle_months", "Months between general elections",
           "uncertainty"),
-    Lever("strategy.scaler.deployment_capacity", "Scaler: deployments at once", "lever",
-          "scaler"),
-    Lever("strategy.scaler.price_gbp_m", "Scaler: fee per deployment (GBP m)", "lever", "scaler"),
+    Lever("strategy.scaler.deployment_capacity", "Scaler: deployments at once", "lever"),
+    Lever("strategy.scaler.price_gbp_m", "Scaler: fee per deployment (GBP m)", "lever"),
     Lever("strategy.open_platform.publication_evidence_weight",
-          "Open platform: weight of a published pilot", "lever", "open_platform"),
+          "Open platform: weight of a published pilot", "lever"),
     Lever("strategy.open_platform.communication_reach",
-          "Open platform: reach of cheap communication", "lever", "open_platform"),
+          "Open platform: reach of cheap communication", "lever"),
     Lever("strategy.consolidation.mergers_per_year", "Consolidation: mergers per year",
-          "lever", "consolidation"),
+          "lever"),
 )
 LEVER_BY_PATH = {lever.path: lever for lever in LEVERS}
-MECHANISM_OF = {"scaler_led": "scaler", "open_platform": "open_platform",
-                "consolidation": "consolidation", "status_quo": ""}
-
-
-def field_at(path: str) -> Any:
-    """The pydantic field at a dotted config path.
-
-    Args:
-        path: E.g. ``scenario.pressure.occupancy_scale``.
-
-    Returns:
-        The ``FieldInfo``.
-
-    Raises:
-        ConfigError: If the path does not name a field.
-    """
-    root, *parts = path.split(".")
-    model: type[BaseModel] = {"scenario": ScenarioConfig, "strategy": StrategyConfig}.get(root)
-    if model is None or not parts:
-        raise ConfigError(f"{path}: not a scenario.* or strategy.* field")
-    field = None
-    for part in parts:
-        if model is None or part not in model.model_fields:
-            raise ConfigError(f"{path}: unknown field {part!r}")
-        field = model.model_fields[part]
-        model = field.annotation if isinstance(field.annotation, type) and issubclass(
-            field.annotation, BaseModel) else None
-    return field
-
-
 @cache
 def _composed(strategy: str) -> tuple[ScenarioConfig, StrategyConfig]:
     from ..cli import compose_run_config
@@ -148,16 +123,27 @@ def _composed(strategy: str) -> tuple[ScenarioConfig, StrategyConfig]:
 
 
 def levers_for(strategy: str) -> list[Lever]:
-    """The levers that act under a strategy (shared ones plus its own mechanism's).
+    """The levers that act under a strategy: shared ones plus its mechanisms' own.
+
+    A hybrid (several mechanisms on) gets the levers of each of its mechanisms.
 
     Args:
         strategy: One of ``abm.config.STRATEGY_NAMES``.
 
     Returns:
         The levers, in display order.
+
+    Raises:
+        ConfigError: For a strategy that is not shipped.
     """
-    mechanism = MECHANISM_OF[strategy]
-    return [lever for lever in LEVERS if lever.mechanism in ("", mechanism)]
+    on = ("", *mechanisms_on(_shipped(strategy)))
+    return [lever for lever in LEVERS if lever.mechanism in on]
+
+
+def _shipped(strategy: str) -> StrategyConfig:
+    if strategy not in STRATEGY_NAMES:
+        raise ConfigError(f"strategy: got {strategy!r}; allowed: {list(STRATEGY_NAMES)}")
+    return shipped_strategies()[strategy]
 
 
 def default_values() -> dict[str, float]:
@@ -182,8 +168,7 @@ def workshop_config(strategy: str, values: dict[str, float] | None = None
         ConfigError: For an unknown strategy, a path that is not a lever, or a value
             outside the field's allowed range.
     """
-    if strategy not in STRATEGY_NAMES:
-        raise ConfigError(f"strategy: got {strategy!r}; allowed: {list(STRATEGY_NAMES)}")
+    _shipped(strategy)
     scenario, strat = _composed(strategy)
     raw = {"scenario": scenario.model_dump(), "strategy": strat.model_dump()}
     for path, value in (values or {}).items():
@@ -194,11 +179,7 @@ def workshop_config(strategy: str, values: dict[str, float] | None = None
             if not value.is_integer():
                 raise ConfigError(f"{path}: got {value!r}; a whole number is needed")
             value = int(value)
-        node = raw
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node[part]
-        node[leaf] = value
+        set_at(raw, path, value)
     typed = {}
     for root, cls in (("scenario", ScenarioConfig), ("strategy", StrategyConfig)):
         try:

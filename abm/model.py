@@ -4,10 +4,13 @@ The simulation itself is a ``Batch`` of one replication (``abm.engine``), so a
 model and replication r of a large batched run give the same numbers. The model
 adds what a user inspects: Mesa agents for the 205 trusts, 42 ICBs, vendors, the
 scaler and government, each a view on its part of the arrays, and a Mesa
-``DataCollector`` recording the same monthly reporters as the batch.
+``DataCollector`` that reads what the batch recorded each month (the reporters run
+once, in the batch).
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import mesa
 import numpy as np
@@ -21,8 +24,13 @@ from .engine import STREAMS, Batch
 from .inputs import EnglandData
 from .population import STATE_NAMES, Population
 
-MODEL_REPORTERS = {name: (lambda model, fn=fn: fn(model.batch)[0])
-                   for name, fn in reporters.REPORTERS.items()}
+
+def recorded(model: NHSReformModel, name: str) -> np.ndarray:
+    """The batch's latest record of reporter ``name`` for this model's replication."""
+    return model.batch.record[name][-1][0]
+
+
+MODEL_REPORTERS = {name: partial(recorded, name=name) for name in reporters.REPORTERS}
 
 
 class NHSReformModel(mesa.Model):

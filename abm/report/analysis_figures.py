@@ -100,8 +100,9 @@ def win_maps(win_map: pd.DataFrame) -> list[go.Figure]:
         base_layout(fig, f"Which strategy wins where: {outcome}",
                      f"Winner by mean {outcome} in each cell of {xp} by {yp}; grey: no "
                      "strategy ahead with 95 % confidence", reading, height=520)
-        fig.update_xaxes(title_text=f"{xp} (parameter value)", type="category")
-        fig.update_yaxes(title_text=f"{yp} (parameter value)", type="category")
+        # Short axis titles: the full paths are in the subtitle and the hover.
+        fig.update_xaxes(title_text=xp.rsplit(".", 1)[-1], type="category")
+        fig.update_yaxes(title_text=yp.rsplit(".", 1)[-1], type="category")
         figures.append(fig)
     return figures
 
@@ -156,8 +157,8 @@ def sensitivity_bars(sensitivity: pd.DataFrame) -> list[go.Figure]:
                      height=max(420, 28 * int(n_params) + 200))
         fig.update_layout(barmode="group", margin=dict(l=260, t=140))
         if len(outcomes) > 1:
-            fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=0.0,
-                                                xanchor="left", y=1.18, yanchor="bottom")])
+            fig.update_layout(updatemenus=[dict(buttons=buttons, direction="down", x=1.0,
+                                                xanchor="right", y=1.18, yanchor="bottom")])
         fig.update_xaxes(title_text=unit, rangemode="tozero")
         fig.update_yaxes(title_text="Parameter")
         figures.append(fig)

@@ -76,3 +76,13 @@ def test_the_installed_commands_run_from_an_empty_folder(fresh, tmp_path):
     _run([str(fresh / "nhs-abm-pack"), str(tmp_path / "pack"), "--replications", "2",
           "--months", "6"], cwd=tmp_path)
     assert (tmp_path / "pack" / "scenario_pack.html").is_file()
+
+
+def test_every_folder_of_the_package_is_listed_for_the_wheel():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"])
+    folders = {".".join(p.relative_to(ROOT).parts) for p in (ROOT / "abm").rglob("*")
+               if p.is_dir() and p.name != "__pycache__" and not p.is_symlink()}
+    assert folders <= listed, f"not listed in pyproject.toml: {sorted(folders - listed)}"

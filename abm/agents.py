@@ -15,12 +15,13 @@ import numpy as np
 
 from . import institutions
 from .inputs import DOMAINS, TRUST_TYPES
+from .mechanisms import consolidation, scaler
 from .population import STATE_NAMES
 
 if TYPE_CHECKING:
     from .model import NHSReformModel
 
-MERGER_FAMILY = institutions.MERGER_FAMILY
+MERGER_FAMILY = consolidation.MERGER_FAMILY
 
 
 class Trust(mesa.Agent):
@@ -158,7 +159,7 @@ class ICB(mesa.Agent):
     def propose_merger(self) -> tuple[int, int] | None:
         """The merger this ICB would propose now: the strongest unit absorbs the most pressured.
 
-        The engine's rule (``institutions.propose_merger``) on this ICB's trusts in
+        The engine's rule (``consolidation.propose_merger``) on this ICB's trusts in
         replication 0, with the arrays the engine's merger round passes it.
 
         Returns:
@@ -166,8 +167,9 @@ class ICB(mesa.Agent):
         """
         batch, pop = self.model.batch, self.model.pop
         rows = batch.icb_rows[batch.icb_starts[self.row]:batch.icb_starts[self.row + 1]]
-        acquirer, target = institutions.propose_merger(
-            rows, batch.merger_family, pop.group, pop.capacity_base, pop.pressure,
+        family = batch.mechanisms["consolidation"].merger_family
+        acquirer, target = consolidation.propose_merger(
+            rows, family, pop.group, pop.capacity_base, pop.pressure,
             self.model.strategy.consolidation.max_group_size)
         if acquirer < 0:
             return None
@@ -217,22 +219,22 @@ class Scaler(Vendor):
     @property
     def fee_per_month_gbp_m(self) -> dict[str, float]:
         """Fee for each month of a deployment of each module, GBP m, by innovation id."""
-        return self._by_product(self.model.batch.scaler_fee_per_month)
+        return self._by_product(self.model.batch.mechanisms["scaler"].fee_per_month)
 
     @property
     def deployments_by_module(self) -> np.ndarray:
         """(5,) completed deployments of each module type (a view on the batch's array)."""
-        return self.model.batch.deployments_by_module[0]
+        return self.model.batch.mechanisms["scaler"].deployments_by_module[0]
 
     @property
     def active_deployments(self) -> int:
         """Deployments running now."""
-        return int(self.model.batch.active_deployments()[0])
+        return int(self.model.batch.mechanisms["scaler"].active_deployments()[0])
 
     @property
     def offers(self) -> list[tuple[int, int]]:
         """(trust row, innovation column) of this month's offers, best ranked first."""
-        rep, rows, cols = self.model.batch.offers
+        rep, rows, cols = self.model.batch.mechanisms["scaler"].offers
         return [(int(i), int(j)) for r, i, j in zip(rep, rows, cols, strict=True) if r == 0]
 
     def learning_factor(self) -> np.ndarray:
@@ -242,8 +244,8 @@ class Scaler(Vendor):
         ``ceil(duration x (0.5 + 0.5 x factor))`` months, and fails with the factor
         times the chance an unsupported pilot would.
         """
-        return institutions.learning_factor(self.deployments_by_module,
-                                            self.model.strategy.scaler.learning_exponent)
+        return scaler.learning_factor(self.deployments_by_module,
+                                      self.model.strategy.scaler.learning_exponent)
 
 
 class Government(mesa.Agent):

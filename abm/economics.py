@@ -22,7 +22,7 @@ from numba import njit
 
 from .config import ScenarioConfig, StrategyConfig
 from .inputs import EnglandData
-from .population import MONTHS_PER_YEAR, Population
+from .population import EMBEDDED, MONTHS_PER_YEAR, PILOTING, Population
 
 CELL = np.float32  # per-cell arithmetic: ample precision, half the memory traffic
 TINY = CELL(1e-9)
@@ -83,6 +83,28 @@ class CellEconomics(NamedTuple):
     icb_share: np.ndarray  # (R, K, I) paid by the ICB's scale-up fund (the rest is national)
     priority_bonus: np.ndarray  # (R, K, I) utility of the ICB's priority domain
     infrastructure_penalty: np.float32  # utility lost per unit of infrastructure shortfall
+
+
+class MoneyOwed(NamedTuple):
+    """What is owed and realised this month, float64 (written by ``tally_money``)."""
+
+    running_due: np.ndarray  # (R, T) trust's share of running costs, GBP m
+    pilots_due: np.ndarray  # (R, T) trust's share of pilot costs, GBP m
+    icb_due: np.ndarray  # (R, T) ICB funds' share of the trust's costs, GBP m
+    full_due: np.ndarray  # (R, I) all payers' costs per innovation, GBP m
+    lock_ins: np.ndarray  # (R, T) int64 supported cells embedded in the run
+    fees: np.ndarray  # (R, T) deployers' fees for supported pilots, GBP m
+    bed_days: np.ndarray  # (R, T) bed days saved
+    cash: np.ndarray  # (R,) cash saved, GBP m
+
+    @classmethod
+    def empty(cls, reps: int, trusts: int, innovations: int) -> MoneyOwed:
+        """Unwritten arrays of these shapes (``tally_money`` fills them)."""
+        per_trust = (reps, trusts)
+        return cls(running_due=np.empty(per_trust), pilots_due=np.empty(per_trust),
+                   icb_due=np.empty(per_trust), full_due=np.empty((reps, innovations)),
+                   lock_ins=np.empty(per_trust, dtype=np.int64), fees=np.empty(per_trust),
+                   bed_days=np.empty(per_trust), cash=np.empty(reps))
 
 
 def unit_tables(n_trusts: int, strategy: StrategyConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -291,3 +313,66 @@ def cell_matrices(e: CellEconomics, icb_of_trust: np.ndarray) -> dict[str, np.nd
     out = np.empty((len(MATRICES), reps, trusts, len(e.duration)), dtype=CELL)
     _fill_matrices(e, icb_of_trust, out)
     return dict(zip(MATRICES, out, strict=True))
+
+
+@njit(cache=True)
+def tally_money(paying_in_row, cells, month, benefit_delay, economics, fee_per_month, owed):
+    """What each trust and ICB owes this month, and the benefit realised (in place).
+
+    Writes the ``MoneyOwed`` ``owed``. ``benefit_delay`` (I,) int16 is each
+    innovation's months from embedding to benefit; ``fee_per_month`` (I,) the
+    deployer's fee a month for a supported pilot, GBP m.
+
+    Visits only the cells that cost money, in the trusts' rows that have any
+    (``paying_in_row``): pilots, and innovations embedded during the run (those
+    embedded before the start are paid from core budgets). Benefit is realised once
+    an innovation embedded during the run has been in place for its time to benefit
+    (counted at the end of step ``month``, the step under way). Sums are in
+    float64, cell by cell in order.
+    """
+    state, entered_month, supported = cells.state, cells.entered_month, cells.supported
+    core_funded, icb_of_trust = cells.core_funded, cells.icb_of_trust
+    running_owed, pilots_owed, icb_due = owed.running_due, owed.pilots_due, owed.icb_due
+    full_due, lock_ins, fees, bed_days, cash = (owed.full_due, owed.lock_ins, owed.fees,
+                                                owed.bed_days, owed.cash)
+    running_owed[:] = 0.0
+    pilots_owed[:] = 0.0
+    icb_due[:] = 0.0
+    full_due[:] = 0.0
+    lock_ins[:] = 0
+    fees[:] = 0.0
+    bed_days[:] = 0.0
+    cash[:] = 0.0
+    e = economics
+    reps, trusts, innovations = state.shape
+    for r in range(reps):
+        cash_here = 0.0
+        for t in range(trusts):
+            if paying_in_row[r, t] == 0:
+                continue
+            k = icb_of_trust[t]
+            running_due = pilots_due = icb_owed = fee = saved = 0.0
+            locked = 0
+            for i in range(innovations):
+                s = state[r, t, i]
+                if s == PILOTING:
+                    pilot = pilot_monthly(e, r, t, i)
+                    pilots_due += pilot * e.trust_share[r, k, i]
+                    icb_owed += pilot * e.icb_share[r, k, i]
+                    full_due[r, i] += pilot
+                    if supported[r, t, i]:
+                        fee += fee_per_month[i]
+                elif s == EMBEDDED and not core_funded[r, t, i]:
+                    running = running_monthly(e, r, t, i)
+                    running_due += running * e.trust_share[r, k, i]
+                    icb_owed += running * e.icb_share[r, k, i]
+                    full_due[r, i] += running
+                    locked += supported[r, t, i]
+                    if month - entered_month[r, t, i] >= benefit_delay[i]:
+                        scale = effect_scale(e, r, t, i)
+                        saved += e.effect_bed_days[i] * scale
+                        cash_here += e.effect_cash[i] * scale
+            running_owed[r, t], pilots_owed[r, t] = running_due, pilots_due
+            icb_due[r, t], fees[r, t], lock_ins[r, t] = icb_owed, fee, locked
+            bed_days[r, t] = saved
+        cash[r] = cash_here

@@ -6,10 +6,13 @@ trust, innovation and replication at once. Each replication keeps its own random
 streams, derived from its own seed alone, so a replication gives the same numbers
 whatever batch it runs in (alone, in a batch of 50, in any worker).
 
-One month is one step. Institutions act first (government, ICBs, mergers, the
-scaler's offers), then operational pressure and capacity are set, then every
-(trust, innovation) cell moves through its lifecycle at once, costs are paid,
-benefit is realised and the month is recorded. See ``docs/ODD.md``.
+One month is one step. Institutions act first (government, ICBs, then the
+mechanisms: mergers, the scaler's offers), then operational pressure and
+capacity are set, then every (trust, innovation) cell moves through its lifecycle
+at once, costs are paid, benefit is realised and the month is recorded. The
+engine knows no strategy: it calls every mechanism's hooks (``abm.mechanisms``)
+in the ODD's order and hands the compiled passes the typed terms they return.
+See ``docs/ODD.md``.
 """
 
 from __future__ import annotations
@@ -23,25 +26,28 @@ import numpy as np
 from . import economics as econ
 from . import institutions, kernels, reporters
 from .config import ScenarioConfig, StrategyConfig
-from .economics import CELL, Institutions, cell_economics
+from .economics import CELL, Institutions, MoneyOwed, cell_economics, tally_money
 from .generators import Streams, as_streams
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
+from .kernels import DecisionTerms, EndingTerms, EventOutcomes, UtilityTerms
+from .mechanisms import CapacityTerms, Mechanisms
 from .population import (
-    AWARE,
+    COUNTED,
     MONTHS_PER_YEAR,
-    PILOTING,
-    UNAWARE,
-    certainty_equivalent_log,
+    Cells,
+    Flow,
+    StateTally,
+    count_states,
     initial_population,
     led_by,
-    logistic,
     update_capacity,
     update_pressure,
 )
-from .reporters import FLOW_INDEX
 
 STREAMS = ("init", "dynamics", "institutions", "mergers", "scaler")
-N_MODULE_TYPES = 5
+# Vendor products of the catalogue are dealt in turn to this many suppliers (the
+# Mesa model's Vendor agents); no number depends on it.
+VENDORS = 3
 
 
 def replication_streams(seed: np.random.SeedSequence) -> dict[str, np.random.SeedSequence]:
@@ -86,10 +92,6 @@ def _normal(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarr
     return out
 
 
-def _count(mask: np.ndarray) -> np.ndarray:
-    return mask.reshape(len(mask), -1).sum(axis=1, dtype=np.int64)
-
-
 class Batch:
     """R replications of one strategy, advanced a month at a time.
 
@@ -101,6 +103,10 @@ class Batch:
             scaler), so strategies run with the same seeds share the same trusts and
             the same monthly draws (common random numbers).
         data: Input data; the England default shipped with the package.
+
+    Attributes:
+        mechanisms: Every mechanism, by the name of its settings in ``StrategyConfig``,
+            in the order their hooks are called (``abm.mechanisms``).
     """
 
     def __init__(self, scenario: ScenarioConfig, strategy: StrategyConfig,
@@ -116,8 +122,12 @@ class Batch:
         self.pop = initial_population(self.data, scenario, rngs["init"])
         self._build_static_arrays()
         self._build_institutions(rngs["init"])
+        self.mechanisms = Mechanisms(self)
+        self.peer_weights = self._peer_weights()
+        self.supported_fee_per_month = self.mechanisms.supported_fee_per_month(
+            len(self.data.innovations))
         self.month = 0  # months completed
-        self.flows = np.zeros((self.reps, len(reporters.FLOW_NAMES)))
+        self.flows = np.zeros((self.reps, len(Flow)))
         self.bed_days_by_trust = np.zeros(self.pop.budget_gbp_m.shape)
         self.record: dict[str, list[np.ndarray]] = {name: [] for name in reporters.REPORTERS}
         self.economics = cell_economics(self.data, self.pop, scenario, strategy,
@@ -143,15 +153,7 @@ class Batch:
         self.trust_index = np.arange(len(trusts))
         self.relevant_per_innovation = self.pop.relevant.sum(axis=0)
         self.relevant_per_icb = np.maximum(per_icb.sum(axis=1), 1.0)
-        self.module_columns = np.flatnonzero(innov.module_type >= 0)
-        self.module_onehot = np.zeros((len(innov), N_MODULE_TYPES))
-        modules = np.flatnonzero(innov.module_type >= 0)
-        self.module_onehot[modules, innov.module_type[modules]] = 1.0
         diff = self.scenario.diffusion
-        platform = self.strategy.open_platform
-        reach = platform.communication_reach * platform.enabled
-        region = (1.0 - diff.peer_weight_icb) * diff.region_share_of_wider_peers
-        self.peer_weights = (diff.peer_weight_icb * (1 - reach), region * (1 - reach))
         self.pilot_duration = innov.pilot_duration_months.astype(float)
         self.pilot_months = innov.pilot_duration_months.astype(np.int16)
         self.benefit_delay = innov.time_to_benefit_months.astype(np.int16)
@@ -161,7 +163,6 @@ class Batch:
         self.icb_of_trust = trusts.icb.astype(np.intp)
         self.icb_rows = np.argsort(trusts.icb, kind="stable")  # trusts of ICB 0, then 1, ...
         self.icb_starts = np.searchsorted(trusts.icb[self.icb_rows], np.arange(n_icb + 1))
-        self.merger_family = institutions.MERGER_FAMILY[trusts.trust_type]
         self.events = np.zeros(self.pop.state.shape, dtype=np.int8)
         whole_words = self.events.size // 8 * 8
         self.event_words = self.events.reshape(-1)[:whole_words].view(np.uint64)
@@ -174,9 +175,7 @@ class Batch:
         # with the states
         self.in_use_in_row = np.zeros(self.pop.state.shape[:2], dtype=np.int32)
         self.paying_in_row = np.zeros_like(self.in_use_in_row)
-        self._state_tally: tuple[np.ndarray, ...] | None = None
-        scaler = self.strategy.scaler
-        self.scaler_fee_per_month = scaler.price_gbp_m / self.pilot_duration * scaler.enabled
+        self._state_tally: StateTally | None = None
 
     def _build_institutions(self, init_rngs: list[np.random.Generator]) -> None:
         innov, n_icb = self.data.innovations, len(self.data.icbs)
@@ -186,7 +185,7 @@ class Batch:
         self.icb_priority = np.full((self.reps, n_icb), -1)
         self.icb_fund_left_gbp_m = np.zeros((self.reps, n_icb))
         products = np.flatnonzero(innov.vendor_product)
-        self.vendor_products = [products[v::3] for v in range(3)]
+        self.vendor_products = [products[v::VENDORS] for v in range(VENDORS)]
         vendors = self.scenario.vendors
         full = 1.0 + vendors.margin_share
         self.vendor_pilot_factor = np.ones(len(innov))
@@ -196,12 +195,22 @@ class Batch:
         self.programme_live = np.broadcast_to(innov.national_programme,
                                               (self.reps, len(innov))).copy()
         self.elections_held = 0
-        self.scaler_on = self.strategy.scaler.enabled
-        self.deployments_by_module = np.zeros((self.reps, N_MODULE_TYPES))
-        empty = np.empty(0, dtype=np.intp)
-        self.offers = (empty, empty, empty)
         self.has_groups = np.zeros(self.reps, dtype=bool)
-        self.merger_exhausted = np.zeros((self.reps, n_icb), dtype=bool)
+
+    def _peer_weights(self) -> tuple[float, float]:
+        """Weights of ICB and region peers (the nation has the rest), after any wider reach."""
+        diff = self.scenario.diffusion
+        reach = self.mechanisms.peer_reach()
+        region = (1.0 - diff.peer_weight_icb) * diff.region_share_of_wider_peers
+        return diff.peer_weight_icb * (1 - reach), region * (1 - reach)
+
+    def _lead_weight_by_size(self) -> np.ndarray:
+        """Weight of a lead's decision, by the number of trusts in its unit.
+
+        Members (0 trusts led) are weighted in ``kernels.unit_weight``, not here.
+        """
+        boards = np.maximum(np.arange(self.pop.n_trusts + 1), 1).astype(CELL)
+        return self.mechanisms.unit_weight_by_size(boards)
 
     def _institutions(self) -> Institutions:
         return Institutions(
@@ -224,13 +233,13 @@ class Batch:
         for name, values in econ.payer_factors(self.data, self.scenario, inst).items():
             getattr(self.economics, name)[reps] = values
 
-    def _refresh_adaptation(self) -> None:
+    def refresh_adaptation(self) -> None:
         """Pilot prices and failure, after adaptation effort fell."""
         changed = econ.adaptation_factors(self.data, self.pop, self.scenario,
                                           self._institutions())
         self.economics = self.economics._replace(**changed)
 
-    def _refresh_units(self, reps: np.ndarray) -> None:
+    def refresh_units(self, reps: np.ndarray) -> None:
         """Volume gains, scale economies and decision weights where decision units changed.
 
         Only the replications ``reps`` are worked out again.
@@ -242,11 +251,16 @@ class Batch:
         self.economics.economy[reps] = economy[units]
         self.lead_weight[reps] = self.lead_weight_by_size[led]
 
+    @staticmethod
+    def uniforms(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
+        """(R, *shape) float64 uniforms, one block from each replication's generator."""
+        return _uniform(rngs, shape)
+
     # ------------------------------------------------------------------ step
 
     def step(self) -> None:
-        """Advance every replication one month and record it."""
-        month, scenario = self.month, self.scenario
+        """Advance every replication one month and record it (ODD section 3)."""
+        month, scenario, mechanisms = self.month, self.scenario, self.mechanisms
         self.flows[:] = 0.0
         changed = self._government(month)
         if month % 12 == 0:  # April: a new financial year (the run starts in April)
@@ -255,27 +269,33 @@ class Batch:
             self.icb_fund_left_gbp_m[:] = scenario.icb.scale_up_fund_gbp_m_per_year
             self._new_financial_year()
             changed[:] = True
-        self._mergers(month)
+        mechanisms.reorganise(month)
         if changed.any():
             self._refresh_payers(np.flatnonzero(changed))
-        if self.scaler_on:
-            self._choose_offers()
+        mechanisms.approach(month)
         self._champions()
         profile = self.data.occupancy_by_month[(month + START_MONTH_OF_YEAR - 1) % 12]
         noise = _normal(self.dynamics_rngs, (self.pop.n_trusts,))
         update_pressure(self.pop, profile, scenario, noise, self.bed_days_by_trust)
-        update_capacity(self.pop, scenario, self.strategy, self.data.innovations.complexity,
+        load = self.capacity_terms()
+        update_capacity(self.pop, scenario, load.per_pilot, load.carried, load.disruption_loss,
                         month, pooled=bool(self.has_groups.any()))
         self._lifecycle()
-        owed = self._tally_money()
+        owed = self.tally_money()
         self._pay_costs(owed)
         self._realise_benefit(owed)
         self.month += 1
         for name, reporter in reporters.REPORTERS.items():
             self.record[name].append(reporter(self))
 
-    def state_tally(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Counts of the cells by lifecycle state (see ``kernels.count_states``).
+    def cells(self) -> Cells:
+        """The cells' states as the compiled passes read them (the population's arrays)."""
+        pop = self.pop
+        return Cells(pop.state, pop.entered_month, pop.relevant, pop.supported,
+                             pop.core_funded, self.icb_of_trust)
+
+    def state_tally(self) -> StateTally:
+        """Counts of the cells by lifecycle state (see ``count_states``).
 
         Returns relevant trusts in each state per innovation (R, 5, I), embedded cells
         per ICB (R, K) and users (piloting or embedded) per ICB and innovation (R, K, I).
@@ -286,16 +306,14 @@ class Batch:
         """
         if self._state_tally is None:
             self._state_tally = self._empty_state_tally()
-            kernels.count_states(
+            count_states(
                 self.pop.state, self.pop.core_funded, self.relevant_per_innovation,
                 self.icb_of_trust, *self._state_tally, self.in_use_in_row, self.paying_in_row)
         return self._state_tally
 
-    def _empty_state_tally(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _empty_state_tally(self) -> StateTally:
         reps, _, innovations = self.pop.state.shape
-        n_icbs = len(self.data.icbs)
-        return (np.empty((reps, 5, innovations), dtype=np.int64), np.empty((reps, n_icbs)),
-                np.empty((reps, n_icbs, innovations), dtype=np.float32))
+        return StateTally.empty(reps, len(self.data.icbs), innovations)
 
     def run(self, months: int) -> Batch:
         """Advance ``months`` months and return the batch (for chaining)."""
@@ -319,49 +337,13 @@ class Batch:
             changed[:] = True
         return changed
 
-    def _mergers(self, month: int) -> None:
-        cons, pop = self.strategy.consolidation, self.pop
-        rate = self.scenario.icb.background_mergers_per_year + \
-            cons.mergers_per_year * cons.enabled
-        merged = np.zeros(pop.group.shape, dtype=bool)
-        for r, rng in enumerate(self.merger_rngs):
-            proposals = rng.poisson(rate / MONTHS_PER_YEAR)
-            if not proposals:
-                continue
-            order, blocked_draws = rng.permutation(len(self.data.icbs)), rng.random(proposals)
-            mergers, blocked, paid = institutions.merge_round(
-                order, blocked_draws, cons.sovereignty_resistance, self.icb_rows,
-                self.icb_starts, self.merger_family, pop.group[r], pop.capacity_base[r],
-                pop.pressure[r], cons.max_group_size, self.merger_exhausted[r],
-                pop.disrupted_until[r], pop.budget_gbp_m[r], pop.transition_debt_gbp_m[r],
-                month + cons.disruption_months, cons.transition_cost_gbp_m, merged[r])
-            self.flows[r, FLOW_INDEX["mergers"]] += mergers
-            self.flows[r, FLOW_INDEX["mergers_blocked"]] += blocked
-            self.flows[r, FLOW_INDEX["spend_transition_gbp_m"]] += paid
-            self.has_groups[r] |= mergers > 0
-        merged_reps = np.flatnonzero(merged.any(axis=1))
-        if len(merged_reps):  # decision units grew: volume gains and scale economies changed
-            self._refresh_units(merged_reps)
-
     def _new_financial_year(self) -> None:
         """Unspent budget lapses; the year's allocation arrives, less any merger debt."""
         pop = self.pop
         repay = np.minimum(pop.transition_debt_gbp_m, pop.allocation_gbp_m_per_year)
         pop.transition_debt_gbp_m -= repay
         pop.budget_gbp_m = pop.allocation_gbp_m_per_year - repay
-        self.flows[:, FLOW_INDEX["spend_transition_gbp_m"]] += repay.sum(axis=1)
-
-    def active_deployments(self) -> np.ndarray:
-        """(R,) scaler deployments running now."""
-        return _count((self.pop.state == PILOTING) & self.pop.supported)
-
-    def _choose_offers(self) -> None:
-        pop, modules = self.pop, self.module_columns
-        draws = _uniform(self.scaler_rngs, (pop.n_trusts, len(modules)))
-        rep, rows, module = institutions.choose_offers(
-            pop.state, pop.relevant, pop.supported, pop.budget_gbp_m, modules, draws,
-            self.strategy.scaler.deployment_capacity)
-        self.offers = (rep, rows, modules[module])
+        self.flows[:, Flow.SPEND_TRANSITION_GBP_M] += repay.sum(axis=1)
 
     def _champions(self) -> None:
         cfg, pop = self.scenario.population, self.pop
@@ -369,6 +351,12 @@ class Batch:
         leave = pop.champion & (draws < cfg.champion_departures_per_year / MONTHS_PER_YEAR)
         arrive = ~pop.champion & (draws < cfg.champion_arrivals_per_year / MONTHS_PER_YEAR)
         pop.champion = (pop.champion & ~leave) | arrive
+
+    def capacity_terms(self) -> CapacityTerms:
+        """What running pilots and disruption take from capacity, with every mechanism's part."""
+        per_pilot = self.scenario.barriers.pilot_load * self.data.innovations.complexity
+        terms = CapacityTerms(per_pilot=per_pilot, carried=None, disruption_loss=0.0)
+        return self.mechanisms.capacity_terms(terms)
 
     # ------------------------------------------------------------------ decisions
 
@@ -396,32 +384,43 @@ class Batch:
                           self.awareness_rate, self.hazard, nation)
         return peer, self.hazard, nation
 
-    def _risk_weight(self) -> np.ndarray:
-        """(R, I) weight on doubt: blame for published failures under the open platform."""
-        op = self.strategy.open_platform
-        if not op.enabled:
-            return np.ones(self.pop.completed_pilots.shape, dtype=CELL)
-        failed_share = self.pop.failed_pilots / np.maximum(self.pop.completed_pilots, 1.0)
-        return (1.0 + op.failure_blame * failed_share).astype(CELL)
+    def utility_terms(self, nation: np.ndarray) -> UtilityTerms:
+        """What every cell's utility combines, with every mechanism's risk weight and bonus.
 
-    def _utility_terms(self, nation: np.ndarray) -> dict[str, np.ndarray]:
-        """The arguments of ``kernels.cell_utility`` for every cell, as compact arrays."""
-        op = self.strategy.open_platform
-        bonus = (op.transparency_pressure * op.enabled * nation).astype(CELL)
-        return {"economics": self.economics,
-                "uncertainty_icb": self.pop.uncertainty_icb.astype(CELL),
-                "risk_aversion": self.pop.risk_aversion.astype(CELL),
-                "risk_weight": self._risk_weight(), "bonus": bonus}
+        Args:
+            nation: (R, I) national use share of each innovation (``awareness``).
+        """
+        reps, innovations = nation.shape
+        terms = UtilityTerms(economics=self.economics,
+                             uncertainty_icb=self.pop.uncertainty_icb.astype(CELL),
+                             risk_aversion=self.pop.risk_aversion.astype(CELL),
+                             risk_weight=np.ones((reps, innovations), dtype=CELL),
+                             bonus=np.zeros((reps, innovations), dtype=CELL))
+        return self.mechanisms.utility_terms(terms, nation)
 
-    def _decision_terms(self) -> dict[str, np.ndarray | np.float32]:
-        """The arguments of ``kernels.cell_decision`` (and affordability) for every cell."""
+    def decision_terms(self) -> DecisionTerms:
+        """Whether and how fast every aware cell starts a pilot."""
         diff = self.scenario.diffusion
-        return {"budget": self.pop.budget_gbp_m.astype(CELL),
-                "free": self.pop.free_capacity.astype(CELL),
-                "pilot_need": self.pilot_need, "group": self.pop.group,
-                "lead_weight": self.lead_weight,
-                "sharpness": CELL(diff.decision_sharpness),
-                "rate": CELL(diff.decision_rate_per_month)}
+        return DecisionTerms(budget=self.pop.budget_gbp_m.astype(CELL),
+                             free=self.pop.free_capacity.astype(CELL),
+                             pilot_need=self.pilot_need, group=self.pop.group,
+                             lead_weight=self.lead_weight,
+                             sharpness=CELL(diff.decision_sharpness),
+                             rate=CELL(diff.decision_rate_per_month))
+
+    def ending_terms(self) -> EndingTerms:
+        """How pilots finish or fade and embedded innovations are dropped this month."""
+        pop, bar = self.pop, self.scenario.barriers
+        terms = EndingTerms(
+            pilot_months=self.pilot_months,
+            supported_months=np.zeros(self.programme_live.shape, dtype=np.int16),
+            supported_failure_factor=np.ones(self.programme_live.shape, dtype=CELL),
+            fade_no_champion=(bar.hero_fade_per_month * ~pop.champion).astype(CELL),
+            programme_off=(~self.programme_live).astype(CELL),
+            fade_unfunded=(bar.unfunded_fade_per_month * pop.unfunded_pilots).astype(CELL),
+            discontinuation=self.discontinuation,
+            drop_unfunded=(bar.unfunded_fade_per_month * pop.unfunded_running).astype(CELL))
+        return self.mechanisms.ending_terms(terms)
 
     def explain_cell(self, r: int, row: int, column: int) -> dict[str, float]:
         """The terms of one cell's decision this month, computed as the step computes them.
@@ -436,185 +435,81 @@ class Batch:
         """
         k = self.icb_of_trust[row]
         peer, hazard, nation = self.awareness()
-        terms, decision = self._utility_terms(nation), self._decision_terms()
+        terms, decision = self.utility_terms(nation), self.decision_terms()
         utility = kernels.cell_utility(
-            econ.utility_base(self.economics, r, row, k, column), terms["risk_aversion"][r, row],
-            terms["uncertainty_icb"][r, k, column], terms["risk_weight"][r, column],
-            terms["bonus"][r, column])
-        free = decision["free"][r, row]
-        able = kernels.can_start(decision["budget"][r, row],
+            econ.utility_base(self.economics, r, row, k, column), terms.risk_aversion[r, row],
+            terms.uncertainty_icb[r, k, column], terms.risk_weight[r, column],
+            terms.bonus[r, column])
+        free = decision.free[r, row]
+        able = kernels.can_start(decision.budget[r, row],
                                  econ.pilot_total(self.economics, r, row, k, column), free,
                                  self.pilot_need[column])
-        lead = decision["group"][r, row]
-        weight = kernels.unit_weight(lead, row, decision["lead_weight"][r, row],
+        lead = decision.group[r, row]
+        weight = kernels.unit_weight(lead, row, decision.lead_weight[r, row],
                                      self.pop.relevant[lead, column])
         probability = kernels.cell_decision(
-            utility, decision["sharpness"], decision["rate"], free, able, weight)
+            utility, decision.sharpness, decision.rate, free, able, weight)
         return {"peer_use_share": float(peer[r, k, column]),
                 "awareness_hazard": float(hazard[r, k, column]),
                 "utility": float(utility), "pilot_probability": float(probability)}
-
-    def _lead_weight_by_size(self) -> np.ndarray:
-        """Weight of a lead's decision, by the number of trusts in its unit.
-
-        Units decide more slowly the more boards must agree.
-
-        Members (0 trusts led) are weighted in ``kernels.unit_weight``, not here.
-        """
-        boards = np.maximum(np.arange(self.pop.n_trusts + 1), 1).astype(CELL)
-        return boards ** -self.strategy.consolidation.decision_slowdown
-
-    def _offer_probability(self, utility: np.ndarray, cost: np.ndarray) -> np.ndarray:
-        """Chance each offered cell accepts, given its utility of piloting on its own.
-
-        ``cost`` is the trust's own cost over its horizon at each offered cell.
-        """
-        rep, rows, cols = self.offers
-        cfg, diff = self.strategy.scaler, self.scenario.diffusion
-        innov, pop = self.data.innovations, self.pop
-        deployments = self.deployments_by_module[rep, innov.module_type[cols]]
-        scaler_uncertainty = innov.evidence_uncertainty[cols] * (
-            1.0 - cfg.evidence_per_deployment) ** deployments
-        local_uncertainty = pop.uncertainty_icb[rep, self.data.trusts.icb[rows], cols]
-        risk_aversion = pop.risk_aversion[rep, rows]
-        relief = certainty_equivalent_log(risk_aversion * scaler_uncertainty) - \
-            certainty_equivalent_log(risk_aversion * np.maximum(local_uncertainty,
-                                                                scaler_uncertainty))
-        offer_utility = utility - np.log1p(cfg.price_gbp_m / np.maximum(cost, 1e-9))
-        offer_utility += relief
-        free = pop.free_capacity[rep, rows] + cfg.capacity_lent
-        ready = np.minimum(free, 1.0) * (free >= self.pilot_need[cols])
-        can_pay = pop.budget_gbp_m[rep, rows] >= cfg.price_gbp_m / self.pilot_duration[cols]
-        return logistic(diff.decision_sharpness * offer_utility) * ready * can_pay
 
     # ------------------------------------------------------------------ lifecycle
 
     def _lifecycle(self) -> None:
         """Every cell's event this month (compiled passes), then the new states and learning."""
-        pop, events = self.pop, self.events
+        pop, events, mechanisms = self.pop, self.events, self.mechanisms
         words = _cell_words(self.dynamics_rngs, pop.state.shape[1:])
         _, hazard, nation = self.awareness()
-        utility_terms = self._utility_terms(nation)
-        kernels.decide_cells(
-            pop.state, pop.entered_month, self.month, words, pop.relevant, pop.supported,
-            pop.core_funded, self.icb_of_trust, hazard, **utility_terms,
-            **self._decision_terms(), **self._ending_terms(),
-            in_use_in_row=self.in_use_in_row, events=events)
-        if self.scaler_on:
-            self._accept_offers(words, utility_terms)
+        utility = self.utility_terms(nation)
+        cells = self.cells()
+        kernels.decide_cells(cells, self.month, words, hazard, utility, self.decision_terms(),
+                             self.ending_terms(), self.in_use_in_row, events)
+        mechanisms.intervene(words, utility)
         if self.has_groups.any():
             kernels.follow_leads(pop.state, pop.relevant, pop.group, self.has_groups, events)
-        counts = np.empty((self.reps, len(kernels.COUNTED)), dtype=np.int64)
-        completed_icb = np.empty((self.reps, len(self.data.icbs), pop.state.shape[2]),
-                                 dtype=np.float32)
-        failed = np.empty((self.reps, pop.state.shape[2]), dtype=np.float32)
-        completed = np.empty_like(failed)
-        supported_completed = np.empty(failed.shape)
-        kernels.apply_events(
-            pop.state, pop.entered_month, self.month, pop.supported, pop.core_funded, events,
-            self.event_words, self.icb_of_trust, counts, completed_icb, completed, failed,
-            supported_completed, *self.state_tally(), self.in_use_in_row, self.paying_in_row)
-        if self.scaler_on:
-            self.deployments_by_module += supported_completed @ self.module_onehot
-        self._learn_from(completed_icb, completed, failed)
-        for c, name in enumerate(kernels.COUNTED):
-            self.flows[:, FLOW_INDEX[name]] = counts[:, c]
+        reps, _, innovations = pop.state.shape
+        outcomes = EventOutcomes.empty(reps, len(self.data.icbs), innovations)
+        kernels.apply_events(cells, self.month, events, self.event_words, outcomes,
+                             self.state_tally(), self.in_use_in_row, self.paying_in_row)
+        mechanisms.after_events(outcomes)
+        self._learn_from(outcomes)
+        self.flows[:, :len(COUNTED)] = outcomes.counts
 
-    def _ending_terms(self) -> dict[str, np.ndarray]:
-        """Arguments of ``kernels.decide_cells`` for pilots finishing or fading and drops."""
-        pop, bar = self.pop, self.scenario.barriers
-        supported_months = np.zeros(self.programme_live.shape, dtype=np.int16)
-        failure_factor = np.ones(self.programme_live.shape, dtype=CELL)
-        if self.scaler_on:  # the scaler's learning curve shortens pilots and cuts failure
-            module = np.maximum(self.data.innovations.module_type, 0)
-            learning = institutions.learning_factor(
-                self.deployments_by_module, self.strategy.scaler.learning_exponent)[:, module]
-            supported_months = np.ceil(self.pilot_duration * (0.5 + 0.5 * learning)).astype(
-                np.int16)
-            failure_factor = learning.astype(CELL)
-        return {
-            "pilot_months": self.pilot_months, "supported_months": supported_months,
-            "supported_failure_factor": failure_factor,
-            "fade_no_champion": (bar.hero_fade_per_month * ~pop.champion).astype(CELL),
-            "programme_off": (~self.programme_live).astype(CELL),
-            "fade_unfunded": (bar.unfunded_fade_per_month * pop.unfunded_pilots).astype(CELL),
-            "discontinuation": self.discontinuation,
-            "drop_unfunded": (bar.unfunded_fade_per_month * pop.unfunded_running).astype(CELL),
-        }
-
-    def _accept_offers(self, words: np.ndarray, utility_terms: dict[str, np.ndarray]) -> None:
-        """Trusts accept or refuse the scaler's offers; an offer makes an unaware trust aware."""
-        rep, rows, cols = self.offers
-        if not len(rep):
-            return
-        utility, cost = kernels.utility_at(rep, rows, cols, self.icb_of_trust, **utility_terms)
-        state, current = self.pop.state[rep, rows, cols], self.events[rep, rows, cols]
-        draws = kernels.uniforms_from_words(words[rep, rows, cols])
-        accept = (draws < self._offer_probability(utility, cost)) & \
-            (state <= AWARE)
-        heard = (state == UNAWARE) & (current == kernels.EVENT_NONE)
-        self.events[rep, rows, cols] = np.where(
-            accept, kernels.EVENT_SUPPORTED_START,
-            np.where(heard, kernels.EVENT_AWARE, current))
-
-    def _learn_from(self, local: np.ndarray, per_innovation: np.ndarray,
-                    failed: np.ndarray) -> None:
+    def _learn_from(self, outcomes: EventOutcomes) -> None:
         """Completed pilots and failures teach what an innovation does.
 
-        ``local`` is completed pilots per ICB (R, K, I), ``per_innovation`` in all
-        (R, I), ``failed`` the failures (R, I).
+        Each ICB learns from the pilots completed in it, and from any others the
+        mechanisms make it see (``Mechanism.observed_pilots``).
         """
-        pop = self.pop
+        pop, per_innovation = self.pop, outcomes.completed
         if not per_innovation.any():
             return
         pop.completed_pilots += per_innovation
-        pop.failed_pilots += failed
-        observed = local
-        op = self.strategy.open_platform
-        if op.enabled:
-            observed = local + op.publication_evidence_weight * (per_innovation[:, None, :]
-                                                                 - local)
-            pop.adaptation_need *= (1.0 - op.contributed_adaptation_rate) ** per_innovation
-            self._refresh_adaptation()
+        pop.failed_pilots += outcomes.failed
+        observed = self.mechanisms.observed_pilots(outcomes.completed_icb, per_innovation)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
         kernels.learn(pop.uncertainty_icb, observed, 1.0 - evidence)
 
     # ------------------------------------------------------------------ money and benefit
 
-    def _tally_money(self) -> dict[str, np.ndarray]:
+    def tally_money(self) -> MoneyOwed:
         """Sums over cells of what is owed and what is realised this month."""
-        pop = self.pop
-        reps, trusts, innovations = pop.state.shape
-        out = {"trust_due": np.empty((reps, trusts, 2)), "icb_due": np.empty((reps, trusts)),
-               "full_due": np.empty((reps, innovations)),
-               "lock_ins": np.empty((reps, trusts), dtype=np.int64),
-               "fees": np.empty((reps, trusts)), "bed_days": np.empty((reps, trusts)),
-               "cash": np.empty(reps)}
-        kernels.tally_money(
-            self.paying_in_row, pop.state, pop.entered_month, self.month, pop.supported,
-            self.benefit_delay, pop.core_funded, self.icb_of_trust, self.economics,
-            self.scaler_fee_per_month, **out)
-        return out
+        owed = MoneyOwed.empty(*self.pop.state.shape)
+        tally_money(self.paying_in_row, self.cells(), self.month, self.benefit_delay,
+                    self.economics, self.supported_fee_per_month, owed)
+        return owed
 
-    def _pay_costs(self, owed: dict[str, np.ndarray]) -> None:
+    def _pay_costs(self, owed: MoneyOwed) -> None:
         """Running costs of embedded innovations are paid first, then pilots."""
         pop, economics = self.pop, self.economics
-        running_due, pilots_due = owed["trust_due"][..., 0], owed["trust_due"][..., 1]
-        icb_due_by_trust = owed["icb_due"]
-        icb_due = icb_due_by_trust @ self.icb_onehot
+        running_due, pilots_due = owed.running_due, owed.pilots_due
+        icb_due = owed.icb_due @ self.icb_onehot
         icb_paid = np.minimum(icb_due, self.icb_fund_left_gbp_m)
         # What an exhausted fund cannot pay falls back on the trust.
         unpaid_share = 1.0 - icb_paid / np.maximum(icb_due, 1e-12)
-        pilots_due += icb_due_by_trust * unpaid_share[:, self.data.trusts.icb]
-        national_paid = (owed["full_due"] * economics.national_share).sum(axis=1)
-        if self.scaler_on:
-            cfg = self.strategy.scaler
-            lock_in = owed["lock_ins"] * (cfg.price_gbp_m * cfg.lock_in_fee_share
-                                          / MONTHS_PER_YEAR)
-            running_due += lock_in
-            pilots_due += owed["fees"]
-            self.flows[:, FLOW_INDEX["scaler_revenue_gbp_m"]] = lock_in.sum(1) + \
-                owed["fees"].sum(1)
+        pilots_due += owed.icb_due * unpaid_share[:, self.data.trusts.icb]
+        national_paid = (owed.full_due * economics.national_share).sum(axis=1)
+        self.mechanisms.charge(owed, running_due, pilots_due)
         paid_running = np.minimum(pop.budget_gbp_m, running_due)
         paid_pilots = np.minimum(pop.budget_gbp_m - paid_running, pilots_due)
         pop.budget_gbp_m = pop.budget_gbp_m - paid_running - paid_pilots
@@ -626,24 +521,23 @@ class Batch:
         closed = (was_open & (funds == 0.0)).any(axis=1)
         if closed.any():
             self._refresh_payers(np.flatnonzero(closed))
-        op = self.strategy.open_platform
-        platform = op.platform_cost_gbp_m_per_year / MONTHS_PER_YEAR * op.enabled
+        mechanisms_cost = self.mechanisms.national_cost_gbp_m()
         flows = self.flows
-        flows[:, FLOW_INDEX["spend_trust_gbp_m"]] = (paid_running + paid_pilots).sum(axis=1)
-        flows[:, FLOW_INDEX["spend_icb_gbp_m"]] = icb_paid.sum(axis=1)
-        flows[:, FLOW_INDEX["spend_national_gbp_m"]] = national_paid + platform
+        flows[:, Flow.SPEND_TRUST_GBP_M] = (paid_running + paid_pilots).sum(axis=1)
+        flows[:, Flow.SPEND_ICB_GBP_M] = icb_paid.sum(axis=1)
+        flows[:, Flow.SPEND_NATIONAL_GBP_M] = national_paid + mechanisms_cost
 
-    def _realise_benefit(self, owed: dict[str, np.ndarray]) -> None:
+    def _realise_benefit(self, owed: MoneyOwed) -> None:
         """Benefit of innovations embedded in the run, once their time to benefit has passed.
 
         Innovations embedded before the start are part of the observed baseline
         (occupancy data already reflect them), so only change made in the run counts.
         """
-        self.bed_days_by_trust = owed["bed_days"]
+        self.bed_days_by_trust = owed.bed_days
         bed_days = self.bed_days_by_trust.sum(axis=1)
-        self.flows[:, FLOW_INDEX["benefit_bed_days"]] = bed_days
-        self.flows[:, FLOW_INDEX["benefit_gbp_m"]] = \
-            bed_days * self.scenario.finance.cost_per_bed_day_gbp / 1e6 + owed["cash"]
+        self.flows[:, Flow.BENEFIT_BED_DAYS] = bed_days
+        self.flows[:, Flow.BENEFIT_GBP_M] = \
+            bed_days * self.scenario.finance.cost_per_bed_day_gbp / 1e6 + owed.cash
 
     # ------------------------------------------------------------------ record
 

@@ -15,19 +15,86 @@ purpose: the per-cell matrices are float32 and the arithmetic stays in it.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
 from . import economics as econ
-from .population import ABANDONED, AWARE, EMBEDDED, PILOTING, UNAWARE
+from .population import (
+    ABANDONED,
+    AWARE,
+    COUNTED,
+    EMBEDDED,
+    PILOTING,
+    UNAWARE,
+    Flow,
+    is_paying,
+    is_used,
+)
 
 EVENT_NONE, EVENT_AWARE, EVENT_START, EVENT_SUPPORTED_START = 0, 1, 2, 3
 EVENT_SUCCEED, EVENT_FAIL, EVENT_FADE, EVENT_DROP = 4, 5, 6, 7
 _SHORTLISTED = 8  # within decide_cells only: the draw could start a pilot
-# order of the counts returned by apply_events
-COUNTED = ("pilots_started", "pilots_scaled", "pilots_failed", "pilots_faded",
-           "embedded_discontinued", "scaler_deployments_started")
 _F32 = np.float32
+
+
+# ---------------------------------------------------------------- typed bundles
+# Shapes: R replications, T trusts, K ICBs, I innovations.
+
+
+class UtilityTerms(NamedTuple):
+    """What a trust's utility of piloting combines (``cell_utility``), float32."""
+
+    economics: econ.CellEconomics  # the factors of benefit and cost
+    uncertainty_icb: np.ndarray  # (R, K, I) coefficient of variation seen in each ICB
+    risk_aversion: np.ndarray  # (R, T) standard deviations a board discounts
+    risk_weight: np.ndarray  # (R, I) weight on doubt (1: none added)
+    bonus: np.ndarray  # (R, I) utility added to every trust's (0: none)
+
+
+class DecisionTerms(NamedTuple):
+    """Whether and how fast an aware trust starts a pilot (``cell_decision``), float32."""
+
+    budget: np.ndarray  # (R, T) GBP m unspent this year
+    free: np.ndarray  # (R, T) free absorptive capacity
+    pilot_need: np.ndarray  # (I,) capacity a pilot needs to start
+    group: np.ndarray  # (R, T) lead of each trust's decision unit
+    lead_weight: np.ndarray  # (R, T) weight of a lead's decision (``unit_weight``)
+    sharpness: np.float32  # slope of the logistic in utility
+    rate: np.float32  # chance a month of starting at certain benefit and full capacity
+
+
+class EndingTerms(NamedTuple):
+    """How pilots end and embedded innovations are dropped (``_end``)."""
+
+    pilot_months: np.ndarray  # (I,) int16 duration of a trust's own pilot
+    supported_months: np.ndarray  # (R, I) int16 duration of a supported pilot
+    supported_failure_factor: np.ndarray  # (R, I) float32 factor on a supported pilot's failure
+    fade_no_champion: np.ndarray  # (R, T) float32 monthly fade without a champion
+    programme_off: np.ndarray  # (R, I) float32 1 where no national programme backs it
+    fade_unfunded: np.ndarray  # (R, T) float32 monthly fade of an unpaid pilot
+    discontinuation: np.ndarray  # (I,) float32 monthly drop of an innovation embedded in the run
+    drop_unfunded: np.ndarray  # (R, T) float32 monthly drop of an unpaid running cost
+
+
+class EventOutcomes(NamedTuple):
+    """What the month's events did (written by ``apply_events``)."""
+
+    counts: np.ndarray  # (R, len(COUNTED)) int64, columns named by ``Flow``
+    completed_icb: np.ndarray  # (R, K, I) float32 pilots completed (succeeded or failed)
+    completed: np.ndarray  # (R, I) float32 pilots completed
+    failed: np.ndarray  # (R, I) float32 pilots failed
+    supported_completed: np.ndarray  # (R, I) float64 supported pilots completed
+
+    @classmethod
+    def empty(cls, reps: int, icbs: int, innovations: int) -> EventOutcomes:
+        """Unwritten arrays of these shapes (``apply_events`` fills them)."""
+        failed = np.empty((reps, innovations), dtype=np.float32)
+        return cls(counts=np.empty((reps, len(COUNTED)), dtype=np.int64),
+                   completed_icb=np.empty((reps, icbs, innovations), dtype=np.float32),
+                   completed=np.empty_like(failed), failed=failed,
+                   supported_completed=np.empty(failed.shape))
 
 
 @njit(cache=True)
@@ -70,34 +137,40 @@ def unit_weight(lead, trust, lead_weight, relevant_to_lead):
 
 
 @njit(cache=True)
-def utility_at(rep, rows, cols, icb_of_trust, economics, uncertainty_icb, risk_aversion,
-               risk_weight, bonus):
+def utility_at(rep, rows, cols, icb_of_trust, terms):
     """``cell_utility`` and the trust's own cost over its horizon at listed cells.
 
-    Cells are given as (replication, trust row, innovation column).
+    Cells are given as (replication, trust row, innovation column); ``terms`` is a
+    ``UtilityTerms``.
     """
     utility = np.empty(len(rep), dtype=np.float32)
     cost = np.empty(len(rep), dtype=np.float32)
+    economics = terms.economics
     for n in range(len(rep)):
         r, t, i = rep[n], rows[n], cols[n]
         k = icb_of_trust[t]
-        utility[n] = cell_utility(econ.utility_base(economics, r, t, k, i), risk_aversion[r, t],
-                                  uncertainty_icb[r, k, i], risk_weight[r, i], bonus[r, i])
+        utility[n] = cell_utility(econ.utility_base(economics, r, t, k, i),
+                                  terms.risk_aversion[r, t], terms.uncertainty_icb[r, k, i],
+                                  terms.risk_weight[r, i], terms.bonus[r, i])
         cost[n] = econ.cost_horizon(economics, r, t, k, i)
     return utility, cost
 
 
 @njit(cache=True)
-def decide_cells(state, entered_month, month, words, relevant, supported, core_funded,
-                 icb_of_trust,
-                 hazard_icb, economics, uncertainty_icb, risk_aversion, risk_weight,
-                 bonus, budget, free, pilot_need, group, lead_weight, sharpness, rate,
-                 pilot_months, supported_months, supported_failure_factor,
-                 fade_no_champion, programme_off, fade_unfunded, discontinuation,
-                 drop_unfunded, in_use_in_row, events):
+def decide_cells(cells, month, words, hazard_icb, utility, decision, ending, in_use_in_row,
+                 events):
     """Each cell's event this month, from its one uniform draw (written into ``events``).
 
-    ``words`` holds each cell's random 32-bit word for the month (``uniform_from_word``).
+    Args:
+        cells: ``population.Cells``: states and where each trust sits.
+        month: The step under way (0 the first).
+        words: (R, T, I) uint32 each cell's random word for the month (``uniform_from_word``).
+        hazard_icb: (R, K, I) float32 monthly chance a trust of each ICB hears of each innovation.
+        utility: ``UtilityTerms``.
+        decision: ``DecisionTerms``.
+        ending: ``EndingTerms``.
+        in_use_in_row: (R, T) int32 cells piloting or embedded in each trust's row.
+        events: (R, T, I) int8, written: each cell's ``EVENT_*``.
 
     Unaware relevant cells hear of the innovation with the ICB's hazard; aware cells,
     and those that just heard, start a pilot with the decision probability (given
@@ -109,15 +182,18 @@ def decide_cells(state, entered_month, month, words, relevant, supported, core_f
     embedded for endings. The last two visit only the trusts' rows that have such
     cells (``in_use_in_row`` counts the cells in use of each row).
     """
+    state, relevant, icb_of_trust = cells.state, cells.relevant, cells.icb_of_trust
+    economics, d, e = utility.economics, decision, ending
     shortlisted_in_row = np.empty(state.shape[:2], dtype=np.int32)
-    _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, economics,
-          pilot_need, group, lead_weight, rate, events, shortlisted_in_row)
-    _decide(state, words, icb_of_trust, hazard_icb, economics, uncertainty_icb,
-            risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
-            rate, events, shortlisted_in_row)
-    _end(in_use_in_row, state, entered_month, month, words, supported, core_funded,
-         economics, pilot_months, supported_months, supported_failure_factor, fade_no_champion,
-         programme_off, fade_unfunded, discontinuation, drop_unfunded, events)
+    _hear(state, words, relevant, icb_of_trust, hazard_icb, d.budget, d.free, economics,
+          d.pilot_need, d.group, d.lead_weight, d.rate, events, shortlisted_in_row)
+    _decide(state, words, icb_of_trust, hazard_icb, economics, utility.uncertainty_icb,
+            utility.risk_aversion, utility.risk_weight, utility.bonus, d.free, d.group,
+            d.lead_weight, relevant, d.sharpness, d.rate, events, shortlisted_in_row)
+    _end(in_use_in_row, state, cells.entered_month, month, words, cells.supported,
+         cells.core_funded, economics, e.pilot_months, e.supported_months,
+         e.supported_failure_factor, e.fade_no_champion, e.programme_off, e.fade_unfunded,
+         e.discontinuation, e.drop_unfunded, events)
 
 
 @njit(cache=True)
@@ -336,22 +412,30 @@ def follow_leads(state, relevant, group, has_groups, events):
 
 
 @njit(cache=True)
-def apply_events(state, entered_month, month, supported, core_funded, events, event_words,
-                 icb_of_trust, counts, completed_icb, completed, failed,
-                 supported_completed, state_counts, embedded_icb, users_icb, in_use_in_row,
+def apply_events(cells, month, events, event_words, outcomes, tally, in_use_in_row,
                  paying_in_row):
     """Move the cells with an event to their new state and count what happened (in place).
 
-    A cell with an event enters its new state in step ``month``. Writes per
-    replication the counts in the order of ``COUNTED``, pilots completed (succeeded
-    or failed) per ICB and innovation and per innovation, failures per innovation
-    and scaler-supported completions per innovation.
+    ``cells`` is a ``population.Cells``, ``outcomes`` an ``EventOutcomes``, ``tally`` a
+    ``population.StateTally``.
 
-    The counts of ``count_states`` (cells by state, per ICB, and in use and paying
-    in each trust's row) are kept up to date one event at a time. ``event_words``
-    is ``events`` seen as 64-bit words, so that the few cells with an event are
-    found eight at a time.
+    A cell with an event enters its new state in step ``month``. Writes the
+    ``EventOutcomes``: per replication the counts of the events (columns named by
+    ``population.Flow``), pilots completed (succeeded or failed) per ICB and
+    innovation and per innovation, failures per innovation and supported
+    completions per innovation.
+
+    The ``StateTally`` and the cells in use and paying in each trust's row
+    (``count_states``) are kept up to date one event at a time. ``event_words`` is
+    ``events`` seen as 64-bit words, so that the few cells with an event are found
+    eight at a time.
     """
+    state, entered_month, supported = cells.state, cells.entered_month, cells.supported
+    core_funded, icb_of_trust = cells.core_funded, cells.icb_of_trust
+    counts, completed_icb = outcomes.counts, outcomes.completed_icb
+    completed, failed = outcomes.completed, outcomes.failed
+    supported_completed = outcomes.supported_completed
+    state_counts, embedded_icb, users_icb = tally.by_state, tally.embedded_icb, tally.users_icb
     reps, trusts, innovations = state.shape
     counts[:] = 0
     completed_icb[:] = 0
@@ -380,24 +464,12 @@ def apply_events(state, entered_month, month, supported, core_funded, events, ev
             entered_month[r, t, i] = month
             state_counts[r, old, i] -= 1
             state_counts[r, new, i] += 1
-            used_change = np.int32(_is_used(new)) - np.int32(_is_used(old))
+            used_change = np.int32(is_used(new)) - np.int32(is_used(old))
             users_icb[r, k, i] += np.float32(used_change)
             in_use_in_row[r, t] += used_change
-            paying_in_row[r, t] += np.int32(_is_paying(new, core_funded[r, t, i])) - \
-                np.int32(_is_paying(old, core_funded[r, t, i]))
+            paying_in_row[r, t] += np.int32(is_paying(new, core_funded[r, t, i])) - \
+                np.int32(is_paying(old, core_funded[r, t, i]))
             embedded_icb[r, k] += np.float64(new == EMBEDDED) - np.float64(old == EMBEDDED)
-
-
-@njit(cache=True, inline="always")
-def _is_used(state):
-    """Whether a cell in this state is in use (piloting or embedded)."""
-    return (state == PILOTING) | (state == EMBEDDED)
-
-
-@njit(cache=True, inline="always")
-def _is_paying(state, core_funded):
-    """Whether a cell costs money: pilots, and innovations embedded during the run."""
-    return (state == PILOTING) | ((state == EMBEDDED) & ~core_funded)
 
 
 @njit(cache=True)
@@ -407,116 +479,21 @@ def _record_event(event, r, t, i, k, supported, counts, completed_icb, completed
     if event == EVENT_AWARE:
         return AWARE
     if event == EVENT_START or event == EVENT_SUPPORTED_START:
-        counts[r, 0] += 1
+        counts[r, Flow.PILOTS_STARTED] += 1
         backed = event == EVENT_SUPPORTED_START
         supported[r, t, i] = backed
-        counts[r, 5] += backed
+        counts[r, Flow.SCALER_DEPLOYMENTS_STARTED] += backed
         return PILOTING
     if event == EVENT_SUCCEED or event == EVENT_FAIL:
         completed_icb[r, k, i] += 1
         completed[r, i] += 1
         supported_completed[r, i] += supported[r, t, i]
         if event == EVENT_SUCCEED:
-            counts[r, 1] += 1
+            counts[r, Flow.PILOTS_SCALED] += 1
             return EMBEDDED
-        counts[r, 2] += 1
+        counts[r, Flow.PILOTS_FAILED] += 1
         failed[r, i] += 1
     else:
-        counts[r, 3 if event == EVENT_FADE else 4] += 1
+        counts[r, Flow.PILOTS_FADED if event == EVENT_FADE else Flow.EMBEDDED_DISCONTINUED] += 1
     supported[r, t, i] = False
     return ABANDONED
-
-
-@njit(cache=True)
-def tally_money(paying_in_row, state, entered_month, month, supported, benefit_delay,
-                core_funded, icb_of_trust, economics, scaler_fee_per_month, trust_due, icb_due,
-                full_due, lock_ins, fees, bed_days, cash):
-    """What each trust and ICB owes this month, and the benefit realised (in place).
-
-    Visits only the cells that cost money, in the trusts' rows that have any
-    (``paying_in_row``): pilots, and innovations embedded during the run (those
-    embedded before the start are paid from core budgets). Benefit is realised once
-    an innovation embedded during the run has been in place for its time to benefit
-    (counted at the end of step ``month``, the step under way). Sums are in
-    float64, cell by cell in order.
-    """
-    trust_due[:] = 0.0
-    icb_due[:] = 0.0
-    full_due[:] = 0.0
-    lock_ins[:] = 0
-    fees[:] = 0.0
-    bed_days[:] = 0.0
-    cash[:] = 0.0
-    e = economics
-    reps, trusts, innovations = state.shape
-    for r in range(reps):
-        cash_here = 0.0
-        for t in range(trusts):
-            if paying_in_row[r, t] == 0:
-                continue
-            k = icb_of_trust[t]
-            running_due = pilots_due = icb_owed = fee = saved = 0.0
-            locked = 0
-            for i in range(innovations):
-                s = state[r, t, i]
-                if s == PILOTING:
-                    pilot = econ.pilot_monthly(e, r, t, i)
-                    pilots_due += pilot * e.trust_share[r, k, i]
-                    icb_owed += pilot * e.icb_share[r, k, i]
-                    full_due[r, i] += pilot
-                    if supported[r, t, i]:
-                        fee += scaler_fee_per_month[i]
-                elif s == EMBEDDED and not core_funded[r, t, i]:
-                    running = econ.running_monthly(e, r, t, i)
-                    running_due += running * e.trust_share[r, k, i]
-                    icb_owed += running * e.icb_share[r, k, i]
-                    full_due[r, i] += running
-                    locked += supported[r, t, i]
-                    if month - entered_month[r, t, i] >= benefit_delay[i]:
-                        scale = econ.effect_scale(e, r, t, i)
-                        saved += e.effect_bed_days[i] * scale
-                        cash_here += e.effect_cash[i] * scale
-            trust_due[r, t, 0], trust_due[r, t, 1] = running_due, pilots_due
-            icb_due[r, t], fees[r, t], lock_ins[r, t] = icb_owed, fee, locked
-            bed_days[r, t] = saved
-        cash[r] = cash_here
-
-
-@njit(cache=True)
-def count_states(state, core_funded, relevant_per_innovation, icb_of_trust, state_counts,
-                 embedded_icb, users_icb, in_use_in_row, paying_in_row):
-    """Counts of the cells by state, and of the cells in use and paying (in place).
-
-    Writes relevant trusts in each state per innovation (R, 5, I), embedded cells
-    per ICB (R, K), trusts piloting or with the innovation embedded per ICB and
-    innovation (R, K, I; the peers a trust sees), and per trust's row the cells in
-    use (piloting or embedded) and those that cost money (all but innovations
-    embedded before the start), (R, T).
-    """
-    reps, trusts, innovations = state.shape
-    state_counts[:] = 0
-    embedded_icb[:] = 0
-    users_icb[:] = 0
-    for r in range(reps):
-        for t in range(trusts):
-            k = icb_of_trust[t]
-            used = paying = 0
-            for i in range(innovations):
-                s = state[r, t, i]
-                state_counts[r, s, i] += 1
-                users_icb[r, k, i] += _is_used(s)
-                embedded_icb[r, k] += s == EMBEDDED
-                used += _is_used(s)
-                paying += _is_paying(s, core_funded[r, t, i])
-            in_use_in_row[r, t], paying_in_row[r, t] = used, paying
-        _unaware_from_relevant(state_counts, relevant_per_innovation, r)
-
-
-@njit(cache=True, inline="always")
-def _unaware_from_relevant(state_counts, relevant_per_innovation, r):
-    """Only relevant cells ever leave the unaware state: unaware = relevant less the rest."""
-    for i in range(state_counts.shape[2]):
-        others = 0
-        for s in range(1, 5):
-            others += state_counts[r, s, i]
-        state_counts[r, UNAWARE, i] = relevant_per_innovation[i] - others

@@ -63,7 +63,7 @@ class NHSReformModel(mesa.Model):
         self.vendors = [Vendor(self, products) for products in self.batch.vendor_products]
         self.scaler = None
         if strategy.scaler.enabled:
-            self.scaler = Scaler(self, self.batch.module_columns)
+            self.scaler = Scaler(self, self.batch.mechanisms["scaler"].module_columns)
         self.government = Government(self)
         self.datacollector = DataCollector(model_reporters=MODEL_REPORTERS)
 
@@ -120,7 +120,7 @@ class NHSReformModel(mesa.Model):
         terms = batch.explain_cell(0, row, j)
         k = batch.icb_of_trust[row]
         base = econ.utility_base(batch.economics, 0, row, k, j)
-        bonus = batch._utility_terms(batch.awareness()[2])["bonus"][0, j]
+        bonus = batch.utility_terms(batch.awareness()[2]).bonus[0, j]
         return {
             "state": STATE_NAMES[batch.pop.state[0, row, j]],
             "utility_base": float(base),

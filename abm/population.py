@@ -9,14 +9,48 @@ operations whatever the number of trusts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
-from .config import ScenarioConfig, StrategyConfig
+from .config import ScenarioConfig
 from .inputs import EnglandData
 
 UNAWARE, AWARE, PILOTING, EMBEDDED, ABANDONED = range(5)
 STATE_NAMES = ("unaware", "aware", "piloting", "embedded", "abandoned")
+
+
+class Flow(IntEnum):
+    """What happens in a month, per replication: the columns of ``Batch.flows``.
+
+    The one schema of the flows: the compiled passes count the cell events by
+    these names (those up to ``SCALER_DEPLOYMENTS_STARTED``, see ``COUNTED``), the
+    engine and the mechanisms write the rest, and the reporters and tables read
+    them by name (``FLOW_NAMES``, the steps table's columns in this order).
+    """
+
+    PILOTS_STARTED = 0
+    PILOTS_SCALED = 1
+    PILOTS_FAILED = 2
+    PILOTS_FADED = 3
+    EMBEDDED_DISCONTINUED = 4
+    SCALER_DEPLOYMENTS_STARTED = 5  # pilots started with a deployer's support
+    SCALER_REVENUE_GBP_M = 6
+    MERGERS = 7
+    MERGERS_BLOCKED = 8
+    SPEND_TRUST_GBP_M = 9
+    SPEND_ICB_GBP_M = 10
+    SPEND_NATIONAL_GBP_M = 11
+    SPEND_TRANSITION_GBP_M = 12
+    BENEFIT_BED_DAYS = 13
+    BENEFIT_GBP_M = 14
+
+
+FLOW_NAMES = tuple(flow.name.lower() for flow in Flow)
+# the flows counted cell by cell by ``kernels.apply_events``: the first columns of the flows
+COUNTED = FLOW_NAMES[:Flow.SCALER_DEPLOYMENTS_STARTED + 1]
 EPR_ID = "electronic_patient_record"
 MONTHS_PER_YEAR = 12.0
 DAYS_PER_MONTH = 30.4
@@ -88,6 +122,32 @@ class Population:
         return Population(**{
             name: value if name in self.SHARED else value[reps]
             for name, value in self.__dict__.items()})
+
+
+class Cells(NamedTuple):
+    """The cells' lifecycle state, and where each trust sits."""
+
+    state: np.ndarray  # (R, T, I) int8 lifecycle state (``population.UNAWARE`` ...)
+    entered_month: np.ndarray  # (R, T, I) int16 step in which the cell entered its state
+    relevant: np.ndarray  # (T, I) bool: the innovation is relevant to the trust
+    supported: np.ndarray  # (R, T, I) bool: the pilot is carried by a deployer
+    core_funded: np.ndarray  # (R, T, I) bool: embedded before the start (core budgets pay)
+    icb_of_trust: np.ndarray  # (T,) intp ICB of each trust
+
+
+class StateTally(NamedTuple):
+    """Counts of the cells by state, kept up to date event by event (``count_states``)."""
+
+    by_state: np.ndarray  # (R, states, I) int64 relevant trusts in each state
+    embedded_icb: np.ndarray  # (R, K) float64 embedded cells per ICB
+    users_icb: np.ndarray  # (R, K, I) float32 trusts piloting or with it embedded
+
+    @classmethod
+    def empty(cls, reps: int, icbs: int, innovations: int) -> StateTally:
+        """Uncounted arrays of these shapes (``count_states`` fills them)."""
+        return cls(by_state=np.empty((reps, len(STATE_NAMES), innovations), dtype=np.int64),
+                   embedded_icb=np.empty((reps, icbs)),
+                   users_icb=np.empty((reps, icbs, innovations), dtype=np.float32))
 
 
 def led_by(group: np.ndarray) -> np.ndarray:
@@ -229,16 +289,17 @@ def update_pressure(
 
 
 def update_capacity(
-    pop: Population, scenario: ScenarioConfig, strategy: StrategyConfig,
-    complexity: np.ndarray, month: int, pooled: bool,
+    pop: Population, scenario: ScenarioConfig, per_pilot: np.ndarray,
+    carried: np.ndarray | None, disruption_loss: float, month: int, pooled: bool,
 ) -> None:
     """Free absorptive capacity: base, champion, pressure, disruption, minus running pilots.
 
     Args:
         pop: Population to update in place.
         scenario: Scenario parameters.
-        strategy: Strategy parameters.
-        complexity: Complexity of each innovation.
+        per_pilot: (I,) capacity a running pilot of each innovation uses.
+        carried: (I,) capacity a supported pilot uses instead (None: as any pilot).
+        disruption_loss: Share of capacity a disrupted trust loses.
         month: Model month.
         pooled: Whether any trusts share a decision unit (then they pool capacity).
     """
@@ -246,14 +307,9 @@ def update_capacity(
     capacity = pop.capacity_base * (1.0 - bar.pressure_capacity_loss * pop.pressure)
     capacity = capacity + scenario.population.champion_capacity_boost * pop.champion
     disrupted = pop.disrupted_until > month
-    capacity = capacity * (1.0 - strategy.consolidation.disruption_capacity_loss * disrupted)
+    capacity = capacity * (1.0 - disruption_loss * disrupted)
     piloting = pop.state == PILOTING
-    per_pilot = bar.pilot_load * complexity
-    if strategy.open_platform.enabled:
-        per_pilot = per_pilot + strategy.open_platform.publication_load
-    lent = strategy.scaler.capacity_lent if strategy.scaler.enabled else 0.0
-    carried = np.maximum(per_pilot - lent, 0.0)
-    if strategy.scaler.enabled:
+    if carried is not None:
         own, helped = piloting & ~pop.supported, piloting & pop.supported
         load = own.astype(np.float32) @ per_pilot.astype(np.float32) + \
             helped.astype(np.float32) @ carried.astype(np.float32)
@@ -281,3 +337,58 @@ def certainty_equivalent_log(doubt: np.ndarray) -> np.ndarray:
     so that overwhelming doubt gives a large but finite penalty.
     """
     return np.log(np.maximum(1.0 - doubt, 0.01))
+
+
+# ---------------------------------------------------------------- counts, compiled
+
+
+@njit(cache=True)
+def count_states(state, core_funded, relevant_per_innovation, icb_of_trust, state_counts,
+                 embedded_icb, users_icb, in_use_in_row, paying_in_row):
+    """Counts of the cells by state, and of the cells in use and paying (in place).
+
+    Writes relevant trusts in each state per innovation (R, 5, I), embedded cells
+    per ICB (R, K), trusts piloting or with the innovation embedded per ICB and
+    innovation (R, K, I; the peers a trust sees), and per trust's row the cells in
+    use (piloting or embedded) and those that cost money (all but innovations
+    embedded before the start), (R, T).
+    """
+    reps, trusts, innovations = state.shape
+    state_counts[:] = 0
+    embedded_icb[:] = 0
+    users_icb[:] = 0
+    for r in range(reps):
+        for t in range(trusts):
+            k = icb_of_trust[t]
+            used = paying = 0
+            for i in range(innovations):
+                s = state[r, t, i]
+                state_counts[r, s, i] += 1
+                users_icb[r, k, i] += is_used(s)
+                embedded_icb[r, k] += s == EMBEDDED
+                used += is_used(s)
+                paying += is_paying(s, core_funded[r, t, i])
+            in_use_in_row[r, t], paying_in_row[r, t] = used, paying
+        _unaware_from_relevant(state_counts, relevant_per_innovation, r)
+
+
+@njit(cache=True, inline="always")
+def _unaware_from_relevant(state_counts, relevant_per_innovation, r):
+    """Only relevant cells ever leave the unaware state: unaware = relevant less the rest."""
+    for i in range(state_counts.shape[2]):
+        others = 0
+        for s in range(UNAWARE + 1, state_counts.shape[1]):
+            others += state_counts[r, s, i]
+        state_counts[r, UNAWARE, i] = relevant_per_innovation[i] - others
+
+
+@njit(cache=True, inline="always")
+def is_used(state):
+    """Whether a cell in this state is in use (piloting or embedded)."""
+    return (state == PILOTING) | (state == EMBEDDED)
+
+
+@njit(cache=True, inline="always")
+def is_paying(state, core_funded):
+    """Whether a cell costs money: pilots, and innovations embedded during the run."""
+    return (state == PILOTING) | ((state == EMBEDDED) & ~core_funded)

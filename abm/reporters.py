@@ -13,27 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .population import FLOW_NAMES
+
 if TYPE_CHECKING:
     from .engine import Batch
-
-FLOW_NAMES = (
-    "pilots_started",
-    "pilots_scaled",
-    "pilots_failed",
-    "pilots_faded",
-    "embedded_discontinued",
-    "scaler_deployments_started",
-    "scaler_revenue_gbp_m",
-    "mergers",
-    "mergers_blocked",
-    "spend_trust_gbp_m",
-    "spend_icb_gbp_m",
-    "spend_national_gbp_m",
-    "spend_transition_gbp_m",
-    "benefit_bed_days",
-    "benefit_gbp_m",
-)
-
 
 FLOW_INDEX = {name: i for i, name in enumerate(FLOW_NAMES)}
 

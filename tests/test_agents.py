@@ -22,8 +22,18 @@ from abm import agents, institutions
 from abm.agents import ICB, Government, Scaler, Trust, Vendor
 from abm.economics import cell_matrices
 from abm.inputs import DOMAINS, TRUST_TYPES, read_table
+from abm.mechanisms import consolidation
 from abm.model import NHSReformModel
 from abm.population import PILOTING, STATE_NAMES
+
+
+def _mergers(batch):
+    return batch.mechanisms["consolidation"]
+
+
+def _scaler(batch):
+    return batch.mechanisms["scaler"]
+
 
 PROBABILITIES = ("monthly_awareness_probability", "monthly_pilot_probability")
 STRATEGIES = ["status_quo", "scaler_led", "open_platform", "consolidation"]
@@ -338,7 +348,8 @@ def _strongest_pair(model: NHSReformModel, k: int) -> tuple[int, int] | None:
     rows = batch.icb_rows[batch.icb_starts[k]:batch.icb_starts[k + 1]]
     leads = [int(t) for t in rows if pop.group[t] == t]
     size = np.bincount(pop.group, minlength=pop.n_trusts)
-    family, limit = batch.merger_family, model.strategy.consolidation.max_group_size
+    family = _mergers(batch).merger_family
+    limit = model.strategy.consolidation.max_group_size
     for acquirer in sorted(leads, key=lambda t: -(pop.capacity_base[t] - pop.pressure[t])):
         partners = [t for t in leads if t != acquirer and family[t] == family[acquirer]
                     and size[t] + size[acquirer] <= limit]
@@ -351,9 +362,10 @@ def _engine_merges(model: NHSReformModel, k: int) -> tuple[int, np.ndarray, np.n
     """The engine's merger round, on copies, with one unblocked proposal that goes to ICB k."""
     batch, pop, cons = model.batch, model.pop, model.strategy.consolidation
     group = pop.group.copy()
-    mergers, _, _ = institutions.merge_round(
+    mergers, _, _ = consolidation.merge_round(
         np.array([k]), np.array([1.0]), cons.sovereignty_resistance, batch.icb_rows,
-        batch.icb_starts, batch.merger_family, group, pop.capacity_base, pop.pressure,
+        batch.icb_starts, _mergers(batch).merger_family, group, pop.capacity_base,
+        pop.pressure,
         cons.max_group_size, np.zeros(len(model.icbs), dtype=bool), pop.disrupted_until.copy(),
         pop.budget_gbp_m.copy(), pop.transition_debt_gbp_m.copy(),
         model.month + cons.disruption_months, cons.transition_cost_gbp_m,
@@ -381,16 +393,17 @@ def test_propose_merger_is_the_engines_proposal(models, strategy):
         assert type(acquirer) is int and type(target) is int
         assert pop.group[acquirer] == acquirer and pop.group[target] == target != acquirer
         assert model.data.trusts.icb[acquirer] == model.data.trusts.icb[target] == icb.row
-        assert batch.merger_family[acquirer] == batch.merger_family[target]
+        assert _mergers(batch).merger_family[acquirer] == _mergers(batch).merger_family[target]
         assert size[acquirer] + size[target] <= limit
         merged = np.isin(before, [acquirer, target])
         assert mergers == 1
         assert np.array_equal(after, np.where(merged, acquirer, before))
-        assert not batch.merger_exhausted[0, icb.row]
+        assert not _mergers(batch).merger_exhausted[0, icb.row]
     assert any(outcomes)
     if strategy == "consolidation":  # ICBs whose units can grow no more propose nothing
-        assert not all(outcomes) and batch.merger_exhausted[0].any()
-        assert not any(outcomes[k] for k in np.flatnonzero(batch.merger_exhausted[0]))
+        assert not all(outcomes) and _mergers(batch).merger_exhausted[0].any()
+        exhausted = np.flatnonzero(_mergers(batch).merger_exhausted[0])
+        assert not any(outcomes[k] for k in exhausted)
 
 
 # ---------------------------------------------------------------- vendors and the scaler
@@ -427,14 +440,14 @@ def test_vendor_prices_are_the_engines(models, strategy):
 def test_scaler_prices_are_the_engines(models):
     model = models["scaler_led"]
     scaler, batch, ids = model.scaler, model.batch, model.data.innovations.innovation_id
-    assert np.array_equal(scaler.products, batch.module_columns)
-    names = [str(ids[j]) for j in batch.module_columns]
+    assert np.array_equal(scaler.products, _scaler(batch).module_columns)
+    names = [str(ids[j]) for j in _scaler(batch).module_columns]
     assert list(scaler.pilot_price_factors) == list(scaler.running_price_factors) == names
     assert list(scaler.fee_per_month_gbp_m) == names
-    for j, name in zip(batch.module_columns, names, strict=True):
+    for j, name in zip(_scaler(batch).module_columns, names, strict=True):
         assert scaler.pilot_price_factors[name] == batch.vendor_pilot_factor[j]
         assert scaler.running_price_factors[name] == batch.vendor_running_factor[j]
-        assert scaler.fee_per_month_gbp_m[name] == batch.scaler_fee_per_month[j] == \
+        assert scaler.fee_per_month_gbp_m[name] == _scaler(batch).fee_per_month[j] == \
             pytest.approx(model.strategy.scaler.price_gbp_m / batch.pilot_duration[j])
 
 
@@ -442,15 +455,16 @@ def test_scaler_prices_are_the_engines(models):
 def test_scaler_state_is_the_engines(models):
     model = models["scaler_led"]
     scaler, batch, pop = model.scaler, model.batch, model.pop
-    assert np.array_equal(scaler.deployments_by_module, batch.deployments_by_module[0])
-    assert np.shares_memory(scaler.deployments_by_module, batch.deployments_by_module)
+    assert np.array_equal(scaler.deployments_by_module, _scaler(batch).deployments_by_module[0])
+    assert np.shares_memory(scaler.deployments_by_module, _scaler(batch).deployments_by_module)
     assert scaler.active_deployments == int(((pop.state == PILOTING) & pop.supported).sum())
     assert scaler.active_deployments <= model.strategy.scaler.deployment_capacity
-    rep, rows, cols = batch.offers
+    rep, rows, cols = _scaler(batch).offers
     assert scaler.offers == list(zip(rows[rep == 0].tolist(), cols[rep == 0].tolist(),
                                      strict=True))
     assert all(type(i) is int and type(j) is int for i, j in scaler.offers)
-    assert all(j in batch.module_columns and pop.relevant[i, j] for i, j in scaler.offers)
+    modules = _scaler(batch).module_columns
+    assert all(j in modules and pop.relevant[i, j] for i, j in scaler.offers)
 
 
 @checks(Scaler, "learning_factor")
@@ -460,13 +474,13 @@ def test_scaler_learning_is_the_engines(models):
     factor = scaler.learning_factor()
     exponent = model.strategy.scaler.learning_exponent
     assert factor.shape == (5,)
-    assert np.allclose(factor, (1.0 + batch.deployments_by_module[0]) ** -exponent)
-    assert (factor[batch.deployments_by_module[0] > 0] < 1).all()
-    ending = batch._ending_terms()  # what the next step's ending pass will read
+    assert np.allclose(factor, (1.0 + _scaler(batch).deployments_by_module[0]) ** -exponent)
+    assert (factor[_scaler(batch).deployments_by_module[0] > 0] < 1).all()
+    ending = batch.ending_terms()  # what the next step's ending pass will read
     module = model.data.innovations.module_type
-    for j in batch.module_columns:
-        assert ending["supported_failure_factor"][0, j] == pytest.approx(factor[module[j]])
-        assert ending["supported_months"][0, j] == math.ceil(
+    for j in _scaler(batch).module_columns:
+        assert ending.supported_failure_factor[0, j] == pytest.approx(factor[module[j]])
+        assert ending.supported_months[0, j] == math.ceil(
             batch.pilot_duration[j] * (0.5 + 0.5 * factor[module[j]]))
 
 

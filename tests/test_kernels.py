@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abm import generators, institutions, kernels
+from abm import generators, kernels
 from abm.cli import compose_run_config
 from abm.economics import cell_matrices
 from abm.engine import CELL, Batch, _cell_words, _normal, _uniform
-from abm.population import ABANDONED, AWARE, EMBEDDED, PILOTING, UNAWARE
+from abm.mechanisms.scaler import choose_offers
+from abm.population import ABANDONED, AWARE, EMBEDDED, PILOTING, UNAWARE, count_states
 from abm.runner import replication_seed
 
 
@@ -29,35 +30,35 @@ def _expected_events(batch: Batch, draws: np.ndarray) -> np.ndarray:
     pop, icb = batch.pop, batch.icb_of_trust
     econ = cell_matrices(batch.economics, icb)
     _, hazard_icb, nation = batch.awareness()
-    terms, decision = batch._utility_terms(nation), batch._decision_terms()
+    terms, decision = batch.utility_terms(nation), batch.decision_terms()
     hazard = hazard_icb[:, icb]
-    doubt = terms["risk_aversion"][..., None] * terms["uncertainty_icb"][:, icb] * \
-        terms["risk_weight"][:, None, :]
+    doubt = terms.risk_aversion[..., None] * terms.uncertainty_icb[:, icb] * \
+        terms.risk_weight[:, None, :]
     utility = econ["utility_base"] + np.log(np.maximum(CELL(1) - doubt, CELL(0.01))) + \
-        terms["bonus"][:, None, :]
-    free = decision["free"][..., None]
-    able = (decision["budget"][..., None] >= econ["pilot_total_trust_gbp_m"]) & \
+        terms.bonus[:, None, :]
+    free = decision.free[..., None]
+    able = (decision.budget[..., None] >= econ["pilot_total_trust_gbp_m"]) & \
         (free >= batch.pilot_need)
     group = pop.group
     is_lead = (group == np.arange(pop.n_trusts))[..., None]
-    weight = np.where(is_lead, decision["lead_weight"][..., None],
+    weight = np.where(is_lead, decision.lead_weight[..., None],
                       np.where(pop.relevant[group], CELL(0), CELL(1))).astype(CELL)
     with np.errstate(over="ignore"):  # exp of a large argument: inf, so a chance of 0
-        chance = CELL(1) / (CELL(1) + np.exp(-(decision["sharpness"] * utility)))
-    chance = chance * (decision["rate"] * np.minimum(free, CELL(1))) * weight * able
+        chance = CELL(1) / (CELL(1) + np.exp(-(decision.sharpness * utility)))
+    chance = chance * (decision.rate * np.minimum(free, CELL(1))) * weight * able
 
     state, months = pop.state, pop.months_in_state(batch.month)
     heard = (state == UNAWARE) & pop.relevant & (draws < hazard)
     starts = ((state == AWARE) & (draws < chance)) | (heard & (draws < hazard * chance))
-    ending = batch._ending_terms()
+    ending = batch.ending_terms()
     due = (state == PILOTING) & (months + 1 >= batch.pilot_months)
     fails = due & (draws < econ["failure_probability"])
-    fade = ending["fade_no_champion"][..., None] * ending["programme_off"][:, None, :] + \
-        ending["fade_unfunded"][..., None]
+    fade = ending.fade_no_champion[..., None] * ending.programme_off[:, None, :] + \
+        ending.fade_unfunded[..., None]
     fades = (state == PILOTING) & ~due & (draws < fade)
     drops = (state == EMBEDDED) & \
-        (draws < np.where(pop.core_funded, CELL(0), ending["discontinuation"])
-         + ending["drop_unfunded"][..., None])
+        (draws < np.where(pop.core_funded, CELL(0), ending.discontinuation)
+         + ending.drop_unfunded[..., None])
 
     events = np.full(state.shape, kernels.EVENT_NONE, dtype=np.int8)
     events[heard] = kernels.EVENT_AWARE
@@ -77,11 +78,9 @@ def test_decision_pass_follows_the_lifecycle_rules(batch: Batch) -> None:
     pop = batch.pop
     _, hazard, nation = batch.awareness()
     events = np.empty(pop.state.shape, dtype=np.int8)
-    kernels.decide_cells(
-        pop.state, pop.entered_month, batch.month, words, pop.relevant, pop.supported,
-        pop.core_funded, batch.icb_of_trust, hazard, **batch._utility_terms(nation),
-        **batch._decision_terms(), **batch._ending_terms(),
-        in_use_in_row=batch.in_use_in_row, events=events)
+    kernels.decide_cells(batch.cells(), batch.month, words, hazard, batch.utility_terms(nation),
+                         batch.decision_terms(), batch.ending_terms(), batch.in_use_in_row,
+                         events)
     expected = _expected_events(batch, draws)
     assert (batch.pop.group != np.arange(pop.n_trusts)).any(), "no merged units to check"
     for code in (kernels.EVENT_AWARE, kernels.EVENT_START, kernels.EVENT_SUCCEED,
@@ -120,7 +119,8 @@ def test_counts_kept_event_by_event_equal_a_fresh_count(
 
     def checked_apply_events(*args):
         result = apply_events(*args)
-        completed_icb, completed = args[9], args[10]
+        outcomes = args[4]
+        completed_icb, completed = outcomes.completed_icb, outcomes.completed
         np.testing.assert_array_equal(completed, completed_icb.sum(axis=1))
         completions.append(completed.sum())
         return result
@@ -135,7 +135,7 @@ def test_counts_kept_event_by_event_equal_a_fresh_count(
                                    batch.paying_in_row)]
         fresh = [*batch._empty_state_tally(), np.empty_like(batch.in_use_in_row),
                  np.empty_like(batch.paying_in_row)]
-        kernels.count_states(batch.pop.state, batch.pop.core_funded,
+        count_states(batch.pop.state, batch.pop.core_funded,
                              batch.relevant_per_innovation, batch.icb_of_trust, *fresh)
         for kept_array, fresh_array in zip(kept, fresh, strict=True):
             np.testing.assert_array_equal(kept_array, fresh_array)
@@ -144,27 +144,27 @@ def test_counts_kept_event_by_event_equal_a_fresh_count(
 
 def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:
     pop, econ = batch.pop, batch.economics
-    owed = batch._tally_money()
+    owed = batch.tally_money()
     icb = batch.icb_of_trust
     matrices = cell_matrices(econ, icb)
     piloting = pop.state == PILOTING
     running = (pop.state == EMBEDDED) & ~pop.core_funded
     trust_share, icb_share = econ.trust_share[:, icb], econ.icb_share[:, icb]
     pilot, run = matrices["pilot_monthly_gbp_m"], matrices["running_monthly_gbp_m"]
-    np.testing.assert_allclose(owed["trust_due"][..., 0], (running * run * trust_share).sum(-1),
+    np.testing.assert_allclose(owed.running_due, (running * run * trust_share).sum(-1),
                                rtol=1e-5)
-    np.testing.assert_allclose(owed["trust_due"][..., 1],
+    np.testing.assert_allclose(owed.pilots_due,
                                (piloting * pilot * trust_share).sum(-1), rtol=1e-5)
-    np.testing.assert_allclose(owed["icb_due"], (piloting * pilot * icb_share
+    np.testing.assert_allclose(owed.icb_due, (piloting * pilot * icb_share
                                                  + running * run * icb_share).sum(-1),
                                rtol=1e-5, atol=1e-9)
-    np.testing.assert_allclose(owed["full_due"], (piloting * pilot + running * run).sum(1),
+    np.testing.assert_allclose(owed.full_due, (piloting * pilot + running * run).sum(1),
                                rtol=1e-5)
     # tallied as in the next step, at whose end the months in state have grown by one
     realised = running & (pop.months_in_state(batch.month + 1) >= batch.benefit_delay)
-    np.testing.assert_allclose(owed["bed_days"],
+    np.testing.assert_allclose(owed.bed_days,
                                (realised * matrices["effect_bed_days"]).sum(-1), rtol=1e-5)
-    assert owed["bed_days"].sum() > 0 and owed["trust_due"].sum() > 0
+    assert owed.bed_days.sum() > 0 and owed.running_due.sum() > 0
 
 
 def test_cell_words_give_the_generators_float32_draws() -> None:
@@ -252,7 +252,7 @@ def test_scaler_offers_go_to_the_best_ranked_open_cells(seed: int, capacity: int
     budget = np.where(rng.random((reps, trusts)) < 0.2, 0.0, rng.random((reps, trusts)))
     modules = np.array([0, 2, 3, 5])
     draws = rng.random((reps, trusts, len(modules)))
-    rep, rows, cols = institutions.choose_offers(state, relevant, supported, budget, modules,
+    rep, rows, cols = choose_offers(state, relevant, supported, budget, modules,
                                                  draws, capacity)
     assert list(zip(rep.tolist(), rows.tolist(), cols.tolist(), strict=True)) == \
         _offers_by_ranking(state, relevant, supported, budget, modules, draws, capacity)

@@ -13,10 +13,18 @@ import numpy as np
 import pytest
 from pandas.testing import assert_frame_equal
 
-from abm.agents import MERGER_FAMILY
-from abm.config import ScenarioConfig, StrategyConfig, parse_config
-from abm.population import AWARE, EMBEDDED, PILOTING
-from abm.runner import run_replication
+from abm.config import (
+    OpenPlatformConfig,
+    ScalerConfig,
+    ScenarioConfig,
+    StrategyConfig,
+    parse_config,
+)
+from abm.engine import Batch
+from abm.mechanisms import MECHANISM_NAMES, MECHANISMS
+from abm.mechanisms.consolidation import MERGER_FAMILY
+from abm.population import AWARE, EMBEDDED, PILOTING, Flow
+from abm.runner import replication_seed, run_replication
 
 SEED = 20251
 TABLES = ("steps", "innovation_steps", "icb_steps", "run", "run_innovations")
@@ -204,3 +212,59 @@ def test_a_pilot_lasts_its_pilot_duration(shipped_strategies, make_model):
     assert observed, "some pilots completed"
     for months, seen in observed.items():
         assert seen == {months}, f"pilot_duration_months {months}: months in PILOTING {seen}"
+
+
+# --------------------------------------------------------------------------- combinations
+
+
+def _batch(strategy: StrategyConfig, months: int) -> Batch:
+    seeds = [replication_seed(SEED, r) for r in range(4)]
+    return Batch(ScenarioConfig(), strategy, seeds).run(months)
+
+
+def test_every_strategy_setting_has_its_mechanism_module():
+    assert sorted(MECHANISM_NAMES) == sorted(m.name for m in MECHANISMS)
+    batch = _batch(StrategyConfig(), 1)
+    assert list(batch.mechanisms) == [m.name for m in MECHANISMS]
+
+
+def test_a_mechanism_switched_off_leaves_every_term_as_it_is():
+    batch = _batch(StrategyConfig(), 14)
+    nation = batch.awareness()[2]
+    utility, ending, load = batch.utility_terms(nation), batch.ending_terms(), \
+        batch.capacity_terms()
+    for name in ("scaler", "open_platform"):
+        mechanism = batch.mechanisms[name]
+        assert not mechanism.enabled
+        assert mechanism.utility_terms(utility, nation) is utility
+        assert mechanism.ending_terms(ending) is ending
+        assert mechanism.capacity_terms(load) is load
+        assert mechanism.peer_reach() == 0.0 and mechanism.national_cost_gbp_m() == 0.0
+        assert not mechanism.supported_fee_per_month().any()
+    np.testing.assert_array_equal(utility.risk_weight, 1.0)
+    np.testing.assert_array_equal(utility.bonus, 0.0)
+    assert load.carried is None
+
+
+def test_a_hybrid_of_scaler_and_open_platform_runs_both_mechanisms():
+    """Any combination of mechanisms is a strategy: no code names the combination."""
+    hybrid = StrategyConfig(name="scaler_open_platform", scaler=ScalerConfig(enabled=True),
+                            open_platform=OpenPlatformConfig(enabled=True))
+    batch = _batch(hybrid, 36)
+    flows = batch.recorded()["flows"]  # (R, months, flows)
+    scaler, platform = hybrid.scaler, hybrid.open_platform
+    assert flows[:, :, Flow.SCALER_DEPLOYMENTS_STARTED].sum() > 0
+    assert flows[:, :, Flow.SCALER_REVENUE_GBP_M].sum() > 0
+    assert (flows[:, :, Flow.SPEND_NATIONAL_GBP_M]
+            >= platform.platform_cost_gbp_m_per_year / 12 - 1e-12).all()
+    load = batch.capacity_terms()
+    per_pilot = ScenarioConfig().barriers.pilot_load * batch.data.innovations.complexity + \
+        platform.publication_load
+    np.testing.assert_array_equal(load.per_pilot, per_pilot)
+    np.testing.assert_array_equal(load.carried, np.maximum(per_pilot - scaler.capacity_lent, 0))
+    utility = batch.utility_terms(batch.awareness()[2])
+    assert (utility.risk_weight >= 1).all() and (utility.risk_weight > 1).any()
+    assert (utility.bonus > 0).any()
+    assert batch.mechanisms["scaler"].deployments_by_module.sum() > 0
+    alone = _batch(StrategyConfig(name="scaler_led", scaler=ScalerConfig(enabled=True)), 36)
+    assert batch.pop.uncertainty_icb.mean() < alone.pop.uncertainty_icb.mean()

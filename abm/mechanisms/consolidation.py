@@ -1,0 +1,192 @@
+"""Consolidation (seed 003): mergers and group models, and how every merger works.
+
+ICBs propose mergers each month at the background rate
+(``scenario.icb.background_mergers_per_year``), plus the strategic rate when the
+strategy switches consolidation on; boards block some (``sovereignty_resistance``).
+A merger makes one decision unit of two: the strongest lead absorbs the most
+pressured one of the same merger family, the unit is disrupted and pays a
+transition cost, and decides more slowly the more boards must agree. The
+settings of how a merger works apply to every merger, so this mechanism acts in
+every strategy; ``enabled`` only adds the strategic rate. See ``docs/ODD.md``,
+sections 7.9 and 7.10.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit
+
+from ..inputs import TRUST_TYPES
+from ..population import MONTHS_PER_YEAR, Flow
+from .base import CapacityTerms, Mechanism
+
+if TYPE_CHECKING:
+    from ..engine import Batch
+
+# Trust types that can merge with each other: acute with acute, ambulance with
+# ambulance, and mental health and community trusts among themselves.
+MERGER_FAMILIES = (
+    ("acute",),
+    ("mental_health", "community", "mental_health_and_community"),
+    ("ambulance",),
+)
+MERGER_FAMILY = np.array([
+    next(f for f, types in enumerate(MERGER_FAMILIES) if trust_type in types)
+    for trust_type in TRUST_TYPES])  # family of each trust type, indexed as TRUST_TYPES
+
+
+class Consolidation(Mechanism):
+    """The month's merger proposals and what a merger does to decision units.
+
+    Attributes:
+        merger_family: (T,) merger family of each trust.
+        merger_exhausted: (R, K) ICBs with no possible pair left (units only grow).
+    """
+
+    name = "consolidation"
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__(batch)
+        self.merger_family = MERGER_FAMILY[batch.data.trusts.trust_type]
+        self.merger_exhausted = np.zeros((batch.reps, len(batch.data.icbs)), dtype=bool)
+        self.rate_per_year = batch.scenario.icb.background_mergers_per_year + \
+            self.config.mergers_per_year * self.enabled
+
+    def unit_weight_by_size(self, boards: np.ndarray) -> np.ndarray:
+        """Units decide more slowly the more boards must agree: boards^-slowdown."""
+        return boards ** -self.config.decision_slowdown
+
+    def capacity_terms(self, terms: CapacityTerms) -> CapacityTerms:
+        """Disrupted trusts lose a share of their capacity."""
+        return terms._replace(disruption_loss=terms.disruption_loss
+                              + self.config.disruption_capacity_loss)
+
+    def reorganise(self, month: int) -> None:
+        """Each replication's proposals of the month; merged units' economics recomputed."""
+        batch, cfg = self.batch, self.config
+        pop = batch.pop
+        merged = np.zeros(pop.group.shape, dtype=bool)
+        for r, rng in enumerate(batch.merger_rngs):
+            proposals = rng.poisson(self.rate_per_year / MONTHS_PER_YEAR)
+            if not proposals:
+                continue
+            order, blocked_draws = rng.permutation(len(batch.data.icbs)), rng.random(proposals)
+            mergers, blocked, paid = merge_round(
+                order, blocked_draws, cfg.sovereignty_resistance, batch.icb_rows,
+                batch.icb_starts, self.merger_family, pop.group[r], pop.capacity_base[r],
+                pop.pressure[r], cfg.max_group_size, self.merger_exhausted[r],
+                pop.disrupted_until[r], pop.budget_gbp_m[r], pop.transition_debt_gbp_m[r],
+                month + cfg.disruption_months, cfg.transition_cost_gbp_m, merged[r])
+            batch.flows[r, Flow.MERGERS] += mergers
+            batch.flows[r, Flow.MERGERS_BLOCKED] += blocked
+            batch.flows[r, Flow.SPEND_TRANSITION_GBP_M] += paid
+            batch.has_groups[r] |= mergers > 0
+        merged_reps = np.flatnonzero(merged.any(axis=1))
+        if len(merged_reps):  # decision units grew: volume gains and scale economies changed
+            batch.refresh_units(merged_reps)
+
+
+@njit(cache=True)
+def propose_merger(
+    icb_rows: np.ndarray, family: np.ndarray, group: np.ndarray, capacity_base: np.ndarray,
+    pressure: np.ndarray, max_group_size: int,
+) -> tuple[int, int]:
+    """One ICB's merger in one replication: the strongest unit absorbs the most pressured.
+
+    The strongest lead (capacity less pressure) takes the most pressured lead of the
+    same family (acute; mental health and community; ambulance) whose unit still fits
+    within the largest allowed size; if it has none, the next strongest tries.
+
+    Args:
+        icb_rows: Rows of the ICB's trusts.
+        family: (T,) merger family of each trust (``MERGER_FAMILY`` of its type).
+        group: (T,) lead of each trust's decision unit.
+        capacity_base: (T,) absorptive capacity.
+        pressure: (T,) operational pressure this month.
+        max_group_size: Largest allowed decision unit.
+
+    Returns:
+        (acquirer lead row, target lead row), or (-1, -1) if no pair is possible.
+    """
+    leads = icb_rows[group[icb_rows] == icb_rows]
+    if len(leads) < 2:
+        return -1, -1
+    size = np.bincount(group, minlength=len(group))
+    strength = capacity_base[leads] - pressure[leads]
+    for acquirer in leads[np.argsort(-strength, kind="mergesort")]:
+        target = -1
+        for candidate in leads:
+            if (candidate != acquirer and family[candidate] == family[acquirer]
+                    and size[candidate] + size[acquirer] <= max_group_size
+                    and (target < 0 or pressure[candidate] > pressure[target])):
+                target = candidate
+        if target >= 0:
+            return acquirer, target
+    return -1, -1
+
+
+@njit(cache=True)
+def merge_round(order, blocked_draws, sovereignty_resistance, icb_rows, icb_starts, family,
+                group, capacity_base, pressure, max_group_size, exhausted, disrupted_until,
+                budget, debt, disrupted_to, transition_cost, merged):
+    """One replication's merger proposals of a month, in place.
+
+    Proposal p goes to the first ICB, in the month's random ``order`` from position p
+    on, that still has a possible pair (``propose_merger``); boards block it with
+    probability ``sovereignty_resistance``. A merger makes the acquirer lead the
+    target's members, disrupts the unit until ``disrupted_to`` and splits the
+    transition cost evenly over its trusts, paid from budget now or carried as debt.
+
+    Args:
+        order: (K,) ICBs in a random order.
+        blocked_draws: One uniform draw per proposal.
+        sovereignty_resistance: Chance a proposal is blocked.
+        icb_rows: Trust rows sorted by ICB.
+        icb_starts: (K + 1,) where each ICB's rows start in ``icb_rows``.
+        family: (T,) merger family of each trust.
+        group: (T,) lead of each trust's decision unit (updated).
+        capacity_base: (T,) absorptive capacity.
+        pressure: (T,) operational pressure this month.
+        max_group_size: Largest allowed decision unit.
+        exhausted: (K,) ICBs with no possible pair (units only grow: never again).
+        disrupted_until: (T,) month to which each trust is disrupted (updated).
+        budget: (T,) unspent budget (updated).
+        debt: (T,) transition cost carried to next year (updated).
+        disrupted_to: Month to which merged trusts are disrupted.
+        transition_cost: Cost of one merger (GBP m).
+        merged: (T,) set for the trusts of units that merged.
+
+    Returns:
+        (mergers, proposals blocked, transition cost paid now).
+    """
+    mergers, blocked, paid_now = 0, 0, 0.0
+    for p in range(len(blocked_draws)):
+        acquirer, target = -1, -1
+        for k in order[p:]:
+            if exhausted[k]:
+                continue
+            acquirer, target = propose_merger(icb_rows[icb_starts[k]:icb_starts[k + 1]],
+                                              family, group, capacity_base, pressure,
+                                              max_group_size)
+            if acquirer >= 0:
+                break
+            exhausted[k] = True
+        if acquirer < 0:
+            break
+        if blocked_draws[p] < sovereignty_resistance:
+            blocked += 1
+            continue
+        members = np.flatnonzero((group == acquirer) | (group == target))
+        share = transition_cost / len(members)
+        for t in members:
+            group[t] = acquirer
+            disrupted_until[t] = disrupted_to
+            paid = min(budget[t], share)
+            budget[t] -= paid
+            debt[t] += share - paid
+            paid_now += paid
+            merged[t] = True
+        mergers += 1
+    return mergers, blocked, paid_now

@@ -1,0 +1,221 @@
+"""The scaler (seed 000): an organisation that carries modules across trusts.
+
+Each month it offers deployments of module innovations to the trusts most able
+to pay, up to its spare capacity (``choose_offers``); a trust accepts with the
+chance of piloting on its own, less the fee, plus the relief of the scaler's
+track record. A supported pilot borrows capacity, does not fade for want of a
+champion, and runs shorter and fails less as the scaler learns with every
+deployment of a module type (``learning_factor``). Trusts pay a fee per
+deployment and a yearly lock-in fee once embedded. See ``docs/ODD.md``, 7.10.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit
+
+from .. import kernels
+from ..economics import CELL, MoneyOwed
+from ..inputs import MODULE_TYPES
+from ..kernels import EndingTerms, EventOutcomes, UtilityTerms
+from ..population import (
+    AWARE,
+    MONTHS_PER_YEAR,
+    PILOTING,
+    UNAWARE,
+    Flow,
+    certainty_equivalent_log,
+    logistic,
+)
+from .base import CapacityTerms, Mechanism
+
+if TYPE_CHECKING:
+    from ..engine import Batch
+
+
+class Scaler(Mechanism):
+    """The scaler's offers, support, learning and fees; inert when not enabled.
+
+    Attributes:
+        module_columns: Innovation columns of the modules it deploys.
+        deployments_by_module: (R, module types) deployments completed so far.
+        offers: Replication, trust row and innovation column of this month's offers.
+    """
+
+    name = "scaler"
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__(batch)
+        innov = batch.data.innovations
+        self.module_columns = np.flatnonzero(innov.module_type >= 0)
+        self.module_onehot = np.zeros((len(innov), len(MODULE_TYPES)))
+        self.module_onehot[self.module_columns, innov.module_type[self.module_columns]] = 1.0
+        self.deployments_by_module = np.zeros((batch.reps, len(MODULE_TYPES)))
+        empty = np.empty(0, dtype=np.intp)
+        self.offers = (empty, empty, empty)
+        self.fee_per_month = self.config.price_gbp_m / batch.pilot_duration * self.enabled
+
+    def supported_fee_per_month(self) -> np.ndarray:
+        """The fee per deployment, spread over the module's pilot months."""
+        return self.fee_per_month
+
+    def active_deployments(self) -> np.ndarray:
+        """(R,) deployments running now."""
+        pop = self.batch.pop
+        piloting = (pop.state == PILOTING) & pop.supported
+        return piloting.reshape(len(piloting), -1).sum(axis=1, dtype=np.int64)
+
+    def approach(self, month: int) -> None:
+        """Rank the open cells and offer the best, up to the spare capacity."""
+        if not self.enabled:
+            return
+        batch, modules = self.batch, self.module_columns
+        pop = batch.pop
+        draws = batch.uniforms(batch.scaler_rngs, (pop.n_trusts, len(modules)))
+        rep, rows, module = choose_offers(
+            pop.state, pop.relevant, pop.supported, pop.budget_gbp_m, modules, draws,
+            self.config.deployment_capacity)
+        self.offers = (rep, rows, modules[module])
+
+    def capacity_terms(self, terms: CapacityTerms) -> CapacityTerms:
+        """A supported pilot uses its load less the capacity the scaler lends."""
+        if not self.enabled:
+            return terms
+        carried = np.maximum(terms.per_pilot - self.config.capacity_lent, 0.0)
+        return terms._replace(carried=carried)
+
+    def ending_terms(self, terms: EndingTerms) -> EndingTerms:
+        """The learning curve shortens supported pilots and cuts their failure."""
+        if not self.enabled:
+            return terms
+        batch = self.batch
+        module = np.maximum(batch.data.innovations.module_type, 0)
+        learning = learning_factor(self.deployments_by_module,
+                                   self.config.learning_exponent)[:, module]
+        months = np.ceil(batch.pilot_duration * (0.5 + 0.5 * learning)).astype(np.int16)
+        return terms._replace(supported_months=months,
+                              supported_failure_factor=learning.astype(CELL))
+
+    def intervene(self, words: np.ndarray, utility: UtilityTerms) -> None:
+        """Trusts accept or refuse the offers; an offer makes an unaware trust aware."""
+        rep, rows, cols = self.offers
+        if not self.enabled or not len(rep):
+            return
+        batch = self.batch
+        own_utility, cost = kernels.utility_at(rep, rows, cols, batch.icb_of_trust, utility)
+        state, current = batch.pop.state[rep, rows, cols], batch.events[rep, rows, cols]
+        draws = kernels.uniforms_from_words(words[rep, rows, cols])
+        accept = (draws < self._offer_probability(own_utility, cost)) & (state <= AWARE)
+        heard = (state == UNAWARE) & (current == kernels.EVENT_NONE)
+        batch.events[rep, rows, cols] = np.where(
+            accept, kernels.EVENT_SUPPORTED_START,
+            np.where(heard, kernels.EVENT_AWARE, current))
+
+    def _offer_probability(self, utility: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """Chance each offered cell accepts, given its utility of piloting on its own.
+
+        ``cost`` is the trust's own cost over its horizon at each offered cell.
+        """
+        rep, rows, cols = self.offers
+        cfg, batch = self.config, self.batch
+        innov, pop = batch.data.innovations, batch.pop
+        deployments = self.deployments_by_module[rep, innov.module_type[cols]]
+        scaler_uncertainty = innov.evidence_uncertainty[cols] * (
+            1.0 - cfg.evidence_per_deployment) ** deployments
+        local_uncertainty = pop.uncertainty_icb[rep, batch.data.trusts.icb[rows], cols]
+        risk_aversion = pop.risk_aversion[rep, rows]
+        relief = certainty_equivalent_log(risk_aversion * scaler_uncertainty) - \
+            certainty_equivalent_log(risk_aversion * np.maximum(local_uncertainty,
+                                                                scaler_uncertainty))
+        offer_utility = utility - np.log1p(cfg.price_gbp_m / np.maximum(cost, 1e-9))
+        offer_utility += relief
+        free = pop.free_capacity[rep, rows] + cfg.capacity_lent
+        ready = np.minimum(free, 1.0) * (free >= batch.pilot_need[cols])
+        can_pay = pop.budget_gbp_m[rep, rows] >= cfg.price_gbp_m / batch.pilot_duration[cols]
+        sharpness = batch.scenario.diffusion.decision_sharpness
+        return logistic(sharpness * offer_utility) * ready * can_pay
+
+    def after_events(self, outcomes: EventOutcomes) -> None:
+        """Each completed deployment moves the module type down the learning curve."""
+        if self.enabled:
+            self.deployments_by_module += outcomes.supported_completed @ self.module_onehot
+
+    def charge(self, owed: MoneyOwed, running_due: np.ndarray, pilots_due: np.ndarray) -> None:
+        """Lock-in fees on embedded deployments and fees on running ones (the scaler's revenue)."""
+        if not self.enabled:
+            return
+        cfg = self.config
+        lock_in = owed.lock_ins * (cfg.price_gbp_m * cfg.lock_in_fee_share / MONTHS_PER_YEAR)
+        running_due += lock_in
+        pilots_due += owed.fees
+        self.batch.flows[:, Flow.SCALER_REVENUE_GBP_M] = lock_in.sum(1) + owed.fees.sum(1)
+
+
+def learning_factor(deployments_by_module: np.ndarray, exponent: float) -> np.ndarray:
+    """(1 + n)^-b per module type: how far failure and adaptation have fallen."""
+    return (1.0 + deployments_by_module) ** (-exponent)
+
+
+@njit(cache=True)
+def choose_offers(state, relevant, supported, budget, modules, draws, capacity):
+    """The scaler offers deployments to the trusts most able to pay, up to spare capacity.
+
+    A cell is open to an offer when its trust is unaware or aware of a module (not
+    piloting it, nor past that), the module is relevant to the trust and the trust
+    has budget left. Open cells are ranked by budget x (0.5 + draw); the scaler offers
+    the best ranked, as many as its capacity less the deployments it runs now
+    (cells piloting with its support).
+
+    Args:
+        state: (R, T, I) lifecycle states.
+        relevant: (T, I) whether each innovation is relevant to each trust.
+        supported: (R, T, I) whether each cell is carried by the scaler.
+        budget: (R, T) unspent budget of each trust.
+        modules: (M,) innovation columns the scaler deploys.
+        draws: (R, T, M) uniform draws that make the ranking noisy.
+        capacity: Deployments the scaler can run at once.
+
+    Returns:
+        Replication, trust row and module index (into ``modules``) of each offered
+        cell, best ranked first within each replication.
+    """
+    reps, trusts, innovations = state.shape
+    n_modules = len(modules)
+    offers = np.empty((reps * max(capacity, 0), 3), dtype=np.intp)
+    best_score = np.empty(max(capacity, 0))
+    best_cell = np.empty(max(capacity, 0), dtype=np.intp)
+    n_offers = 0
+    for r in range(reps):
+        running = 0
+        for t in range(trusts):
+            for i in range(innovations):
+                running += (state[r, t, i] == PILOTING) & supported[r, t, i]
+        k = capacity - running
+        n_best = 0
+        for t in range(trusts):
+            if k <= 0 or not budget[r, t] > 0:
+                continue
+            for j in range(n_modules):
+                column = modules[j]
+                if state[r, t, column] > AWARE or not relevant[t, column]:
+                    continue
+                score = budget[r, t] * (0.5 + draws[r, t, j])
+                if n_best == k and score <= best_score[k - 1]:
+                    continue
+                # insert, keeping the list in descending order (first seen first on ties)
+                place = min(n_best, k - 1)
+                while place > 0 and best_score[place - 1] < score:
+                    best_score[place] = best_score[place - 1]
+                    best_cell[place] = best_cell[place - 1]
+                    place -= 1
+                best_score[place] = score
+                best_cell[place] = t * n_modules + j
+                n_best = min(n_best + 1, k)
+        for n in range(n_best):
+            offers[n_offers, 0] = r
+            offers[n_offers, 1] = best_cell[n] // n_modules
+            offers[n_offers, 2] = best_cell[n] % n_modules
+            n_offers += 1
+    return offers[:n_offers, 0].copy(), offers[:n_offers, 1].copy(), offers[:n_offers, 2].copy()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..config import StrategyConfig
+from .. import config
 from ..economics import MoneyOwed
 from ..kernels import EndingTerms, EventOutcomes, UtilityTerms
 from .base import CapacityTerms, Mechanism
@@ -28,9 +28,7 @@ if TYPE_CHECKING:
     from ..engine import Batch
 
 MECHANISMS: tuple[type[Mechanism], ...] = (Consolidation, OpenPlatform, Scaler)
-# the settings blocks of ``StrategyConfig`` that switch a mechanism on or off
-MECHANISM_NAMES = tuple(name for name, field in StrategyConfig.model_fields.items()
-                        if "enabled" in getattr(field.annotation, "model_fields", {}))
+MECHANISM_NAMES = config.MECHANISMS  # the settings blocks of StrategyConfig with an enabled flag
 if sorted(MECHANISM_NAMES) != sorted(m.name for m in MECHANISMS):
     raise ImportError(f"strategy settings {MECHANISM_NAMES} and mechanism modules "
                       f"{[m.name for m in MECHANISMS]} differ")

@@ -184,11 +184,12 @@ class Vendor(mesa.Agent):
 
     Attributes:
         products: Innovation columns of the vendor's products.
+        name: The supplier's name in the catalogue (``abm/data/innovations.csv``).
     """
 
-    def __init__(self, model: NHSReformModel, products: np.ndarray) -> None:
+    def __init__(self, model: NHSReformModel, products: np.ndarray, name: str) -> None:
         super().__init__(model)
-        self.products = products
+        self.products, self.name = products, name
 
     @property
     def pilot_price_factors(self) -> dict[str, float]:

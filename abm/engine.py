@@ -17,20 +17,18 @@ See ``docs/ODD.md``.
 
 from __future__ import annotations
 
-import math
-import sys
 from collections.abc import Sequence
 
 import numpy as np
 
 from . import economics as econ
-from . import institutions, kernels, reporters
+from . import kernels, reporters
 from .config import ScenarioConfig, StrategyConfig
-from .economics import CELL, Institutions, MoneyOwed, cell_economics, tally_money
-from .generators import Streams, as_streams
+from .economics import CELL, MoneyOwed, cell_economics, tally_money
+from .generators import Streams, cell_words, normals, replication_streams, uniforms
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .kernels import DecisionTerms, EndingTerms, EventOutcomes, UtilityTerms
-from .mechanisms import CapacityTerms, Mechanisms
+from .mechanisms import MECHANISM_STREAMS, CapacityTerms, Mechanisms, StatusQuo
 from .population import (
     COUNTED,
     MONTHS_PER_YEAR,
@@ -40,56 +38,14 @@ from .population import (
     count_states,
     initial_population,
     led_by,
+    turn_over_champions,
     update_capacity,
     update_pressure,
 )
 
-STREAMS = ("init", "dynamics", "institutions", "mergers", "scaler")
-# Vendor products of the catalogue are dealt in turn to this many suppliers (the
-# Mesa model's Vendor agents); no number depends on it.
-VENDORS = 3
-
-
-def replication_streams(seed: np.random.SeedSequence) -> dict[str, np.random.SeedSequence]:
-    """The independent streams of one replication (the same whoever asks, however often)."""
-    return {name: np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, i))
-            for i, name in enumerate(STREAMS)}
-
-
-def _uniform(rngs: list[np.random.Generator], shape: tuple[int, ...],
-             dtype: type = np.float64) -> np.ndarray:
-    if dtype == np.float64:
-        return as_streams(rngs).uniforms(math.prod(shape)).reshape(len(rngs), *shape)
-    out = np.empty((len(rngs), *shape), dtype=dtype)
-    for r, rng in enumerate(rngs):
-        rng.random(dtype=dtype, out=out[r])
-    return out
-
-
-def _cell_words(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
-    """One random 32-bit word per cell, read as a float32 uniform by the compiled passes.
-
-    ``kernels.uniform_from_word`` makes of each word the uniform that
-    ``Generator.random(dtype=float32)`` gives: that method makes each float32 from
-    32 bits of the bit generator (PCG64) output, the low half of a 64-bit output
-    first, then its high half. Taking the 64-bit outputs (``Streams.raw_outputs``)
-    and passing their halves to the compiled passes gives the same numbers at a
-    fraction of the cost. An odd count would leave a half buffered in the
-    generator, so it is drawn the ordinary way and turned back into words.
-    """
-    size = math.prod(shape)
-    if size % 2 or sys.byteorder != "little":
-        uniforms = _uniform(rngs, shape, CELL)
-        return (uniforms * CELL(2 ** 24)).astype(np.uint32) << np.uint32(8)
-    raw = as_streams(rngs).raw_outputs(size // 2)
-    return raw.view(np.uint32).reshape(len(rngs), *shape)
-
-
-def _normal(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
-    out = np.empty((len(rngs), *shape))
-    for r, rng in enumerate(rngs):
-        rng.standard_normal(out=out[r])
-    return out
+# The streams every replication draws from, by name; their order is the seed layout
+# (``generators.replication_streams``), so the mechanisms' own streams come last.
+STREAMS = ("init", "dynamics", "institutions", *MECHANISM_STREAMS)
 
 
 class Batch:
@@ -98,13 +54,15 @@ class Batch:
     Args:
         scenario: The setting and its uncertain conditions.
         strategy: The mechanisms switched on (the name is only a label).
-        seeds: One ``SeedSequence`` per replication. Five independent streams are
-            derived from each (initialisation, cell dynamics, institutions, mergers,
-            scaler), so strategies run with the same seeds share the same trusts and
-            the same monthly draws (common random numbers).
+        seeds: One ``SeedSequence`` per replication. Independent streams are
+            derived from each (``STREAMS``: initialisation, cell dynamics, institutions,
+            then each mechanism's own), so strategies run with the same seeds share
+            the same trusts and the same monthly draws (common random numbers).
         data: Input data; the England default shipped with the package.
 
     Attributes:
+        rngs: Each stream's generators, one per replication, by the stream's name.
+        status_quo: The government, the ICBs and the vendors (``abm.mechanisms``).
         mechanisms: Every mechanism, by the name of its settings in ``StrategyConfig``,
             in the order their hooks are called (``abm.mechanisms``).
     """
@@ -114,14 +72,13 @@ class Batch:
         self.scenario, self.strategy = scenario, strategy
         self.data = data if data is not None else england()
         self.reps = len(seeds)
-        streams = [replication_streams(seed) for seed in seeds]
-        rngs = {name: Streams([np.random.default_rng(s[name]) for s in streams])
-                for name in STREAMS}
-        self.dynamics_rngs, self.institution_rngs = rngs["dynamics"], rngs["institutions"]
-        self.merger_rngs, self.scaler_rngs = rngs["mergers"], rngs["scaler"]
-        self.pop = initial_population(self.data, scenario, rngs["init"])
+        streams = [replication_streams(seed, STREAMS) for seed in seeds]
+        self.rngs = {name: Streams([np.random.default_rng(s[name]) for s in streams])
+                     for name in STREAMS}
+        self.dynamics_rngs, self.institution_rngs = self.rngs["dynamics"], self.rngs["institutions"]
+        self.pop = initial_population(self.data, scenario, self.rngs["init"])
         self._build_static_arrays()
-        self._build_institutions(rngs["init"])
+        self.status_quo = StatusQuo(self, self.rngs["init"])
         self.mechanisms = Mechanisms(self)
         self.peer_weights = self._peer_weights()
         self.supported_fee_per_month = self.mechanisms.supported_fee_per_month(
@@ -131,7 +88,7 @@ class Batch:
         self.bed_days_by_trust = np.zeros(self.pop.budget_gbp_m.shape)
         self.record: dict[str, list[np.ndarray]] = {name: [] for name in reporters.REPORTERS}
         self.economics = cell_economics(self.data, self.pop, scenario, strategy,
-                                        self._institutions())
+                                        self.status_quo.payers())
         self.unit_tables = econ.unit_tables(self.pop.n_trusts, strategy)
         self.lead_weight_by_size = self._lead_weight_by_size()
         self.lead_weight = self.lead_weight_by_size[led_by(self.pop.group)]
@@ -176,26 +133,7 @@ class Batch:
         self.in_use_in_row = np.zeros(self.pop.state.shape[:2], dtype=np.int32)
         self.paying_in_row = np.zeros_like(self.in_use_in_row)
         self._state_tally: StateTally | None = None
-
-    def _build_institutions(self, init_rngs: list[np.random.Generator]) -> None:
-        innov, n_icb = self.data.innovations, len(self.data.icbs)
-        mean = self.scenario.icb.pooled_budget_share_mean
-        self.icb_pooled = np.stack([np.clip(rng.normal(mean, 0.1, n_icb), 0.0, 1.0)
-                                    for rng in init_rngs])
-        self.icb_priority = np.full((self.reps, n_icb), -1)
-        self.icb_fund_left_gbp_m = np.zeros((self.reps, n_icb))
-        products = np.flatnonzero(innov.vendor_product)
-        self.vendor_products = [products[v::VENDORS] for v in range(VENDORS)]
-        vendors = self.scenario.vendors
-        full = 1.0 + vendors.margin_share
-        self.vendor_pilot_factor = np.ones(len(innov))
-        self.vendor_running_factor = np.ones(len(innov))
-        self.vendor_pilot_factor[products] = full * (1.0 - vendors.pilot_discount)
-        self.vendor_running_factor[products] = full
-        self.programme_live = np.broadcast_to(innov.national_programme,
-                                              (self.reps, len(innov))).copy()
-        self.elections_held = 0
-        self.has_groups = np.zeros(self.reps, dtype=bool)
+        self.has_groups = np.zeros(self.reps, dtype=bool)  # any merged unit, per replication
 
     def _peer_weights(self) -> tuple[float, float]:
         """Weights of ICB and region peers (the nation has the rest), after any wider reach."""
@@ -212,31 +150,10 @@ class Batch:
         boards = np.maximum(np.arange(self.pop.n_trusts + 1), 1).astype(CELL)
         return self.mechanisms.unit_weight_by_size(boards)
 
-    def _institutions(self) -> Institutions:
-        return Institutions(
-            programme_live=self.programme_live,
-            quick_win_window=institutions.in_quick_win_window(self.scenario, self.month),
-            icb_priority=self.icb_priority,
-            icb_fund_open=self.icb_fund_left_gbp_m > 0,
-            icb_pooled_share=self.icb_pooled,
-            vendor_pilot_factor=self.vendor_pilot_factor,
-            vendor_running_factor=self.vendor_running_factor,
-        )
-
-    def _refresh_payers(self, reps: np.ndarray) -> None:
-        """Who pays, and bonuses, in the replications where an institution acted.
-
-        An institution acts when a programme starts or ends, a fund runs dry or a new
-        year's priorities are set.
-        """
-        inst = self._institutions().of_replications(reps)
-        for name, values in econ.payer_factors(self.data, self.scenario, inst).items():
-            getattr(self.economics, name)[reps] = values
-
     def refresh_adaptation(self) -> None:
         """Pilot prices and failure, after adaptation effort fell."""
         changed = econ.adaptation_factors(self.data, self.pop, self.scenario,
-                                          self._institutions())
+                                          self.status_quo.payers())
         self.economics = self.economics._replace(**changed)
 
     def refresh_units(self, reps: np.ndarray) -> None:
@@ -251,31 +168,21 @@ class Batch:
         self.economics.economy[reps] = economy[units]
         self.lead_weight[reps] = self.lead_weight_by_size[led]
 
-    @staticmethod
-    def uniforms(rngs: list[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
-        """(R, *shape) float64 uniforms, one block from each replication's generator."""
-        return _uniform(rngs, shape)
-
     # ------------------------------------------------------------------ step
 
     def step(self) -> None:
         """Advance every replication one month and record it (ODD section 3)."""
         month, scenario, mechanisms = self.month, self.scenario, self.mechanisms
         self.flows[:] = 0.0
-        changed = self._government(month)
-        if month % 12 == 0:  # April: a new financial year (the run starts in April)
-            self.icb_priority = institutions.plan_years(self.institution_rngs,
-                                                        len(self.data.icbs))
-            self.icb_fund_left_gbp_m[:] = scenario.icb.scale_up_fund_gbp_m_per_year
-            self._new_financial_year()
-            changed[:] = True
+        changed = self.status_quo.start_month(month)
         mechanisms.reorganise(month)
         if changed.any():
-            self._refresh_payers(np.flatnonzero(changed))
+            self.status_quo.refresh_payers(np.flatnonzero(changed))
         mechanisms.approach(month)
-        self._champions()
+        turn_over_champions(self.pop, scenario.population,
+                            uniforms(self.dynamics_rngs, (self.pop.n_trusts,)))
         profile = self.data.occupancy_by_month[(month + START_MONTH_OF_YEAR - 1) % 12]
-        noise = _normal(self.dynamics_rngs, (self.pop.n_trusts,))
+        noise = normals(self.dynamics_rngs, (self.pop.n_trusts,))
         update_pressure(self.pop, profile, scenario, noise, self.bed_days_by_trust)
         load = self.capacity_terms()
         update_capacity(self.pop, scenario, load.per_pilot, load.carried, load.disruption_loss,
@@ -321,44 +228,13 @@ class Batch:
             self.step()
         return self
 
-    # ------------------------------------------------------------------ institutions
-
-    def _government(self, month: int) -> np.ndarray:
-        """Elections reset programmes; returns which replications' economics changed."""
-        draws = _uniform(self.institution_rngs, (len(self.data.innovations),))
-        changed = np.zeros(self.reps, dtype=bool)
-        if month > 0 and institutions.months_to_election(self.scenario, month) == 0:
-            self.elections_held += 1
-            changed |= institutions.hold_elections(
-                self.programme_live, draws, self.scenario,
-                self.data.innovations.time_to_benefit_months)
-        window_now = institutions.in_quick_win_window(self.scenario, month)
-        if window_now != institutions.in_quick_win_window(self.scenario, month - 1):
-            changed[:] = True
-        return changed
-
-    def _new_financial_year(self) -> None:
-        """Unspent budget lapses; the year's allocation arrives, less any merger debt."""
-        pop = self.pop
-        repay = np.minimum(pop.transition_debt_gbp_m, pop.allocation_gbp_m_per_year)
-        pop.transition_debt_gbp_m -= repay
-        pop.budget_gbp_m = pop.allocation_gbp_m_per_year - repay
-        self.flows[:, Flow.SPEND_TRANSITION_GBP_M] += repay.sum(axis=1)
-
-    def _champions(self) -> None:
-        cfg, pop = self.scenario.population, self.pop
-        draws = _uniform(self.dynamics_rngs, (pop.n_trusts,))
-        leave = pop.champion & (draws < cfg.champion_departures_per_year / MONTHS_PER_YEAR)
-        arrive = ~pop.champion & (draws < cfg.champion_arrivals_per_year / MONTHS_PER_YEAR)
-        pop.champion = (pop.champion & ~leave) | arrive
+    # ------------------------------------------------------------------ decisions
 
     def capacity_terms(self) -> CapacityTerms:
         """What running pilots and disruption take from capacity, with every mechanism's part."""
         per_pilot = self.scenario.barriers.pilot_load * self.data.innovations.complexity
         terms = CapacityTerms(per_pilot=per_pilot, carried=None, disruption_loss=0.0)
         return self.mechanisms.capacity_terms(terms)
-
-    # ------------------------------------------------------------------ decisions
 
     def awareness(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Peer use and the chance of hearing per ICB (R, K, I); national use share (R, I).
@@ -458,7 +334,7 @@ class Batch:
     def _lifecycle(self) -> None:
         """Every cell's event this month (compiled passes), then the new states and learning."""
         pop, events, mechanisms = self.pop, self.events, self.mechanisms
-        words = _cell_words(self.dynamics_rngs, pop.state.shape[1:])
+        words = cell_words(self.dynamics_rngs, pop.state.shape[1:])
         _, hazard, nation = self.awareness()
         utility = self.utility_terms(nation)
         cells = self.cells()
@@ -520,7 +396,7 @@ class Batch:
         np.maximum(funds - icb_paid, 0.0, out=funds)  # icb_paid <= funds: exact
         closed = (was_open & (funds == 0.0)).any(axis=1)
         if closed.any():
-            self._refresh_payers(np.flatnonzero(closed))
+            self.status_quo.refresh_payers(np.flatnonzero(closed))
         mechanisms_cost = self.mechanisms.national_cost_gbp_m()
         flows = self.flows
         flows[:, Flow.SPEND_TRUST_GBP_M] = (paid_running + paid_pilots).sum(axis=1)

@@ -7,10 +7,15 @@ bit generators through NumPy's documented ctypes interface (``next_uint64``,
 ``next_double`` and ``state_address``). The numbers, and the generators' states
 afterwards, are exactly those of ``BitGenerator.random_raw`` and
 ``Generator.random`` (float64), which call the same functions in the same order.
+
+Every replication's streams are spawned from its own seed alone, by name, so a
+replication gives the same numbers whatever batch or worker it runs in.
 """
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -64,3 +69,52 @@ class Streams(Sequence):
 def as_streams(rngs: Sequence[np.random.Generator]) -> Streams:
     """``rngs`` as ``Streams`` (itself if it already is)."""
     return rngs if isinstance(rngs, Streams) else Streams(rngs)
+
+
+def replication_streams(seed: np.random.SeedSequence,
+                        names: Sequence[str]) -> dict[str, np.random.SeedSequence]:
+    """The independent streams of one replication, by name (the same whoever asks).
+
+    Stream ``i`` of ``names`` is spawned with key ``i`` from ``seed``: the order of
+    ``names`` is the seed layout, so a new stream goes at its end.
+    """
+    return {name: np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, i))
+            for i, name in enumerate(names)}
+
+
+def uniforms(rngs: Sequence[np.random.Generator], shape: tuple[int, ...],
+             dtype: type = np.float64) -> np.ndarray:
+    """(R, *shape) uniforms, one block from each replication's generator (``random``)."""
+    if dtype == np.float64:
+        return as_streams(rngs).uniforms(math.prod(shape)).reshape(len(rngs), *shape)
+    out = np.empty((len(rngs), *shape), dtype=dtype)
+    for r, rng in enumerate(rngs):
+        rng.random(dtype=dtype, out=out[r])
+    return out
+
+
+def normals(rngs: Sequence[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
+    """(R, *shape) standard normals, one block from each replication's generator."""
+    out = np.empty((len(rngs), *shape))
+    for r, rng in enumerate(rngs):
+        rng.standard_normal(out=out[r])
+    return out
+
+
+def cell_words(rngs: Sequence[np.random.Generator], shape: tuple[int, ...]) -> np.ndarray:
+    """One random 32-bit word per cell, read as a float32 uniform by the compiled passes.
+
+    ``kernels.uniform_from_word`` makes of each word the uniform that
+    ``Generator.random(dtype=float32)`` gives: that method makes each float32 from
+    32 bits of the bit generator (PCG64) output, the low half of a 64-bit output
+    first, then its high half. Taking the 64-bit outputs (``Streams.raw_outputs``)
+    and passing their halves to the compiled passes gives the same numbers at a
+    fraction of the cost. An odd count would leave a half buffered in the
+    generator, so it is drawn the ordinary way and turned back into words.
+    """
+    size = math.prod(shape)
+    if size % 2 or sys.byteorder != "little":
+        drawn = uniforms(rngs, shape, np.float32)
+        return (drawn * np.float32(2 ** 24)).astype(np.uint32) << np.uint32(8)
+    raw = as_streams(rngs).raw_outputs(size // 2)
+    return raw.view(np.uint32).reshape(len(rngs), *shape)

@@ -98,7 +98,8 @@ class Innovations:
     module_type: np.ndarray  # index into MODULE_TYPES, -1 when not a scaler module
     relevant: np.ndarray  # (n_trust_types, n_innovations) bool
     national_programme: np.ndarray
-    vendor_product: np.ndarray
+    vendor: np.ndarray  # the supplier selling it (a Vendor agent), "" when no vendor does
+    vendor_product: np.ndarray  # vendor != ""
     volume_sensitive: np.ndarray
     effect_bed_days_per_month: np.ndarray
     effect_gbp_m_per_year: np.ndarray
@@ -114,6 +115,11 @@ class Innovations:
 
     def __len__(self) -> int:
         return len(self.innovation_id)
+
+    def products_by_vendor(self) -> dict[str, np.ndarray]:
+        """Innovation columns of each supplier's products, suppliers in catalogue order."""
+        names = dict.fromkeys(name for name in self.vendor if name)
+        return {name: np.flatnonzero(self.vendor == name) for name in names}
 
 
 @dataclass(frozen=True)
@@ -198,7 +204,8 @@ def _innovations(table: pd.DataFrame) -> Innovations:
             [MODULE_TYPES.index(m) if m else -1 for m in table["module_type"].str.strip()]),
         relevant=relevant,
         national_programme=_flag(table["national_programme"]),
-        vendor_product=_flag(table["vendor_product"]),
+        vendor=table["vendor"].str.strip().to_numpy(),
+        vendor_product=(table["vendor"].str.strip() != "").to_numpy(),
         volume_sensitive=_flag(table["volume_sensitive"]),
         effect_bed_days_per_month=num("effect_bed_days_per_month"),
         effect_gbp_m_per_year=num("effect_gbp_m_per_year"),

@@ -39,10 +39,11 @@ class NHSReformModel(mesa.Model):
     Args:
         scenario: The setting and its uncertain conditions.
         strategy: The mechanisms switched on (the name is only a label).
-        rng: Seed or ``SeedSequence`` of this replication. Five independent streams
-            are derived from it (initialisation, cell dynamics, institutions,
-            mergers, scaler), so strategies compared with the same seed share the
-            same trusts and the same monthly draws (common random numbers).
+        rng: Seed or ``SeedSequence`` of this replication. Independent streams are
+            derived from it (``engine.STREAMS``: initialisation, cell dynamics,
+            institutions, then each mechanism's own), so strategies compared with
+            the same seed share the same trusts and the same monthly draws (common
+            random numbers).
         months: Months to simulate when ``run`` is called.
         data: Input data; the England default shipped with the package.
     """
@@ -60,10 +61,11 @@ class NHSReformModel(mesa.Model):
         self.data = self.batch.data
         self.trusts = [Trust(self, i) for i in range(len(self.data.trusts))]
         self.icbs = [ICB(self, k) for k in range(len(self.data.icbs))]
-        self.vendors = [Vendor(self, products) for products in self.batch.vendor_products]
+        self.vendors = [Vendor(self, products, name)
+                        for name, products in self.data.innovations.products_by_vendor().items()]
         self.scaler = None
         if strategy.scaler.enabled:
-            self.scaler = Scaler(self, self.batch.mechanisms["scaler"].module_columns)
+            self.scaler = Scaler(self, self.batch.mechanisms["scaler"].module_columns, "scaler")
         self.government = Government(self)
         self.datacollector = DataCollector(model_reporters=MODEL_REPORTERS)
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .config import ScenarioConfig
+from .config import PopulationConfig, ScenarioConfig
 from .inputs import EnglandData
 
 UNAWARE, AWARE, PILOTING, EMBEDDED, ABANDONED = range(5)
@@ -264,6 +264,19 @@ def initial_population(
         completed_pilots=np.zeros((reps, n_innov)),
         failed_pilots=np.zeros((reps, n_innov)),
     )
+
+
+def turn_over_champions(pop: Population, cfg: PopulationConfig, draws: np.ndarray) -> None:
+    """Champions leave and arrive (ODD step 6); ``draws`` (R, T) uniforms, one per trust.
+
+    Args:
+        pop: The population; ``champion`` is replaced.
+        cfg: The scenario's population settings (departure and arrival rates).
+        draws: One uniform per trust and replication.
+    """
+    leave = pop.champion & (draws < cfg.champion_departures_per_year / MONTHS_PER_YEAR)
+    arrive = ~pop.champion & (draws < cfg.champion_arrivals_per_year / MONTHS_PER_YEAR)
+    pop.champion = (pop.champion & ~leave) | arrive
 
 
 def update_pressure(

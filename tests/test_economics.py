@@ -20,7 +20,7 @@ from abm.runner import replication_seed
 def _whole_array_economics(batch: Batch) -> dict[str, np.ndarray]:
     """Every cell's economics from the population and institutions, as NumPy arrays."""
     data, scenario, strategy, pop = batch.data, batch.scenario, batch.strategy, batch.pop
-    innov, inst, icb = data.innovations, batch._institutions(), data.trusts.icb
+    innov, inst, icb = data.innovations, batch.status_quo.payers(), data.trusts.icb
     horizon = scenario.diffusion.planning_horizon_months
     duration = innov.pilot_duration_months
     units = pop.group_size().astype(float)

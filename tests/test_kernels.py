@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from abm import generators, kernels
 from abm.cli import compose_run_config
 from abm.economics import cell_matrices
-from abm.engine import CELL, Batch, _cell_words, _normal, _uniform
+from abm.engine import CELL, Batch
+from abm.generators import cell_words, normals, uniforms
 from abm.mechanisms.scaler import choose_offers
 from abm.population import ABANDONED, AWARE, EMBEDDED, PILOTING, UNAWARE, count_states
 from abm.runner import replication_seed
@@ -72,7 +73,7 @@ def _expected_events(batch: Batch, draws: np.ndarray) -> np.ndarray:
 
 def test_decision_pass_follows_the_lifecycle_rules(batch: Batch) -> None:
     rngs = [np.random.default_rng(seed) for seed in range(batch.reps)]
-    draws = _uniform(rngs, batch.pop.state.shape[1:], CELL)
+    draws = uniforms(rngs, batch.pop.state.shape[1:], CELL)
     words = (draws * CELL(2 ** 24)).astype(np.uint32) << np.uint32(8)
     assert np.array_equal(kernels.uniforms_from_words(words), draws)
     pop = batch.pop
@@ -176,14 +177,14 @@ def test_cell_words_give_the_generators_float32_draws() -> None:
     fast = [np.random.default_rng(seed) for seed in (11, 12, 13)]
     plain = [np.random.default_rng(seed) for seed in (11, 12, 13)]
     for _ in range(4):
-        words = _cell_words(fast, (205, 30))
+        words = cell_words(fast, (205, 30))
         assert words.shape == (3, 205, 30) and words.dtype == np.uint32
         assert np.array_equal(kernels.uniforms_from_words(words),
-                              _uniform(plain, (205, 30), CELL))
-        assert np.array_equal(_normal(fast, (7,)), _normal(plain, (7,)))
-        assert np.array_equal(_uniform(fast, (5,)), np.stack([rng.random(5) for rng in plain]))
-    odd = kernels.uniforms_from_words(_cell_words(fast, (3, 5)))  # drawn the ordinary way
-    assert np.array_equal(odd, _uniform(plain, (3, 5), CELL))
+                              uniforms(plain, (205, 30), CELL))
+        assert np.array_equal(normals(fast, (7,)), normals(plain, (7,)))
+        assert np.array_equal(uniforms(fast, (5,)), np.stack([rng.random(5) for rng in plain]))
+    odd = kernels.uniforms_from_words(cell_words(fast, (3, 5)))  # drawn the ordinary way
+    assert np.array_equal(odd, uniforms(plain, (3, 5), CELL))
     assert odd.dtype == CELL and (odd >= 0).all() and (odd < 1).all()
 
 

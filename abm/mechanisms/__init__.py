@@ -7,6 +7,13 @@ called within a step: consolidation reorganises decision units before the
 scaler approaches trusts, and the open platform's publication load is set
 before the scaler lends capacity against it. ``Mechanisms`` calls a hook of
 every mechanism in that order, each taking the terms the one before returned.
+``StatusQuo`` (``status_quo.py``) is the government, the ICBs and the vendors,
+who act in every strategy.
+
+``MECHANISM_STREAMS`` are the mechanisms' own random streams in that order; they
+follow the batch's common streams in each replication's seed layout, so a new
+mechanism with its own draws goes last in ``MECHANISMS`` (or changes the seeds
+of those after it).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from .base import CapacityTerms, Mechanism
 from .consolidation import Consolidation
 from .open_platform import OpenPlatform
 from .scaler import Scaler
+from .status_quo import StatusQuo
 
 if TYPE_CHECKING:
     from ..engine import Batch
@@ -32,6 +40,7 @@ MECHANISM_NAMES = config.MECHANISMS  # the settings blocks of StrategyConfig wit
 if sorted(MECHANISM_NAMES) != sorted(m.name for m in MECHANISMS):
     raise ImportError(f"strategy settings {MECHANISM_NAMES} and mechanism modules "
                       f"{[m.name for m in MECHANISMS]} differ")
+MECHANISM_STREAMS = tuple(stream for mechanism in MECHANISMS for stream in mechanism.streams)
 
 
 class Mechanisms:
@@ -125,4 +134,5 @@ class Mechanisms:
         return sum(part.national_cost_gbp_m() for part in self._parts.values())
 
 
-__all__ = ["MECHANISMS", "MECHANISM_NAMES", "CapacityTerms", "Mechanism", "Mechanisms"]
+__all__ = ["MECHANISMS", "MECHANISM_NAMES", "MECHANISM_STREAMS", "CapacityTerms", "Mechanism",
+           "Mechanisms", "StatusQuo"]

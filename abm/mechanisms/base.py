@@ -40,17 +40,23 @@ class Mechanism:
 
     Attributes:
         name: The field of ``StrategyConfig`` that holds the mechanism's settings.
+        streams: Names of the random streams the mechanism draws from, its own: every
+            replication has them whether or not the mechanism is on, so switching
+            it on changes no other draw.
         config: Those settings.
         enabled: Whether the strategy switches the mechanism on.
+        rngs: The generators of each of its streams, one per replication, by name.
     """
 
     name: ClassVar[str]
+    streams: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, batch: Batch) -> None:
         # a proxy, so that a finished batch is freed at once (no reference cycle)
         self.batch = weakref.proxy(batch)
         self.config = getattr(batch.strategy, self.name)
         self.enabled = bool(self.config.enabled)
+        self.rngs = {stream: batch.rngs[stream] for stream in self.streams}
 
     # ---------------------------------------------------------------- built once
 

@@ -46,6 +46,7 @@ class Consolidation(Mechanism):
     """
 
     name = "consolidation"
+    streams = ("mergers",)
 
     def __init__(self, batch: Batch) -> None:
         super().__init__(batch)
@@ -68,7 +69,7 @@ class Consolidation(Mechanism):
         batch, cfg = self.batch, self.config
         pop = batch.pop
         merged = np.zeros(pop.group.shape, dtype=bool)
-        for r, rng in enumerate(batch.merger_rngs):
+        for r, rng in enumerate(self.rngs["mergers"]):
             proposals = rng.poisson(self.rate_per_year / MONTHS_PER_YEAR)
             if not proposals:
                 continue

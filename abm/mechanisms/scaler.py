@@ -18,6 +18,7 @@ from numba import njit
 
 from .. import kernels
 from ..economics import CELL, MoneyOwed
+from ..generators import uniforms
 from ..inputs import MODULE_TYPES
 from ..kernels import EndingTerms, EventOutcomes, UtilityTerms
 from ..population import (
@@ -45,6 +46,7 @@ class Scaler(Mechanism):
     """
 
     name = "scaler"
+    streams = ("scaler",)
 
     def __init__(self, batch: Batch) -> None:
         super().__init__(batch)
@@ -73,7 +75,7 @@ class Scaler(Mechanism):
             return
         batch, modules = self.batch, self.module_columns
         pop = batch.pop
-        draws = batch.uniforms(batch.scaler_rngs, (pop.n_trusts, len(modules)))
+        draws = uniforms(self.rngs["scaler"], (pop.n_trusts, len(modules)))
         rep, rows, module = choose_offers(
             pop.state, pop.relevant, pop.supported, pop.budget_gbp_m, modules, draws,
             self.config.deployment_capacity)

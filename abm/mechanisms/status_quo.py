@@ -1,0 +1,123 @@
+"""The institutions of every strategy: the government, the ICBs and the vendors.
+
+They act whatever the strategy: the government runs national programmes, holds
+elections that may end them and favours quick wins before one (ODD step 1); each
+ICB sets a priority domain and a scale-up fund every financial year (step 2); the
+vendors sell their products at a margin with a discounted pilot. Their rules are
+``abm.institutions``; this module holds them to the month's schedule and keeps
+who pays for what (``economics.payer_factors``) in step with them. Their state
+lives on the batch (``programme_live``, ``icb_priority``, ``icb_pooled``,
+``icb_fund_left_gbp_m``, the vendors' price factors), where the agents and the
+reporters read it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import economics as econ
+from .. import institutions
+from ..economics import Institutions
+from ..generators import uniforms
+from ..population import MONTHS_PER_YEAR, Flow
+
+if TYPE_CHECKING:
+    from ..engine import Batch
+
+
+class StatusQuo:
+    """The government, the ICBs and the vendors of one batch, with their monthly steps.
+
+    Args:
+        batch: The batch they act in.
+        init_rngs: The replications' initialisation generators (the ICBs' pooled shares).
+    """
+
+    def __init__(self, batch: Batch, init_rngs: list[np.random.Generator]) -> None:
+        # a proxy, so that a finished batch is freed at once (no reference cycle)
+        self.batch = weakref.proxy(batch)
+        innov, n_icb, reps = batch.data.innovations, len(batch.data.icbs), batch.reps
+        mean = batch.scenario.icb.pooled_budget_share_mean
+        batch.icb_pooled = np.stack([np.clip(rng.normal(mean, 0.1, n_icb), 0.0, 1.0)
+                                     for rng in init_rngs])
+        batch.icb_priority = np.full((reps, n_icb), -1)
+        batch.icb_fund_left_gbp_m = np.zeros((reps, n_icb))
+        batch.vendor_pilot_factor, batch.vendor_running_factor = self._vendor_prices()
+        batch.programme_live = np.broadcast_to(innov.national_programme,
+                                               (reps, len(innov))).copy()
+        batch.elections_held = 0
+
+    def _vendor_prices(self) -> tuple[np.ndarray, np.ndarray]:
+        """(I,) multipliers on pilot and running costs: a margin, less a pilot discount."""
+        innov, vendors = self.batch.data.innovations, self.batch.scenario.vendors
+        full = 1.0 + vendors.margin_share
+        pilot, running = np.ones(len(innov)), np.ones(len(innov))
+        pilot[innov.vendor_product] = full * (1.0 - vendors.pilot_discount)
+        running[innov.vendor_product] = full
+        return pilot, running
+
+    def start_month(self, month: int) -> np.ndarray:
+        """ODD steps 1 and 2: elections and windows, then in April the ICBs' new year.
+
+        Returns which replications' payers changed (``refresh_payers`` them once any
+        reorganisation of the month is done).
+        """
+        batch = self.batch
+        changed = self._government(month)
+        if month % MONTHS_PER_YEAR == 0:  # April: a new financial year (the run starts in April)
+            batch.icb_priority = institutions.plan_years(batch.institution_rngs,
+                                                         len(batch.data.icbs))
+            batch.icb_fund_left_gbp_m[:] = batch.scenario.icb.scale_up_fund_gbp_m_per_year
+            self._new_financial_year()
+            changed[:] = True
+        return changed
+
+    def _government(self, month: int) -> np.ndarray:
+        """Elections reset programmes; returns which replications' economics changed."""
+        batch, scenario = self.batch, self.batch.scenario
+        draws = uniforms(batch.institution_rngs, (len(batch.data.innovations),))
+        changed = np.zeros(batch.reps, dtype=bool)
+        if month > 0 and institutions.months_to_election(scenario, month) == 0:
+            batch.elections_held += 1
+            changed |= institutions.hold_elections(
+                batch.programme_live, draws, scenario,
+                batch.data.innovations.time_to_benefit_months)
+        window_now = institutions.in_quick_win_window(scenario, month)
+        if window_now != institutions.in_quick_win_window(scenario, month - 1):
+            changed[:] = True
+        return changed
+
+    def _new_financial_year(self) -> None:
+        """Unspent budget lapses; the year's allocation arrives, less any merger debt."""
+        pop = self.batch.pop
+        repay = np.minimum(pop.transition_debt_gbp_m, pop.allocation_gbp_m_per_year)
+        pop.transition_debt_gbp_m -= repay
+        pop.budget_gbp_m = pop.allocation_gbp_m_per_year - repay
+        self.batch.flows[:, Flow.SPEND_TRANSITION_GBP_M] += repay.sum(axis=1)
+
+    def payers(self) -> Institutions:
+        """What the institutions decide about who pays, as the cost rules read it."""
+        batch = self.batch
+        return Institutions(
+            programme_live=batch.programme_live,
+            quick_win_window=institutions.in_quick_win_window(batch.scenario, batch.month),
+            icb_priority=batch.icb_priority,
+            icb_fund_open=batch.icb_fund_left_gbp_m > 0,
+            icb_pooled_share=batch.icb_pooled,
+            vendor_pilot_factor=batch.vendor_pilot_factor,
+            vendor_running_factor=batch.vendor_running_factor,
+        )
+
+    def refresh_payers(self, reps: np.ndarray) -> None:
+        """Who pays, and bonuses, in the replications where an institution acted.
+
+        An institution acts when a programme starts or ends, a fund runs dry or a new
+        year's priorities are set.
+        """
+        batch = self.batch
+        inst = self.payers().of_replications(reps)
+        for name, values in econ.payer_factors(batch.data, batch.scenario, inst).items():
+            getattr(batch.economics, name)[reps] = values

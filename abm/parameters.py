@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pydantic import BaseModel
 
 from .config import RunConfig, ScenarioConfig, StrategyConfig
-from .inputs import SIZE_BY_TYPE, SPECIALIST_SIZE
+from .inputs import SIZE_BY_TYPE, SPECIALIST_SIZE, england
 
 SECTIONS = (
     ("Run", RunConfig, ""),
@@ -73,7 +73,8 @@ def render_markdown() -> str:
     lines = [
         "# Parameter table",
         "",
-        "Generated from `abm/config.py` by `python -m abm.parameters`; do not edit by hand.",
+        "Generated from the typed configuration (`abm/config.py`, `abm/scenario_config.py`, "
+        "`abm/strategy_config.py`) by `python -m abm.parameters`; do not edit by hand.",
         "Every key below can be set from the command line with its path, for example",
         "`nhs-abm scenario.diffusion.imitation_q_per_year=0.5` or, for one strategy,",
         "`nhs-abm strategy=scaler_led strategy.scaler.price_gbp_m=1.2`. With the default",
@@ -117,7 +118,9 @@ def render_markdown() -> str:
         "| seasonal occupancy profile | mean by calendar month, April 2022 to August 2025 | "
         "ga_occupancy_monthly.csv (NHS England UEC sitrep; high) |",
         "| between-ICB sd of pooled budget share | 0.1 | assumption |",
-        "| vendors | 3, products shared round-robin | assumption |",
+        f"| vendors | {len(england().innovations.products_by_vendor())}, one per supplier "
+        "named in the vendor column of abm/data/innovations.csv | assumption: illustrative "
+        "suppliers; no number depends on how products are shared between them |",
         "| failure added per unit of infrastructure shortfall | 0.5 | assumption |",
         "| start | April 2025 (financial year start); budgets lapse each April | "
         "assumption: NHS financial year |",

@@ -1,0 +1,128 @@
+"""A strategy's settings: one block per mechanism, switched on by its ``enabled`` flag.
+
+A strategy is any combination of mechanisms; ``MECHANISMS`` is derived from the
+blocks of ``StrategyConfig`` that have an ``enabled`` field, and each has its
+module in ``abm/mechanisms/``.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .fields import Strict, param, share
+
+
+class ScalerConfig(Strict):
+    """The scaler: carries modules across trusts (seed 000)."""
+
+    enabled: bool = Field(False, description="Whether a scaler operates")
+    deployment_capacity: int = param(
+        25, "Deployments the scaler can run at once", "deployments", ge=0, le=10000,
+        plausible=(10, 50))
+    price_gbp_m: float = param(
+        0.6, "Scaler fee per deployment, on top of the module's own cost", "GBP m",
+        ge=0.0, le=100.0, plausible=(0.2, 1.5))
+    learning_exponent: float = param(
+        0.3, "Learning-curve exponent: failure and adaptation effort fall as (1 + n)^-b",
+        "dimensionless", "assumption: Wright's-law exponents of 0.15-0.45 are common",
+        ge=0.0, le=2.0, plausible=(0.1, 0.5))
+    capacity_lent: float = share(
+        0.3, "Absorptive capacity the scaler lends to a trust during a deployment",
+        plausible=(0.1, 0.5))
+    evidence_per_deployment: float = share(
+        0.1, "Share of uncertainty about a module removed for all trusts by each deployment",
+        plausible=(0.05, 0.2))
+    lock_in_fee_share: float = share(
+        0.15, "Yearly fee after embedding, as a share of the deployment price (lock-in)",
+        plausible=(0.05, 0.3))
+
+
+class OpenPlatformConfig(Strict):
+    """Open platform: published pilots, shared adaptations, transparency (seed 002)."""
+
+    enabled: bool = Field(False, description="Whether pilot results are published openly")
+    publication_evidence_weight: float = share(
+        0.6, "Weight of a published pilot elsewhere in England relative to one seen nearby",
+        plausible=(0.3, 1.0))
+    contributed_adaptation_rate: float = share(
+        0.04, "Share of adaptation need removed for everyone by each completed pilot",
+        plausible=(0.01, 0.08))
+    communication_reach: float = share(
+        0.5, "Share of peer weight moved from local to national peers (cheap communication)",
+        plausible=(0.2, 0.8))
+    transparency_pressure: float = param(
+        0.5, "Utility a laggard gains per unit of national use of an innovation (public scrutiny)",
+        "utility", ge=0.0, le=10.0, plausible=(0.2, 1.0))
+    failure_blame: float = param(
+        0.5, "Added weight on uncertainty per unit share of published failed pilots",
+        "ratio", "assumption: seed 001 on punished mistakes", ge=0.0, le=10.0,
+        plausible=(0.2, 1.0))
+    publication_load: float = share(
+        0.02, "Capacity each running pilot uses to document and publish results",
+        plausible=(0.0, 0.05))
+    platform_cost_gbp_m_per_year: float = param(
+        5.0, "National cost of running the open platform", "GBP m per year",
+        ge=0.0, le=1000.0, plausible=(2.0, 15.0))
+
+
+class ConsolidationConfig(Strict):
+    """Consolidation: mergers and group models (seed 003).
+
+    ``enabled`` adds the strategic merger rate. The other settings describe how
+    any merger works, so they also apply to the background mergers of every
+    strategy (``scenario.icb.background_mergers_per_year``).
+    """
+
+    enabled: bool = Field(False, description="Whether ICBs pursue mergers and group models")
+    mergers_per_year: float = param(
+        12.0, "Trusts joining a group or merger each year, on top of background mergers",
+        "trusts per year", ge=0.0, le=200.0, plausible=(5.0, 25.0))
+    max_group_size: int = param(
+        5, "Largest number of trusts in one decision unit (every merger)", "trusts", ge=1, le=100,
+        plausible=(3, 8))
+    sovereignty_resistance: float = share(
+        0.3, "Chance a proposed merger is blocked by the boards involved (every merger)",
+        "assumption: seed 003 on organisational sovereignty", (0.1, 0.5))
+    decision_slowdown: float = param(
+        0.4, "Decision rate of a group falls as group_size^-slowdown (consensus across boards)",
+        "dimensionless", ge=0.0, le=5.0, plausible=(0.2, 0.8))
+    transition_cost_gbp_m: float = param(
+        4.0, "One-off cost of a merger (every merger), from the transformation budget", "GBP m",
+        ge=0.0, le=1000.0, plausible=(2.0, 10.0))
+    disruption_months: int = param(
+        18, "Months of disruption after a merger (every merger)", "months", ge=0, le=120,
+        plausible=(12, 36))
+    disruption_capacity_loss: float = share(
+        0.3, "Absorptive capacity lost during disruption", plausible=(0.15, 0.5))
+    scale_economy_exponent: float = param(
+        0.7, "Per-member cost of a group pilot is cost x group_size^(exponent - 1)",
+        "dimensionless", ge=0.0, le=1.0, plausible=(0.5, 0.9))
+    volume_outcome_gain: float = param(
+        0.15, "Extra effect of volume-sensitive innovations per doubling of group size",
+        "share per doubling", ge=0.0, le=2.0, plausible=(0.05, 0.3))
+
+
+class StrategyConfig(Strict):
+    """A strategy: any combination of mechanisms (the blocks with an ``enabled`` flag)."""
+
+    name: str = Field("status_quo", description="Label for results", pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field("", description="Name shown in reports and the workshop (empty: the "
+                       "name with spaces, capitalised)", max_length=60)
+    scaler: ScalerConfig = ScalerConfig()
+    open_platform: OpenPlatformConfig = OpenPlatformConfig()
+    consolidation: ConsolidationConfig = ConsolidationConfig()
+
+
+MECHANISMS = tuple(name for name, field in StrategyConfig.model_fields.items()
+                   if isinstance(field.annotation, type) and issubclass(field.annotation, Strict)
+                   and "enabled" in field.annotation.model_fields)
+
+
+def mechanisms_on(strategy: StrategyConfig) -> tuple[str, ...]:
+    """The mechanisms a strategy switches on, in the order of ``MECHANISMS``."""
+    return tuple(m for m in MECHANISMS if getattr(strategy, m).enabled)
+
+
+def strategy_label(strategy: StrategyConfig) -> str:
+    """A strategy's display name: its ``label``, or its name with spaces, capitalised."""
+    return strategy.label or strategy.name.replace("_", " ").capitalize()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from abm.report import publish
+from abm.report import publish, published_tables
 from abm.report.style import strategy_label
 
 REPORTS = Path(__file__).parents[1] / "reports"
@@ -85,7 +85,7 @@ def label_of(outcome: str) -> str:
 # ----------------------------------------------------------------------------- drift
 
 def test_committed_page_is_what_the_command_generates(page):
-    assert page == publish.render_page(publish.load_tables(TABLES)), (
+    assert page == publish.render_page(published_tables.load_tables(TABLES)), (
         "reports/README.md differs from the tables: run .venv/bin/nhs-abm-publish")
 
 
@@ -99,7 +99,7 @@ def test_check_option_reports_up_to_date(capsys):
 def test_tables_are_small_and_each_has_provenance(t):
     total = sum(path.stat().st_size for path in TABLES.glob("*"))
     assert total < 1024 * 1024
-    assert set(t["provenance"]["table"]) == {f"{name}.csv" for name in publish.TABLES}
+    assert set(t["provenance"]["table"]) == {f"{name}.csv" for name in published_tables.TABLES}
     assert t["provenance"]["git_commit"].str.fullmatch(r"[0-9a-f]{40}").all()
 
 
@@ -200,7 +200,7 @@ def _tally(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
 
 @pytest.mark.parametrize("name", ["win_map", "win_map_scaler_price", "win_map_pooled_budgets"])
 def test_win_map_counts_agree_with_the_table(page, t, name):
-    title = publish.RUNS[name].title
+    title = published_tables.RUNS[name].title
     text = section(page, f"### {title[0].upper() + title[1:]}")
     counts = _tally(t[name])
     frame = t[name]
@@ -333,7 +333,7 @@ def test_provenance_table_and_commands_agree(page, t):
 
 
 def test_every_figure_builds_from_the_tables():
-    tables = publish.load_tables(TABLES)
+    tables = published_tables.load_tables(TABLES)
     for anchor, _, build in publish.FIGURES:
         figure = build(tables)
         assert figure.layout.title.text, anchor
@@ -382,7 +382,7 @@ def test_text_where_numbers_belong_is_refused(tables_copy, capsys):
 def test_empty_or_unreadable_table_is_refused(tables_copy, capsys):
     (tables_copy / "bass_fit.csv").write_text("")
     assert "bass_fit.csv: cannot read as CSV" in _refused(tables_copy, capsys)
-    (tables_copy / "bass_fit.csv").write_text(",".join(publish.TABLES["bass_fit"].columns))
+    (tables_copy / "bass_fit.csv").write_text(",".join(published_tables.TABLES["bass_fit"].columns))
     assert "bass_fit.csv: no rows" in _refused(tables_copy, capsys)
 
 
@@ -405,7 +405,7 @@ def test_table_without_provenance_is_refused(tables_copy, capsys):
 def _run_folders(root: Path, small_run_dir: Path) -> Path:
     """Run folders rebuilt from the committed tables (the main job's from a small run)."""
     prov = pd.read_csv(TABLES / "provenance.csv").set_index("table")
-    for name, table in publish.TABLES.items():
+    for name, table in published_tables.TABLES.items():
         folder = root / table.run
         folder.mkdir(parents=True, exist_ok=True)
         frame = pd.read_csv(TABLES / f"{name}.csv")
@@ -429,8 +429,8 @@ def _run_folders(root: Path, small_run_dir: Path) -> Path:
 def test_refresh_from_run_folders_copies_the_tables(tmp_path, small_run_dir):
     runs = _run_folders(tmp_path / "runs", small_run_dir)
     out = tmp_path / "reports" / "tables"
-    publish.refresh_tables(runs, out)
-    for name in publish.TABLES:
+    published_tables.refresh_tables(runs, out)
+    for name in published_tables.TABLES:
         if name != "strategy_summary":
             pd.testing.assert_frame_equal(pd.read_csv(out / f"{name}.csv"),
                                           pd.read_csv(TABLES / f"{name}.csv"), obj=name)
@@ -445,7 +445,7 @@ def test_refresh_from_an_incomplete_folder_leaves_the_tables_alone(tmp_path, sma
     (runs / "calibrate" / "calibration_draws.parquet").unlink()
     out = tmp_path / "reports" / "tables"
     shutil.copytree(TABLES, out)
-    with pytest.raises(publish.PublishError, match="calibration_draws.parquet: missing"):
-        publish.refresh_tables(runs, out)
+    with pytest.raises(published_tables.PublishError, match="calibration_draws.parquet: missing"):
+        published_tables.refresh_tables(runs, out)
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in TABLES.iterdir())
     assert not list(out.parent.glob(".tables-*"))

@@ -4,12 +4,14 @@ The wheel is built from this checkout and installed with no dependencies into a 
 virtual environment; the libraries it needs are borrowed from the test environment
 through a path entry (so nothing is downloaded beyond the build backend), which puts
 no ``abm`` on the path: the fresh environment only has the package from the wheel.
-Its commands then run from an empty folder: the main job, the report of its results
-and the workshop's scenario pack.
+Its commands then run from an empty folder: the main job, the report of its results,
+the workshop's scenario pack, and the published page checked against a copy of
+``reports/``.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -57,6 +59,9 @@ def test_the_wheel_carries_every_config_and_the_odd(wheel):
                for p in (ROOT / "configs").rglob("*.yaml")}
     assert shipped and shipped <= names, shipped - names
     assert "abm/docs/ODD.md" in names and "abm/data/trusts.csv" in names
+    templates = {f"abm/report/templates/{p.name}"
+                 for p in (ROOT / "abm" / "report" / "templates").iterdir() if p.is_file()}
+    assert templates and templates <= names, templates - names
 
 
 def test_the_installed_commands_run_from_an_empty_folder(fresh, tmp_path):
@@ -76,6 +81,15 @@ def test_the_installed_commands_run_from_an_empty_folder(fresh, tmp_path):
     _run([str(fresh / "nhs-abm-pack"), str(tmp_path / "pack"), "--replications", "2",
           "--months", "6"], cwd=tmp_path)
     assert (tmp_path / "pack" / "scenario_pack.html").is_file()
+
+
+def test_the_installed_publish_command_renders_the_committed_page(fresh, tmp_path):
+    reports = tmp_path / "reports"
+    shutil.copytree(ROOT / "reports" / "tables", reports / "tables")
+    shutil.copy(ROOT / "reports" / "README.md", reports / "README.md")
+    done = _run([str(fresh / "nhs-abm-publish"), "--check", "--reports", str(reports)],
+                cwd=tmp_path)
+    assert "up to date" in done.stdout
 
 
 def test_every_folder_of_the_package_is_listed_for_the_wheel():

@@ -36,6 +36,7 @@ from . import figures as F
 from . import style as S
 from .calibration import TABLES as CALIBRATION_TABLES
 from .calibration import calibration_views
+from .icb_figures import icb_inequality, icb_tile_map
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
 # Many-point experiments (win map, sensitivity, discovery) write these empty.
@@ -174,9 +175,9 @@ def _run_views(run: RunData, facts: pd.DataFrame) -> list[View]:
         View("time-to-50", "Time to 50 % adoption", F.time_to_half(t["run_innovations"])),
         View("value", "Benefit against spend", F.benefit_vs_spend(t["steps"])),
         View("pressure", "Operational pressure", F.pressure_over_time(t["steps"], facts)),
-        View("icb-map", "Adoption by ICB", F.icb_tile_map(t["icb_steps"],
-                                                          _package_csv("icbs.csv"))),
-        View("icb-inequality", "Inequality between ICBs", F.icb_inequality(t["steps"])),
+        View("icb-map", "Adoption by ICB", icb_tile_map(t["icb_steps"],
+                                                        _package_csv("icbs.csv"))),
+        View("icb-inequality", "Inequality between ICBs", icb_inequality(t["steps"])),
     ]
 
 

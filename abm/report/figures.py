@@ -1,17 +1,16 @@
-"""The report's views: one function per chart, DataFrames in, a Plotly figure out.
+"""The report's views of a run over time: one function per chart, DataFrames in, a figure out.
 
 Every function aggregates before plotting (means and 95 % t intervals over
 replications, quantiles, cumulative sums), so a figure's size does not grow with
 the number of replications. Each figure has a title, axis titles with units, and
 a one-line reading of what it shows in ``fig.layout.meta["reading"]`` (the report
 prints it under the chart). Colours are the Okabe-Ito palette, safe for the
-common forms of colour blindness.
+common forms of colour blindness. The views by ICB are in :mod:`abm.report.icb_figures`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,6 @@ from plotly.subplots import make_subplots
 from .style import (
     CITED_COLOUR,
     INTERVAL,
-    REGION_ORDER,
     band_and_line,
     base_layout,
     fact_value,
@@ -33,13 +31,11 @@ from .style import (
     replication_counts,
     rgba,
     round_values,
-    short_icb_name,
     strategies_in,
     strategy_colours,
     strategy_label,
     t_summary,
     winter_shading,
-    wrap_label,
 )
 
 # ------------------------------------------------------------------------- adoption
@@ -389,168 +385,3 @@ def pressure_over_time(steps: pd.DataFrame, facts: pd.DataFrame | None = None) -
     fig.update_yaxes(title_text="Pressure index (0 = none, 1 = max)", row=1, col=1)
     fig.update_yaxes(title_text="Beds occupied (%)", tickformat=".0%", row=2, col=1)
     return fig
-
-
-# -------------------------------------------------------------------------- ICB tiles
-
-def _tile_layout(icbs: pd.DataFrame, present: Sequence[str]) -> tuple[list[str], dict]:
-    """Regions (columns) and each ICB's (row, column) slot, alphabetical within a region."""
-    frame = icbs[icbs["icb_ods_code"].isin(present)]
-    regions = [r for r in REGION_ORDER if r in set(frame["nhs_region_name"])]
-    regions += sorted(set(frame["nhs_region_name"]) - set(regions))
-    slots = {}
-    for col, region in enumerate(regions):
-        members = frame[frame["nhs_region_name"] == region].sort_values("icb_name")
-        for row, code in enumerate(members["icb_ods_code"]):
-            slots[code] = (row, col)
-    return regions, slots
-
-
-def icb_tile_map(icb_steps: pd.DataFrame, icbs: pd.DataFrame,
-                 frame_steps: Sequence[int] | None = None) -> go.Figure:
-    """ICBs as tiles in one column per NHS region, coloured by share embedded, with a slider.
-
-    Each tile is the mean over replications of the ICB's embedded share (over its
-    relevant trust-innovation pairs). Buttons choose the strategy; the slider moves
-    through the months in ``frame_steps`` (default: the first month and every year end).
-
-    Args:
-        icb_steps: ``icb_steps.parquet`` (strategy, replication, step, icb, embedded_share).
-        icbs: ``abm/data/icbs.csv`` (icb_ods_code, icb_name, nhs_region_name).
-        frame_steps: Months offered by the slider.
-
-    Returns:
-        The figure, with Plotly frames and a slider; it opens on the last month.
-    """
-    strategies = strategies_in(icb_steps)
-    last = int(icb_steps["step"].max())
-    if frame_steps is None:
-        frame_steps = sorted({int(icb_steps["step"].min())}
-                             | set(range(12, last + 1, 12)) | {last})
-    available = set(pd.unique(icb_steps["step"]).tolist())
-    frame_steps = [s for s in frame_steps if s in available]
-    wanted = icb_steps[icb_steps["step"].isin(frame_steps)]
-    means = wanted.groupby(["strategy", "step", "icb"], sort=False)["embedded_share"].mean()
-    lookup = means.to_dict()
-    present = list(pd.unique(icb_steps["icb"]))
-    known = icbs[icbs["icb_ods_code"].isin(present)]
-    missing = [c for c in present if c not in set(known["icb_ods_code"])]
-    if missing:  # ICBs not in the catalogue: keep them, under an 'Other' region
-        known = pd.concat([known, pd.DataFrame({"icb_ods_code": missing, "icb_name": missing,
-                                                "nhs_region_name": "Other"})])
-    regions, slots = _tile_layout(known, present)
-    names = dict(zip(known["icb_ods_code"], known["icb_name"], strict=False))
-    n_rows = 1 + max(r for r, _ in slots.values())
-    region_labels = [wrap_label(r, 18, 2) for r in regions]
-    text = [[""] * len(regions) for _ in range(n_rows)]
-    hover = [[""] * len(regions) for _ in range(n_rows)]
-    for code, (r, c) in slots.items():
-        text[r][c] = wrap_label(short_icb_name(names[code]), 19, 3)
-        hover[r][c] = f"{short_icb_name(names[code])} ({code})"
-
-    def grid(strategy: str, step: int) -> list[list[float | None]]:
-        z: list[list[float | None]] = [[None] * len(regions) for _ in range(n_rows)]
-        for code, (r, c) in slots.items():
-            value = lookup.get((strategy, step, code), np.nan)
-            z[r][c] = None if not np.isfinite(value) else round(float(value), 4)
-        return z
-
-    fig = go.Figure()
-    values = means.to_numpy(dtype=float)
-    zmax = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
-    zmin = float(np.nanmin(values)) if np.isfinite(values).any() else 0.0
-    zmax = max(0.05, math.ceil(zmax * 20) / 20)
-    zmin = min(zmax - 0.05, math.floor(zmin * 20) / 20)
-    for i, strategy in enumerate(strategies):
-        fig.add_trace(go.Heatmap(
-            z=grid(strategy, frame_steps[-1]), x=region_labels, y=list(range(n_rows)),
-            text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=11),
-            coloraxis="coloraxis", xgap=4, ygap=4, name=strategy_label(strategy),
-            visible=i == 0,
-            hovertemplate=(f"<b>%{{customdata}}</b><br>{strategy_label(strategy)}: "
-                           "%{z:.1%} of relevant trust-innovation pairs embedded"
-                           "<extra></extra>")))
-    fig.frames = [go.Frame(name=str(step), traces=list(range(len(strategies))),
-                           data=[go.Heatmap(z=grid(s, step)) for s in strategies])
-                  for step in frame_steps]
-    slider_steps = [dict(method="animate", label=month_label(step),
-                         args=[[str(step)], dict(mode="immediate",
-                                                 frame=dict(duration=0, redraw=True),
-                                                 transition=dict(duration=0))])
-                    for step in frame_steps]
-    buttons = [dict(label=strategy_label(s), method="restyle",
-                    args=[{"visible": [j == i for j in range(len(strategies))]}])
-               for i, s in enumerate(strategies)]
-    end = means.xs(frame_steps[-1], level="step")
-    spread = "; ".join(f"{strategy_label(s)} {pct(end.xs(s).min())} to {pct(end.xs(s).max())}"
-                       for s in strategies if s in end.index.get_level_values("strategy"))
-    reading = (f"In {month_label(frame_steps[-1])} the ICBs' shares embedded range: {spread}. "
-               "Choose a strategy with the buttons and move the slider to see where adoption "
-               "starts and how it spreads.")
-    base_layout(fig, "Where innovations are embedded: ICBs by NHS region",
-                 "Tile colour: share of the ICB's relevant trust-innovation pairs embedded, "
-                 f"mean over replications ({n_text(replication_counts(icb_steps, strategies))}); "
-                 "columns: the NHS regions", reading,
-                 height=60 * n_rows + 330)
-    fig.update_layout(
-        coloraxis=dict(colorscale="Cividis", cmin=zmin, cmax=zmax,
-                       colorbar=dict(title=dict(text="Share embedded", side="right"),
-                                     tickformat=".0%", len=0.8, thickness=16)),
-        updatemenus=[dict(type="buttons", direction="right", buttons=buttons, active=0,
-                          showactive=True, x=0.0, xanchor="left", y=1.0, yanchor="bottom",
-                          pad=dict(b=50), bgcolor="#F4F4F4", font=dict(size=13))],
-        sliders=[dict(active=len(frame_steps) - 1, steps=slider_steps, x=0.0, len=1.0,
-                      y=0, yanchor="top", pad=dict(t=20),
-                      currentvalue=dict(prefix="Month shown: ", font=dict(size=14)))],
-        margin=dict(b=110, t=160, l=30),
-        showlegend=False)
-    fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False,
-                     zeroline=False)
-    fig.update_xaxes(side="top", showgrid=False, tickfont=dict(size=12), tickangle=0)
-    return fig
-
-
-def icb_inequality(steps: pd.DataFrame) -> go.Figure:
-    """Inequality of adoption between ICBs over time: Gini coefficient and variance.
-
-    Args:
-        steps: ``steps.parquet`` (icb_embedded_share_gini, icb_embedded_share_variance).
-
-    Returns:
-        The figure.
-    """
-    strategies = strategies_in(steps)
-    colours = strategy_colours(strategies)
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=(
-        "Gini coefficient", "Variance"))
-    finals = {}
-    for strategy in strategies:
-        part = steps[steps["strategy"] == strategy]
-        for col, column, fmt in ((1, "icb_embedded_share_gini", ".3f"),
-                                 (2, "icb_embedded_share_variance", ".5f")):
-            summary = t_summary(part, ["step"], column).sort_values("step")
-            if col == 1:
-                finals[strategy] = float(summary["mean"].iloc[-1])
-            fig.add_traces(band_and_line(summary, month_dates(summary["step"]),
-                                          colours[strategy], strategy_label(strategy), fmt,
-                                          showlegend=col == 1, legendgroup=strategy),
-                           rows=1, cols=col)
-    most, least = max(finals, key=finals.get), min(finals, key=finals.get)
-    if len(finals) > 1:
-        reading = (f"At the end, adoption is most unequal between ICBs under "
-                   f"{strategy_label(most)} (Gini {finals[most]:.3f}) and least under "
-                   f"{strategy_label(least)} (Gini {finals[least]:.3f}).")
-    else:
-        reading = (f"At the end, the Gini coefficient of adoption between ICBs under "
-                   f"{strategy_label(most)} is {finals[most]:.3f} (0 = all ICBs equal).")
-    base_layout(fig, "Inequality of adoption between ICBs",
-                 f"Across the ICBs' embedded shares each month; band: {INTERVAL} "
-                 f"(t interval, {n_text(replication_counts(steps, strategies))})",
-                 reading, height=460)
-    fig.update_xaxes(title_text="Month (model starts April 2025)")
-    fig.update_yaxes(title_text="Gini coefficient (0 = all ICBs equal)", rangemode="tozero",
-                     row=1, col=1)
-    fig.update_yaxes(title_text="Variance of ICB share (share squared)", rangemode="tozero",
-                     row=1, col=2)
-    return fig
-

@@ -19,6 +19,7 @@ from ..collect import ReplicationTables, tables_from_model
 from ..model import NHSReformModel
 from ..report import figures as F
 from ..report import style as S
+from ..report.icb_figures import icb_tile_map
 
 # Top of the tile map's colour scale: fixed, so a colour means the same share every month.
 TILE_MAX_SHARE = 0.6
@@ -137,7 +138,7 @@ def tile_map(icb_steps: pd.DataFrame) -> go.Figure:
         The figure.
     """
     last = int(icb_steps["step"].max())
-    fig = F.icb_tile_map(icb_steps, package_table("icbs.csv"), frame_steps=[last])
+    fig = icb_tile_map(icb_steps, package_table("icbs.csv"), frame_steps=[last])
     # The live map always shows this month, so the report's month slider and strategy
     # buttons are dropped; the colour scale is fixed at 0-100 % so colours compare over time.
     fig.frames = ()

@@ -22,6 +22,7 @@ from .scenario_config import (
     SCENARIO_NAMES,
     BarrierConfig,
     DiffusionConfig,
+    EffectConfig,
     FinanceConfig,
     GovernmentConfig,
     ICBConfig,
@@ -44,7 +45,8 @@ from .strategy_config import (
 
 __all__ = [
     "MECHANISMS", "SCENARIO_NAMES", "STRATEGY_NAMES", "BarrierConfig", "ConfigError",
-    "ConsolidationConfig", "DiffusionConfig", "FinanceConfig", "GovernmentConfig", "ICBConfig",
+    "ConsolidationConfig", "DiffusionConfig", "EffectConfig", "FinanceConfig",
+    "GovernmentConfig", "ICBConfig",
     "ObservationConfig", "OpenPlatformConfig", "PopulationConfig", "PressureConfig",
     "RunConfig", "ScalerConfig", "ScenarioConfig", "StrategyConfig", "Strict", "VendorConfig",
     "check_strategy_names", "describe_field", "field_at", "mechanisms_on", "param",

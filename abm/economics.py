@@ -327,11 +327,13 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, fee_per_m
     (``paying_in_row``): pilots, and innovations embedded during the run (those
     embedded before the start are paid from core budgets). Benefit is realised once
     an innovation embedded during the run has been in place for its time to benefit
-    (counted at the end of step ``month``, the step under way). Sums are in
+    (counted at the end of step ``month``, the step under way), at the trust's true
+    effect (``Cells.realised_effect``), not the catalogue's mean. Sums are in
     float64, cell by cell in order.
     """
     state, entered_month, supported = cells.state, cells.entered_month, cells.supported
     core_funded, icb_of_trust = cells.core_funded, cells.icb_of_trust
+    realised = cells.realised_effect
     running_owed, pilots_owed, icb_due = owed.running_due, owed.pilots_due, owed.icb_due
     full_due, lock_ins, fees, bed_days, cash = (owed.full_due, owed.lock_ins, owed.fees,
                                                 owed.bed_days, owed.cash)
@@ -369,7 +371,7 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, fee_per_m
                     full_due[r, i] += running
                     locked += supported[r, t, i]
                     if month - entered_month[r, t, i] >= benefit_delay[i]:
-                        scale = effect_scale(e, r, t, i)
+                        scale = effect_scale(e, r, t, i) * realised[r, t, i]
                         saved += e.effect_bed_days[i] * scale
                         cash_here += e.effect_cash[i] * scale
             running_owed[r, t], pilots_owed[r, t] = running_due, pilots_due

@@ -25,6 +25,7 @@ from . import economics as econ
 from . import kernels, reporters
 from .config import ScenarioConfig, StrategyConfig
 from .economics import CELL, MoneyOwed, cell_economics, tally_money
+from .effects import draw_true_effects, learn_beliefs, log_belief
 from .generators import Streams, cell_words, normals, replication_streams, uniforms
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .kernels import DecisionTerms, EndingTerms, EventOutcomes, UtilityTerms
@@ -79,6 +80,8 @@ class Batch:
         self.pop = initial_population(self.data, scenario, self.rngs["init"])
         self._build_static_arrays()
         self.status_quo = StatusQuo(self, self.rngs["init"])
+        draw_true_effects(self.pop, self.data, scenario, self.rngs["init"])
+        self.log_belief = log_belief(self.pop.belief_icb)
         self.mechanisms = Mechanisms(self)
         self.peer_weights = self._peer_weights()
         self.supported_fee_per_month = self.mechanisms.supported_fee_per_month(
@@ -199,7 +202,7 @@ class Batch:
         """The cells' states as the compiled passes read them (the population's arrays)."""
         pop = self.pop
         return Cells(pop.state, pop.entered_month, pop.relevant, pop.supported,
-                             pop.core_funded, self.icb_of_trust)
+                     pop.core_funded, self.icb_of_trust, pop.realised_effect)
 
     def state_tally(self) -> StateTally:
         """Counts of the cells by lifecycle state (see ``count_states``).
@@ -269,6 +272,7 @@ class Batch:
         reps, innovations = nation.shape
         terms = UtilityTerms(economics=self.economics,
                              uncertainty_icb=self.pop.uncertainty_icb.astype(CELL),
+                             log_belief=self.log_belief,
                              risk_aversion=self.pop.risk_aversion.astype(CELL),
                              risk_weight=np.ones((reps, innovations), dtype=CELL),
                              bonus=np.zeros((reps, innovations), dtype=CELL))
@@ -307,13 +311,15 @@ class Batch:
             column: Innovation column.
 
         Returns:
-            Peer use share, awareness hazard, utility and the monthly chance of a pilot.
+            Peer use share, awareness hazard, expected effect (x the catalogue mean),
+            utility and the monthly chance of a pilot.
         """
         k = self.icb_of_trust[row]
         peer, hazard, nation = self.awareness()
         terms, decision = self.utility_terms(nation), self.decision_terms()
         utility = kernels.cell_utility(
-            econ.utility_base(self.economics, r, row, k, column), terms.risk_aversion[r, row],
+            econ.utility_base(self.economics, r, row, k, column), terms.log_belief[r, k, column],
+            terms.risk_aversion[r, row],
             terms.uncertainty_icb[r, k, column], terms.risk_weight[r, column],
             terms.bonus[r, column])
         free = decision.free[r, row]
@@ -327,6 +333,7 @@ class Batch:
             utility, decision.sharpness, decision.rate, free, able, weight)
         return {"peer_use_share": float(peer[r, k, column]),
                 "awareness_hazard": float(hazard[r, k, column]),
+                "expected_effect": float(self.pop.belief_icb[r, k, column]),
                 "utility": float(utility), "pilot_probability": float(probability)}
 
     # ------------------------------------------------------------------ lifecycle
@@ -355,7 +362,8 @@ class Batch:
         """Completed pilots and failures teach what an innovation does.
 
         Each ICB learns from the pilots completed in it, and from any others the
-        mechanisms make it see (``Mechanism.observed_pilots``).
+        mechanisms make it see (``Mechanism.observed_pilots``): its doubt falls and
+        what it expects moves towards the effects those pilots showed (``abm.effects``).
         """
         pop, per_innovation = self.pop, outcomes.completed
         if not per_innovation.any():
@@ -365,6 +373,9 @@ class Batch:
         observed = self.mechanisms.observed_pilots(outcomes.completed_icb, per_innovation)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
         kernels.learn(pop.uncertainty_icb, observed, 1.0 - evidence)
+        learn_beliefs(pop.belief_icb, observed, evidence, outcomes.completed_icb,
+                      outcomes.signal_icb)
+        self.log_belief = log_belief(pop.belief_icb)
 
     # ------------------------------------------------------------------ money and benefit
 

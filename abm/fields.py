@@ -11,6 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+KINDS = ("uncertainty", "lever")
+UNCERTAIN = "uncertainty"
+
 
 def param(
     default: Any,
@@ -21,6 +24,7 @@ def param(
     ge: float | None = None,
     le: float | None = None,
     plausible: tuple[float, float] | None = None,
+    kind: str | None = None,
 ) -> Any:
     """Declare a documented model parameter.
 
@@ -32,19 +36,29 @@ def param(
         ge: Smallest value allowed (validation).
         le: Largest value allowed (validation).
         plausible: Plausible range used for sensitivity analysis and the table.
+        kind: ``"uncertainty"`` for how strongly a mechanism works (knowledge about
+            the world, sampled by the experiments like every scenario parameter) or
+            ``"lever"`` for a choice a policymaker makes; None takes the block's
+            default (scenario: uncertainty; strategy: lever).
 
     Returns:
         A pydantic ``Field`` with the metadata attached.
     """
+    if kind not in (None, *KINDS):
+        raise ValueError(f"kind {kind!r}: expected one of {KINDS}")
     extra: dict[str, Any] = {"unit": unit, "source": source}
     if plausible is not None:
         extra["plausible"] = list(plausible)
+    if kind is not None:
+        extra["kind"] = kind
     return Field(default, description=description, ge=ge, le=le, json_schema_extra=extra)
 
 
-def share(default: float, description: str, source: str = "assumption", plausible=None) -> Any:
+def share(default: float, description: str, source: str = "assumption", plausible=None,
+          kind: str | None = None) -> Any:
     """Declare a parameter that is a share or probability in [0, 1]."""
-    return param(default, description, "share", source, ge=0.0, le=1.0, plausible=plausible)
+    return param(default, description, "share", source, ge=0.0, le=1.0, plausible=plausible,
+                 kind=kind)
 
 
 class Strict(BaseModel):

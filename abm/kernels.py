@@ -48,6 +48,7 @@ class UtilityTerms(NamedTuple):
 
     economics: econ.CellEconomics  # the factors of benefit and cost
     uncertainty_icb: np.ndarray  # (R, K, I) coefficient of variation seen in each ICB
+    log_belief: np.ndarray  # (R, K, I) log of the effect expected in each ICB (0: the mean)
     risk_aversion: np.ndarray  # (R, T) standard deviations a board discounts
     risk_weight: np.ndarray  # (R, I) weight on doubt (1: none added)
     bonus: np.ndarray  # (R, I) utility added to every trust's (0: none)
@@ -83,6 +84,7 @@ class EventOutcomes(NamedTuple):
 
     counts: np.ndarray  # (R, len(COUNTED)) int64, columns named by ``Flow``
     completed_icb: np.ndarray  # (R, K, I) float32 pilots completed (succeeded or failed)
+    signal_icb: np.ndarray  # (R, K, I) float64 sum of the effects those pilots revealed
     completed: np.ndarray  # (R, I) float32 pilots completed
     failed: np.ndarray  # (R, I) float32 pilots failed
     supported_completed: np.ndarray  # (R, I) float64 supported pilots completed
@@ -93,20 +95,23 @@ class EventOutcomes(NamedTuple):
         failed = np.empty((reps, innovations), dtype=np.float32)
         return cls(counts=np.empty((reps, len(COUNTED)), dtype=np.int64),
                    completed_icb=np.empty((reps, icbs, innovations), dtype=np.float32),
+                   signal_icb=np.empty((reps, icbs, innovations)),
                    completed=np.empty_like(failed), failed=failed,
                    supported_completed=np.empty(failed.shape))
 
 
 @njit(cache=True)
-def cell_utility(utility_base, risk_aversion, uncertainty, risk_weight, bonus):
+def cell_utility(utility_base, log_belief, risk_aversion, uncertainty, risk_weight, bonus):
     """A trust's utility of piloting an innovation: net benefit less risk, plus any bonus.
 
-    A board values an uncertain benefit at its mean less ``risk aversion`` standard
+    ``utility_base`` counts the catalogue's mean benefit; the board expects that
+    times its ICB's belief (``log_belief`` is the log of the multiplier). It values
+    the uncertain benefit at what it expects less ``risk aversion`` standard
     deviations, B x (1 - risk_aversion x cv); ``risk_weight`` scales the doubt (blame
     for published failures) and the share counted on is floored at 1 %.
     """
     doubt = risk_aversion * uncertainty * risk_weight
-    return utility_base + np.log(max(_F32(1.0) - doubt, _F32(0.01))) + bonus
+    return (utility_base + log_belief) + np.log(max(_F32(1.0) - doubt, _F32(0.01))) + bonus
 
 
 @njit(cache=True)
@@ -150,6 +155,7 @@ def utility_at(rep, rows, cols, icb_of_trust, terms):
         r, t, i = rep[n], rows[n], cols[n]
         k = icb_of_trust[t]
         utility[n] = cell_utility(econ.utility_base(economics, r, t, k, i),
+                                  terms.log_belief[r, k, i],
                                   terms.risk_aversion[r, t], terms.uncertainty_icb[r, k, i],
                                   terms.risk_weight[r, i], terms.bonus[r, i])
         cost[n] = econ.cost_horizon(economics, r, t, k, i)
@@ -187,7 +193,8 @@ def decide_cells(cells, month, words, hazard_icb, utility, decision, ending, in_
     shortlisted_in_row = np.empty(state.shape[:2], dtype=np.int32)
     _hear(state, words, relevant, icb_of_trust, hazard_icb, d.budget, d.free, economics,
           d.pilot_need, d.group, d.lead_weight, d.rate, events, shortlisted_in_row)
-    _decide(state, words, icb_of_trust, hazard_icb, economics, utility.uncertainty_icb,
+    _decide(state, words, icb_of_trust, hazard_icb, economics, utility.log_belief,
+            utility.uncertainty_icb,
             utility.risk_aversion, utility.risk_weight, utility.bonus, d.free, d.group,
             d.lead_weight, relevant, d.sharpness, d.rate, events, shortlisted_in_row)
     _end(in_use_in_row, state, cells.entered_month, month, words, cells.supported,
@@ -234,7 +241,7 @@ def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, econom
 
 
 @njit(cache=True)
-def _decide(state, words, icb_of_trust, hazard_icb, economics, uncertainty_icb,
+def _decide(state, words, icb_of_trust, hazard_icb, economics, log_belief, uncertainty_icb,
             risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
             rate, events, shortlisted_in_row):
     """Shortlisted cells start a pilot with the decision probability, or stay (or become) aware."""
@@ -250,6 +257,7 @@ def _decide(state, words, icb_of_trust, hazard_icb, economics, uncertainty_icb,
                 unaware = state[r, t, i] == UNAWARE
                 threshold = hazard_icb[r, k, i] if unaware else _F32(1.0)
                 utility = cell_utility(econ.utility_base(economics, r, t, k, i),
+                                       log_belief[r, k, i],
                                        risk_aversion[r, t], uncertainty_icb[r, k, i],
                                        risk_weight[r, i], bonus[r, i])
                 weight = unit_weight(lead, t, lead_weight[r, t], relevant[lead, i])
@@ -422,7 +430,8 @@ def apply_events(cells, month, events, event_words, outcomes, tally, in_use_in_r
     A cell with an event enters its new state in step ``month``. Writes the
     ``EventOutcomes``: per replication the counts of the events (columns named by
     ``population.Flow``), pilots completed (succeeded or failed) per ICB and
-    innovation and per innovation, failures per innovation and supported
+    innovation with the sum of the effects they revealed (each pilot shows its
+    trust's ``realised_effect``) and per innovation, failures per innovation and supported
     completions per innovation.
 
     The ``StateTally`` and the cells in use and paying in each trust's row
@@ -433,12 +442,14 @@ def apply_events(cells, month, events, event_words, outcomes, tally, in_use_in_r
     state, entered_month, supported = cells.state, cells.entered_month, cells.supported
     core_funded, icb_of_trust = cells.core_funded, cells.icb_of_trust
     counts, completed_icb = outcomes.counts, outcomes.completed_icb
+    signal_icb, realised_effect = outcomes.signal_icb, cells.realised_effect
     completed, failed = outcomes.completed, outcomes.failed
     supported_completed = outcomes.supported_completed
     state_counts, embedded_icb, users_icb = tally.by_state, tally.embedded_icb, tally.users_icb
     reps, trusts, innovations = state.shape
     counts[:] = 0
     completed_icb[:] = 0
+    signal_icb[:] = 0.0
     completed[:] = 0
     failed[:] = 0
     supported_completed[:] = 0
@@ -458,8 +469,9 @@ def apply_events(cells, month, events, event_words, outcomes, tally, in_use_in_r
             t, i = divmod(rest, innovations)
             k = icb_of_trust[t]
             old = flat_state[n]
-            new = _record_event(event, r, t, i, k, supported, counts, completed_icb,
-                                completed, failed, supported_completed)
+            new = _record_event(event, r, t, i, k, supported, realised_effect, counts,
+                                completed_icb, signal_icb, completed, failed,
+                                supported_completed)
             flat_state[n] = new
             entered_month[r, t, i] = month
             state_counts[r, old, i] -= 1
@@ -473,8 +485,8 @@ def apply_events(cells, month, events, event_words, outcomes, tally, in_use_in_r
 
 
 @njit(cache=True)
-def _record_event(event, r, t, i, k, supported, counts, completed_icb, completed, failed,
-                  supported_completed):
+def _record_event(event, r, t, i, k, supported, realised_effect, counts, completed_icb,
+                  signal_icb, completed, failed, supported_completed):
     """Count one cell's event and update whether the scaler carries it; returns its new state."""
     if event == EVENT_AWARE:
         return AWARE
@@ -486,6 +498,7 @@ def _record_event(event, r, t, i, k, supported, counts, completed_icb, completed
         return PILOTING
     if event == EVENT_SUCCEED or event == EVENT_FAIL:
         completed_icb[r, k, i] += 1
+        signal_icb[r, k, i] += realised_effect[r, t, i]
         completed[r, i] += 1
         supported_completed[r, i] += supported[r, t, i]
         if event == EVENT_SUCCEED:

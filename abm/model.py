@@ -109,8 +109,11 @@ class NHSReformModel(mesa.Model):
 
         Returns:
             State, utility terms and the monthly probability of starting a pilot. The
-            utility the board decides on is ``utility_base - risk_penalty +
-            transparency_bonus`` (the pull of national use under the open platform).
+            utility the board decides on is ``utility_base + evidence_term -
+            risk_penalty + transparency_bonus``: the catalogue's mean benefit, what the
+            pilots its ICB has seen say of it (the log of ``expected_effect``, the
+            effect expected as a multiple of the catalogue's mean), the doubt, and the
+            pull of national use under the open platform.
 
         Raises:
             KeyError: If the innovation id is not in the catalogue.
@@ -122,11 +125,14 @@ class NHSReformModel(mesa.Model):
         terms = batch.explain_cell(0, row, j)
         k = batch.icb_of_trust[row]
         base = econ.utility_base(batch.economics, 0, row, k, j)
-        bonus = batch.utility_terms(batch.awareness()[2]).bonus[0, j]
+        utility = batch.utility_terms(batch.awareness()[2])
+        bonus, evidence = utility.bonus[0, j], utility.log_belief[0, k, j]
         return {
             "state": STATE_NAMES[batch.pop.state[0, row, j]],
             "utility_base": float(base),
-            "risk_penalty": float(base + bonus - terms["utility"]),
+            "expected_effect": terms["expected_effect"],
+            "evidence_term": float(evidence),
+            "risk_penalty": float(base + evidence + bonus - terms["utility"]),
             "transparency_bonus": float(bonus),
             "utility": terms["utility"],
             "peer_use_share": terms["peer_use_share"],

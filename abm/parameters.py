@@ -17,7 +17,8 @@ from .inputs import SIZE_BY_TYPE, SPECIALIST_SIZE, england
 SECTIONS = (
     ("Run", RunConfig, ""),
     ("Scenario (uncertainties: conditions nobody controls)", ScenarioConfig, "scenario"),
-    ("Strategy (levers: the mechanisms a strategy switches on)", StrategyConfig, "strategy"),
+    ("Strategy (levers a policymaker sets, and uncertainties: how strongly each mechanism "
+     "works)", StrategyConfig, "strategy"),
 )
 OWN_SECTION = {prefix for _, _, prefix in SECTIONS if prefix}  # listed once, in their section
 
@@ -48,9 +49,10 @@ def iter_parameters(model: type[BaseModel], prefix: str) -> Iterator[dict[str, s
         allowed = "" if low is None and high is None else \
             f"[{'' if low is None else _fmt(low)}, {'' if high is None else _fmt(high)}]"
         plausible = extra.get("plausible")
+        marker = "**Uncertainty.** " if extra.get("kind") == "uncertainty" else ""
         yield {
             "parameter": path,
-            "meaning": field.description or "",
+            "meaning": marker + (field.description or ""),
             "unit": extra.get("unit", "flag" if annotation is bool else "label"),
             "default": _fmt(field.default),
             "allowed": allowed,
@@ -83,6 +85,11 @@ def render_markdown() -> str:
         "*Allowed* is what the validation accepts; *plausible* is the range the",
         "sensitivity analysis explores. *Source* cites `abm/data/facts.csv` (key and",
         "confidence) or says `assumption`, with the reasoning where there is one.",
+        "In a strategy's block, a setting marked **Uncertainty** is how strongly the",
+        "mechanism works, which nobody chooses: sensitivity analysis and scenario",
+        "discovery sample it with the scenario's uncertainties, and a win map may take it",
+        "as an axis. The others are levers, what a policymaker sets (contract terms,",
+        "budgets, programme size).",
         "",
     ]
     for title, model, prefix in SECTIONS:

@@ -92,6 +92,8 @@ class Population:
     core_funded: np.ndarray  # bool: embedded before the start, paid from core budgets
     # dynamic innovation / ICB state
     uncertainty_icb: np.ndarray  # (R, K, I) coefficient of variation seen in each ICB
+    belief_icb: np.ndarray  # (R, K, I) effect each ICB's trusts expect, x the catalogue mean
+    realised_effect: np.ndarray  # (R, T, I) float32 effect a trust would get, x catalogue mean
     adaptation_need: np.ndarray  # (R, I)
     completed_pilots: np.ndarray  # (R, I) cumulative
     failed_pilots: np.ndarray  # (R, I) cumulative
@@ -133,6 +135,7 @@ class Cells(NamedTuple):
     supported: np.ndarray  # (R, T, I) bool: the pilot is carried by a deployer
     core_funded: np.ndarray  # (R, T, I) bool: embedded before the start (core budgets pay)
     icb_of_trust: np.ndarray  # (T,) intp ICB of each trust
+    realised_effect: np.ndarray  # (R, T, I) float32 effect the trust gets, x catalogue mean
 
 
 class StateTally(NamedTuple):
@@ -259,6 +262,8 @@ def initial_population(
         core_funded=np.broadcast_to(state == EMBEDDED, per_cell).copy(),
         uncertainty_icb=np.broadcast_to(innov.evidence_uncertainty,
                                         (reps, len(data.icbs), n_innov)).copy(),
+        belief_icb=np.ones((reps, len(data.icbs), n_innov)),
+        realised_effect=np.ones(per_cell, dtype=np.float32),  # drawn by effects.draw_true_effects
         adaptation_need=np.broadcast_to(innov.adaptation_need.astype(float),
                                         (reps, n_innov)).copy(),
         completed_pilots=np.zeros((reps, n_innov)),

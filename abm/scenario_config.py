@@ -133,6 +133,31 @@ class BarrierConfig(Strict):
         plausible=(0.15, 0.5))
 
 
+class EffectConfig(Strict):
+    """True effects: what an innovation really does, which the catalogue only estimates.
+
+    Each replication draws every innovation's true effect from its catalogue mean and
+    evidence uncertainty, so an innovation can disappoint or do harm; each trust's
+    context moves it further. Pilots reveal the effect in the trust that ran them, and
+    what trusts believe about it moves with the pilots they see (ODD section 7.4).
+    """
+
+    true_effect_spread: float = param(
+        1.0, "Standard deviation of an innovation's true effect, as a multiple of its "
+        "catalogue evidence uncertainty (coefficient of variation): its true effect is the "
+        "catalogue mean x (1 + spread x uncertainty x a standard normal draw), so it can be "
+        "negative (harm)", "multiple of the coefficient of variation",
+        "assumption: 1 reads the catalogue's evidence uncertainty as the spread of the effect "
+        "itself; below 1 the catalogue is over-cautious, above 1 over-confident (published "
+        "trial effects shrink on replication)", ge=0.0, le=5.0, plausible=(0.5, 1.5))
+    context_effect_spread: float = param(
+        0.5, "Standard deviation of a trust's own effect around the true effect, per unit of "
+        "the innovation's adaptation need (the fit to local context)", "share of the effect "
+        "per unit of adaptation need", "assumption: seed 000 and 002 on innovations that "
+        "work in one setting and not another; adaptation need measures how much the local "
+        "context matters", ge=0.0, le=5.0, plausible=(0.0, 1.0))
+
+
 class PressureConfig(Strict):
     """Operational pressure: bed occupancy with its seasonal winter peak."""
 
@@ -251,6 +276,7 @@ class ScenarioConfig(Strict):
     population: PopulationConfig = PopulationConfig()
     diffusion: DiffusionConfig = DiffusionConfig()
     barriers: BarrierConfig = BarrierConfig()
+    effects: EffectConfig = EffectConfig()
     pressure: PressureConfig = PressureConfig()
     icb: ICBConfig = ICBConfig()
     government: GovernmentConfig = GovernmentConfig()

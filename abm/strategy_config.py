@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .fields import Strict, param, share
+from .fields import UNCERTAIN, Strict, param, share
 
 
 class ScalerConfig(Strict):
@@ -25,13 +25,13 @@ class ScalerConfig(Strict):
     learning_exponent: float = param(
         0.3, "Learning-curve exponent: failure and adaptation effort fall as (1 + n)^-b",
         "dimensionless", "assumption: Wright's-law exponents of 0.15-0.45 are common",
-        ge=0.0, le=2.0, plausible=(0.1, 0.5))
+        ge=0.0, le=2.0, plausible=(0.1, 0.5), kind=UNCERTAIN)
     capacity_lent: float = share(
         0.3, "Absorptive capacity the scaler lends to a trust during a deployment",
-        plausible=(0.1, 0.5))
+        plausible=(0.1, 0.5), kind=UNCERTAIN)
     evidence_per_deployment: float = share(
         0.1, "Share of uncertainty about a module removed for all trusts by each deployment",
-        plausible=(0.05, 0.2))
+        plausible=(0.05, 0.2), kind=UNCERTAIN)
     lock_in_fee_share: float = share(
         0.15, "Yearly fee after embedding, as a share of the deployment price (lock-in)",
         plausible=(0.05, 0.3))
@@ -43,23 +43,23 @@ class OpenPlatformConfig(Strict):
     enabled: bool = Field(False, description="Whether pilot results are published openly")
     publication_evidence_weight: float = share(
         0.6, "Weight of a published pilot elsewhere in England relative to one seen nearby",
-        plausible=(0.3, 1.0))
+        plausible=(0.3, 1.0), kind=UNCERTAIN)
     contributed_adaptation_rate: float = share(
         0.04, "Share of adaptation need removed for everyone by each completed pilot",
-        plausible=(0.01, 0.08))
+        plausible=(0.01, 0.08), kind=UNCERTAIN)
     communication_reach: float = share(
         0.5, "Share of peer weight moved from local to national peers (cheap communication)",
-        plausible=(0.2, 0.8))
+        plausible=(0.2, 0.8), kind=UNCERTAIN)
     transparency_pressure: float = param(
         0.5, "Utility a laggard gains per unit of national use of an innovation (public scrutiny)",
-        "utility", ge=0.0, le=10.0, plausible=(0.2, 1.0))
+        "utility", ge=0.0, le=10.0, plausible=(0.2, 1.0), kind=UNCERTAIN)
     failure_blame: float = param(
         0.5, "Added weight on uncertainty per unit share of published failed pilots",
         "ratio", "assumption: seed 001 on punished mistakes", ge=0.0, le=10.0,
-        plausible=(0.2, 1.0))
+        plausible=(0.2, 1.0), kind=UNCERTAIN)
     publication_load: float = share(
         0.02, "Capacity each running pilot uses to document and publish results",
-        plausible=(0.0, 0.05))
+        plausible=(0.0, 0.05), kind=UNCERTAIN)
     platform_cost_gbp_m_per_year: float = param(
         5.0, "National cost of running the open platform", "GBP m per year",
         ge=0.0, le=1000.0, plausible=(2.0, 15.0))
@@ -82,24 +82,24 @@ class ConsolidationConfig(Strict):
         plausible=(3, 8))
     sovereignty_resistance: float = share(
         0.3, "Chance a proposed merger is blocked by the boards involved (every merger)",
-        "assumption: seed 003 on organisational sovereignty", (0.1, 0.5))
+        "assumption: seed 003 on organisational sovereignty", (0.1, 0.5), kind=UNCERTAIN)
     decision_slowdown: float = param(
         0.4, "Decision rate of a group falls as group_size^-slowdown (consensus across boards)",
-        "dimensionless", ge=0.0, le=5.0, plausible=(0.2, 0.8))
+        "dimensionless", ge=0.0, le=5.0, plausible=(0.2, 0.8), kind=UNCERTAIN)
     transition_cost_gbp_m: float = param(
         4.0, "One-off cost of a merger (every merger), from the transformation budget", "GBP m",
-        ge=0.0, le=1000.0, plausible=(2.0, 10.0))
+        ge=0.0, le=1000.0, plausible=(2.0, 10.0), kind=UNCERTAIN)
     disruption_months: int = param(
         18, "Months of disruption after a merger (every merger)", "months", ge=0, le=120,
-        plausible=(12, 36))
+        plausible=(12, 36), kind=UNCERTAIN)
     disruption_capacity_loss: float = share(
-        0.3, "Absorptive capacity lost during disruption", plausible=(0.15, 0.5))
+        0.3, "Absorptive capacity lost during disruption", plausible=(0.15, 0.5), kind=UNCERTAIN)
     scale_economy_exponent: float = param(
         0.7, "Per-member cost of a group pilot is cost x group_size^(exponent - 1)",
-        "dimensionless", ge=0.0, le=1.0, plausible=(0.5, 0.9))
+        "dimensionless", ge=0.0, le=1.0, plausible=(0.5, 0.9), kind=UNCERTAIN)
     volume_outcome_gain: float = param(
         0.15, "Extra effect of volume-sensitive innovations per doubling of group size",
-        "share per doubling", ge=0.0, le=2.0, plausible=(0.05, 0.3))
+        "share per doubling", ge=0.0, le=2.0, plausible=(0.05, 0.3), kind=UNCERTAIN)
 
 
 class StrategyConfig(Strict):

@@ -241,7 +241,8 @@ def test_explain_returns_probabilities(models, strategy):
                 assert 0.0 <= terms[key] <= 1.0, (trust.name, innovation, key, terms[key])
             assert terms["state"] == STATE_NAMES[model.pop.state[row, ids.index(innovation)]]
             assert terms["utility"] == pytest.approx(
-                terms["utility_base"] - terms["risk_penalty"] + terms["transparency_bonus"],
+                terms["utility_base"] + terms["evidence_term"] - terms["risk_penalty"]
+                + terms["transparency_bonus"],
                 abs=1e-5)
             assert terms["risk_penalty"] >= -1e-6
             assert 0.0 <= terms["peer_use_share"] <= 1.0
@@ -265,7 +266,9 @@ def _expected_terms(model: NHSReformModel, row: int, column: int,
     risk = -math.log(max(1.0 - doubt, 0.01))
     bonus = op.transparency_pressure * op.enabled * nation[0, column]
     base = float(matrices["utility_base"][0, row, column])
-    utility = base - risk + bonus
+    expected = float(pop.belief_icb[k, column])
+    evidence = math.log(max(expected, 0.01))
+    utility = base + evidence - risk + bonus
     free = f32(pop.free_capacity[row])
     able = (f32(pop.budget_gbp_m[row]) >= matrices["pilot_total_trust_gbp_m"][0, row, column]
             and free >= batch.pilot_need[column])
@@ -273,7 +276,8 @@ def _expected_terms(model: NHSReformModel, row: int, column: int,
     weight = batch.lead_weight[0, row] if lead == row else float(not pop.relevant[lead, column])
     chance = 1.0 / (1.0 + math.exp(-diff.decision_sharpness * utility))
     return {
-        "utility_base": base, "risk_penalty": risk, "transparency_bonus": bonus,
+        "utility_base": base, "expected_effect": expected, "evidence_term": evidence,
+        "risk_penalty": risk, "transparency_bonus": bonus,
         "utility": utility, "peer_use_share": float(peer[0, k, column]),
         "free_capacity": float(pop.free_capacity[row]),
         "monthly_awareness_probability": float(hazard[0, k, column]),

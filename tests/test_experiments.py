@@ -34,11 +34,20 @@ def test_bad_experiment_settings_name_the_field(overrides, message):
         compose_experiment(*overrides)
 
 
-def test_uncertainties_are_scenario_conditions_and_levers_are_strategy_settings():
+def test_uncertainties_are_conditions_and_mechanism_strengths_levers_are_choices():
     uncertain, levers = space.uncertainties(), space.levers()
     assert len(uncertain) >= 50 and levers
-    assert all(p.path.startswith("scenario.") and p.kind == "uncertainty" for p in uncertain)
+    assert all(p.kind == "uncertainty" for p in uncertain)
     assert all(p.path.startswith("strategy.") and p.kind == "lever" for p in levers)
+    strengths = {p.path for p in uncertain if p.path.startswith("strategy.")}
+    # how strongly a mechanism works is knowledge about the world, sampled like the scenario
+    assert {"strategy.scaler.learning_exponent", "strategy.scaler.capacity_lent",
+            "strategy.open_platform.failure_blame",
+            "strategy.consolidation.transition_cost_gbp_m"} <= strengths
+    # what a policymaker sets: contract terms, the platform's budget, the merger programme
+    assert {"strategy.scaler.price_gbp_m", "strategy.open_platform.platform_cost_gbp_m_per_year",
+            "strategy.consolidation.mergers_per_year"} <= {p.path for p in levers}
+    assert not strengths & {p.path for p in levers}
     assert all(p.low <= p.default <= p.high for p in uncertain + levers), \
         "every default lies in its plausible range"
 

@@ -62,11 +62,12 @@ def test_any_point_of_the_joint_box_validates_and_runs(point):
         assert len(steps) == MONTHS
         finite = runs.drop(columns=["embedded_share_y10", "benefit_per_spend"])
         assert np.isfinite(finite.select_dtypes("number").to_numpy()).all(), strategy.name
-        assert (runs["spend_gbp_m"] >= 0).all() and (runs["benefit_gbp_m"] >= 0).all()
+        assert (runs["spend_gbp_m"] >= 0).all()  # benefit may be negative: harmful effects
         assert runs["embedded_share_y5"].between(0, 1).all(), strategy.name
         assert steps["embedded_share_mean"].between(0, 1).all(), strategy.name
-        flows = steps.filter(regex="^(pilots|spend|benefit|mergers)").to_numpy()
+        flows = steps.filter(regex="^(pilots|spend|mergers)").to_numpy()
         assert np.isfinite(flows).all() and (flows >= 0).all(), strategy.name
+        assert np.isfinite(steps.filter(regex="^benefit").to_numpy()).all(), strategy.name
 
 @pytest.mark.parametrize("icb, region_share", [(0.7, 0.8), (0.3, 0.2), (1.0, 1.0), (0.0, 0.0)])
 def test_peer_weights_are_valid_for_any_pair_and_leave_england_its_share(icb, region_share):

@@ -2,9 +2,12 @@
 
 As in EMA Workbench, an experiment separates the **uncertainties** (every
 scenario parameter with a plausible range in the parameter table: pressure,
-maturity, elections, budgets ...) from the **levers** (the strategy and its
-settings). Ranges come from the ``plausible`` metadata in ``abm/config.py``, the
-same numbers as ``docs/parameters.md``. Values are applied by rebuilding the
+maturity, elections, budgets ...; and how strongly each mechanism works, such as
+the scaler's learning exponent or a merger's disruption, declared
+``kind="uncertainty"`` in its strategy block) from the **levers** (what a
+policymaker sets: contract terms, platform budget, merger programme size and
+targeting). Ranges come from the ``plausible`` metadata of the typed
+configuration, the same numbers as ``docs/parameters.md``. Values are applied by rebuilding the
 validated config, so a sampled value outside what the model allows is refused.
 """
 
@@ -40,28 +43,38 @@ class Parameter:
 
 
 def _walk(model: type[BaseModel], prefix: str, kind: str) -> list[Parameter]:
+    """Every field with a plausible range under ``model``; ``kind`` unless it says otherwise."""
     found = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             found.extend(_walk(annotation, f"{prefix}{name}.", kind))
             continue
-        plausible = (field.json_schema_extra or {}).get("plausible")
+        extra = field.json_schema_extra or {}
+        plausible = extra.get("plausible")
         if plausible is None or annotation is bool:
             continue
         found.append(Parameter(f"{prefix}{name}", field.default, float(plausible[0]),
-                               float(plausible[1]), annotation is int, kind))
+                               float(plausible[1]), annotation is int,
+                               extra.get("kind", kind)))
     return found
 
 
-def uncertainties() -> list[Parameter]:
-    """Every scenario parameter with a plausible range: the conditions nobody controls.
+def _strategy_parameters() -> list[Parameter]:
+    return _walk(StrategyConfig, "strategy.", "lever")
 
-    The observation block (how model counts map onto published counts) is left out:
-    it does not change the simulation.
+
+def uncertainties() -> list[Parameter]:
+    """The conditions nobody controls, each with a plausible range.
+
+    Every scenario parameter, then how strongly each mechanism works (its strategy
+    block's uncertainties). The observation block (how model counts map onto
+    published counts) is left out: it does not change the simulation. A mechanism's
+    uncertainty applies to every strategy that switches the mechanism on.
     """
-    return [p for p in _walk(ScenarioConfig, "scenario.", "uncertainty")
-            if not p.path.startswith(OBSERVATION)]
+    scenario = [p for p in _walk(ScenarioConfig, "scenario.", "uncertainty")
+                if not p.path.startswith(OBSERVATION)]
+    return scenario + [p for p in _strategy_parameters() if p.kind == "uncertainty"]
 
 
 def observations() -> list[Parameter]:
@@ -72,8 +85,8 @@ def observations() -> list[Parameter]:
 
 
 def levers() -> list[Parameter]:
-    """Every strategy setting with a plausible range: what a strategy chooses."""
-    return _walk(StrategyConfig, "strategy.", "lever")
+    """Every strategy setting with a plausible range that a policymaker chooses."""
+    return [p for p in _strategy_parameters() if p.kind == "lever"]
 
 
 def find(path: str) -> Parameter:

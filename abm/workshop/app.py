@@ -306,9 +306,11 @@ def Page() -> None:
         for group, title in (("lever", "Levers (choices)"),
                              ("uncertainty", "Uncertainties (conditions)")):
             with solara.Card(title):
-                for lever in L.levers_for(strategy):
-                    if lever.group == group:
-                        Lever(lever, values[lever.path], set_lever(lever.path))
+                shown = [lever for lever in L.levers_for(strategy) if lever.group == group]
+                for lever in shown:
+                    Lever(lever, values[lever.path], set_lever(lever.path))
+                if not shown:
+                    solara.Text("None under this strategy.", classes=["workshop-note"])
 
     if isinstance(run, ConfigError):
         solara.Error(str(run))

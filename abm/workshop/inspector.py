@@ -71,8 +71,11 @@ def explain(model: NHSReformModel, trust: Trust, innovation_id: str) -> tuple[li
     terms = trust.explain(innovation_id)
     rows = [
         ("State now", str(terms["state"])),
-        ("Net benefit to the trust over its planning horizon (utility)",
-         f"{terms['utility_base']:+.2f}"),
+        ("Net benefit to the trust over its planning horizon, at the catalogue's mean effect "
+         "(utility)", f"{terms['utility_base']:+.2f}"),
+        ("Effect its ICB expects from the pilots it has seen (x the catalogue's mean)",
+         f"{terms['expected_effect']:.2f}"),
+        ("Added (or taken off) for that evidence", f"{terms['evidence_term']:+.2f}"),
         ("Taken off for uncertainty x risk aversion", f"{terms['risk_penalty']:+.2f}"),
         ("Added by public scrutiny of laggards (open platform)",
          f"{terms['transparency_bonus']:+.2f}"),

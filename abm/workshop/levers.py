@@ -39,12 +39,21 @@ class Lever:
     Attributes:
         path: Dotted config path starting with ``scenario.`` or ``strategy.``.
         label: What the slider is called on screen.
-        group: ``lever`` (a choice policy makes) or ``uncertainty`` (a condition nobody controls).
     """
 
     path: str
     label: str
-    group: str
+
+    @property
+    def group(self) -> str:
+        """``lever`` (a choice policy makes) or ``uncertainty`` (a condition nobody controls).
+
+        Read from the field, as the experiments read it (``experiments.space``): every
+        scenario parameter is an uncertainty; a strategy setting is a lever unless it
+        says how strongly its mechanism works.
+        """
+        default = "uncertainty" if self.path.startswith("scenario.") else "lever"
+        return (self.field.json_schema_extra or {}).get("kind", default)
 
     @property
     def mechanism(self) -> str:
@@ -93,24 +102,19 @@ class Lever:
 
 
 LEVERS: tuple[Lever, ...] = (
-    Lever("scenario.pressure.occupancy_scale", "Operational pressure (x the cited winter excess)",
-          "uncertainty"),
-    Lever("scenario.population.risk_aversion_mean", "Risk aversion of trust boards (mean)",
-          "uncertainty"),
+    Lever("scenario.pressure.occupancy_scale", "Operational pressure (x the cited winter excess)"),
+    Lever("scenario.population.risk_aversion_mean", "Risk aversion of trust boards (mean)"),
     Lever("scenario.population.digital_maturity_epr_mean",
-          "Digital maturity of trusts with an EPR (mean)", "uncertainty"),
-    Lever("scenario.icb.pooled_budget_share_mean", "Pooled budgets (share, mean over ICBs)",
-          "lever"),
-    Lever("scenario.government.election_cycle_months", "Months between general elections",
-          "uncertainty"),
-    Lever("strategy.scaler.deployment_capacity", "Scaler: deployments at once", "lever"),
-    Lever("strategy.scaler.price_gbp_m", "Scaler: fee per deployment (GBP m)", "lever"),
+          "Digital maturity of trusts with an EPR (mean)"),
+    Lever("scenario.icb.pooled_budget_share_mean", "Pooled budgets (share, mean over ICBs)"),
+    Lever("scenario.government.election_cycle_months", "Months between general elections"),
+    Lever("strategy.scaler.deployment_capacity", "Scaler: deployments at once"),
+    Lever("strategy.scaler.price_gbp_m", "Scaler: fee per deployment (GBP m)"),
     Lever("strategy.open_platform.publication_evidence_weight",
-          "Open platform: weight of a published pilot", "lever"),
+          "Open platform: weight of a published pilot"),
     Lever("strategy.open_platform.communication_reach",
-          "Open platform: reach of cheap communication", "lever"),
-    Lever("strategy.consolidation.mergers_per_year", "Consolidation: mergers per year",
-          "lever"),
+          "Open platform: reach of cheap communication"),
+    Lever("strategy.consolidation.mergers_per_year", "Consolidation: mergers per year"),
 )
 LEVER_BY_PATH = {lever.path: lever for lever in LEVERS}
 @cache

@@ -218,9 +218,15 @@ class Scaler(Vendor):
     """
 
     @property
-    def fee_per_month_gbp_m(self) -> dict[str, float]:
-        """Fee for each month of a deployment of each module, GBP m, by innovation id."""
-        return self._by_product(self.model.batch.mechanisms["scaler"].fee_per_month)
+    def fee_per_deployment_gbp_m(self) -> float:
+        """Fee a trust pays when it accepts a deployment, GBP m (0 once the contract ended)."""
+        live = bool(self.model.batch.reform_live[0])
+        return self.model.strategy.scaler.price_gbp_m * live
+
+    @property
+    def contract_live(self) -> bool:
+        """Whether the scaler's contract runs (a new government may have ended it)."""
+        return bool(self.model.batch.reform_live[0])
 
     @property
     def deployments_by_module(self) -> np.ndarray:
@@ -239,14 +245,16 @@ class Scaler(Vendor):
         return [(int(i), int(j)) for r, i, j in zip(rep, rows, cols, strict=True) if r == 0]
 
     def learning_factor(self) -> np.ndarray:
-        """(5,) (1 + n)^-b per module type, n its completed deployments.
+        """(5,) floor + (1 - floor) x (1 + n)^-b per module type, n its completed deployments.
 
         In the next step a pilot the scaler carries ends once it has run
         ``ceil(duration x (0.5 + 0.5 x factor))`` months, and fails with the factor
-        times the chance an unsupported pilot would.
+        times the failure an unsupported pilot would have from adaptation effort
+        (the part from a poor infrastructure fit stays).
         """
-        return scaler.learning_factor(self.deployments_by_module,
-                                      self.model.strategy.scaler.learning_exponent)
+        cfg = self.model.strategy.scaler
+        return scaler.learning_factor(self.deployments_by_module, cfg.learning_exponent,
+                                      cfg.learning_floor)
 
 
 class Government(mesa.Agent):

@@ -93,7 +93,6 @@ class MoneyOwed(NamedTuple):
     icb_due: np.ndarray  # (R, T) ICB funds' share of the trust's costs, GBP m
     full_due: np.ndarray  # (R, I) all payers' costs per innovation, GBP m
     lock_ins: np.ndarray  # (R, T) int64 supported cells embedded in the run
-    fees: np.ndarray  # (R, T) deployers' fees for supported pilots, GBP m
     bed_days: np.ndarray  # (R, T) bed days saved
     cash: np.ndarray  # (R,) cash saved, GBP m
 
@@ -103,7 +102,7 @@ class MoneyOwed(NamedTuple):
         per_trust = (reps, trusts)
         return cls(running_due=np.empty(per_trust), pilots_due=np.empty(per_trust),
                    icb_due=np.empty(per_trust), full_due=np.empty((reps, innovations)),
-                   lock_ins=np.empty(per_trust, dtype=np.int64), fees=np.empty(per_trust),
+                   lock_ins=np.empty(per_trust, dtype=np.int64),
                    bed_days=np.empty(per_trust), cash=np.empty(reps))
 
 
@@ -260,7 +259,17 @@ def cost_horizon(e, r, t, k, i):
 @njit(cache=True, inline="always")
 def failure(e, r, t, i):
     """Chance a completed pilot fails (unsupported): adaptation effort and infrastructure."""
-    chance = e.failure_base[r, i] + _F32(0.5) * shortfall(e, r, t, i)
+    return failure_with_experience(e, r, t, i, _F32(1.0))
+
+
+@njit(cache=True, inline="always")
+def failure_with_experience(e, r, t, i, experience):
+    """Chance a completed pilot fails when a deployer's experience cuts its adaptation part.
+
+    ``experience`` multiplies the failure from adaptation effort; the part from a poor
+    infrastructure fit stays, since no deployer brings the trust's own systems.
+    """
+    chance = e.failure_base[r, i] * experience + _F32(0.5) * shortfall(e, r, t, i)
     return min(max(chance, _F32(0.0)), _F32(1.0))
 
 
@@ -316,12 +325,11 @@ def cell_matrices(e: CellEconomics, icb_of_trust: np.ndarray) -> dict[str, np.nd
 
 
 @njit(cache=True)
-def tally_money(paying_in_row, cells, month, benefit_delay, economics, fee_per_month, owed):
+def tally_money(paying_in_row, cells, month, benefit_delay, economics, owed):
     """What each trust and ICB owes this month, and the benefit realised (in place).
 
     Writes the ``MoneyOwed`` ``owed``. ``benefit_delay`` (I,) int16 is each
-    innovation's months from embedding to benefit; ``fee_per_month`` (I,) the
-    deployer's fee a month for a supported pilot, GBP m.
+    innovation's months from embedding to benefit.
 
     Visits only the cells that cost money, in the trusts' rows that have any
     (``paying_in_row``): pilots, and innovations embedded during the run (those
@@ -335,14 +343,12 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, fee_per_m
     core_funded, icb_of_trust = cells.core_funded, cells.icb_of_trust
     realised = cells.realised_effect
     running_owed, pilots_owed, icb_due = owed.running_due, owed.pilots_due, owed.icb_due
-    full_due, lock_ins, fees, bed_days, cash = (owed.full_due, owed.lock_ins, owed.fees,
-                                                owed.bed_days, owed.cash)
+    full_due, lock_ins, bed_days, cash = owed.full_due, owed.lock_ins, owed.bed_days, owed.cash
     running_owed[:] = 0.0
     pilots_owed[:] = 0.0
     icb_due[:] = 0.0
     full_due[:] = 0.0
     lock_ins[:] = 0
-    fees[:] = 0.0
     bed_days[:] = 0.0
     cash[:] = 0.0
     e = economics
@@ -353,7 +359,7 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, fee_per_m
             if paying_in_row[r, t] == 0:
                 continue
             k = icb_of_trust[t]
-            running_due = pilots_due = icb_owed = fee = saved = 0.0
+            running_due = pilots_due = icb_owed = saved = 0.0
             locked = 0
             for i in range(innovations):
                 s = state[r, t, i]
@@ -362,8 +368,6 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, fee_per_m
                     pilots_due += pilot * e.trust_share[r, k, i]
                     icb_owed += pilot * e.icb_share[r, k, i]
                     full_due[r, i] += pilot
-                    if supported[r, t, i]:
-                        fee += fee_per_month[i]
                 elif s == EMBEDDED and not core_funded[r, t, i]:
                     running = running_monthly(e, r, t, i)
                     running_due += running * e.trust_share[r, k, i]
@@ -375,6 +379,6 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, fee_per_m
                         saved += e.effect_bed_days[i] * scale
                         cash_here += e.effect_cash[i] * scale
             running_owed[r, t], pilots_owed[r, t] = running_due, pilots_due
-            icb_due[r, t], fees[r, t], lock_ins[r, t] = icb_owed, fee, locked
+            icb_due[r, t], lock_ins[r, t] = icb_owed, locked
             bed_days[r, t] = saved
         cash[r] = cash_here

@@ -84,8 +84,6 @@ class Batch:
         self.log_belief = log_belief(self.pop.belief_icb)
         self.mechanisms = Mechanisms(self)
         self.peer_weights = self._peer_weights()
-        self.supported_fee_per_month = self.mechanisms.supported_fee_per_month(
-            len(self.data.innovations))
         self.month = 0  # months completed
         self.flows = np.zeros((self.reps, len(Flow)))
         self.bed_days_by_trust = np.zeros(self.pop.budget_gbp_m.shape)
@@ -177,7 +175,9 @@ class Batch:
         """Advance every replication one month and record it (ODD section 3)."""
         month, scenario, mechanisms = self.month, self.scenario, self.mechanisms
         self.flows[:] = 0.0
-        changed = self.status_quo.start_month(month)
+        changed, stopped = self.status_quo.start_month(month)
+        if stopped.any():
+            mechanisms.stop(np.flatnonzero(stopped))
         mechanisms.reorganise(month)
         if changed.any():
             self.status_quo.refresh_payers(np.flatnonzero(changed))
@@ -189,7 +189,8 @@ class Batch:
         update_pressure(self.pop, profile, scenario, noise, self.bed_days_by_trust)
         load = self.capacity_terms()
         update_capacity(self.pop, scenario, load.per_pilot, load.carried, load.disruption_loss,
-                        month, pooled=bool(self.has_groups.any()))
+                        month, pooled=bool(self.has_groups.any()),
+                        extra_per_pilot=load.extra_per_pilot)
         self._lifecycle()
         owed = self.tally_money()
         self._pay_costs(owed)
@@ -236,7 +237,8 @@ class Batch:
     def capacity_terms(self) -> CapacityTerms:
         """What running pilots and disruption take from capacity, with every mechanism's part."""
         per_pilot = self.scenario.barriers.pilot_load * self.data.innovations.complexity
-        terms = CapacityTerms(per_pilot=per_pilot, carried=None, disruption_loss=0.0)
+        terms = CapacityTerms(per_pilot=per_pilot, carried=None, disruption_loss=0.0,
+                              extra_per_pilot=None)
         return self.mechanisms.capacity_terms(terms)
 
     def awareness(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -299,7 +301,8 @@ class Batch:
             programme_off=(~self.programme_live).astype(CELL),
             fade_unfunded=(bar.unfunded_fade_per_month * pop.unfunded_pilots).astype(CELL),
             discontinuation=self.discontinuation,
-            drop_unfunded=(bar.unfunded_fade_per_month * pop.unfunded_running).astype(CELL))
+            drop_unfunded=(bar.unfunded_fade_per_month * pop.unfunded_running).astype(CELL),
+            drop_carried=np.zeros(self.reps, dtype=CELL))
         return self.mechanisms.ending_terms(terms)
 
     def explain_cell(self, r: int, row: int, column: int) -> dict[str, float]:
@@ -383,7 +386,7 @@ class Batch:
         """Sums over cells of what is owed and what is realised this month."""
         owed = MoneyOwed.empty(*self.pop.state.shape)
         tally_money(self.paying_in_row, self.cells(), self.month, self.benefit_delay,
-                    self.economics, self.supported_fee_per_month, owed)
+                    self.economics, owed)
         return owed
 
     def _pay_costs(self, owed: MoneyOwed) -> None:
@@ -424,7 +427,8 @@ class Batch:
         bed_days = self.bed_days_by_trust.sum(axis=1)
         self.flows[:, Flow.BENEFIT_BED_DAYS] = bed_days
         self.flows[:, Flow.BENEFIT_GBP_M] = \
-            bed_days * self.scenario.finance.cost_per_bed_day_gbp / 1e6 + owed.cash
+            bed_days * self.scenario.finance.cost_per_bed_day_gbp / 1e6 + owed.cash + \
+            self.mechanisms.benefit_gbp_m()
 
     # ------------------------------------------------------------------ record
 

@@ -71,12 +71,14 @@ class EndingTerms(NamedTuple):
 
     pilot_months: np.ndarray  # (I,) int16 duration of a trust's own pilot
     supported_months: np.ndarray  # (R, I) int16 duration of a supported pilot
-    supported_failure_factor: np.ndarray  # (R, I) float32 factor on a supported pilot's failure
+    supported_failure_factor: np.ndarray  # (R, I) float32 factor on a supported pilot's
+    # failure from adaptation effort (``economics.failure_with_experience``)
     fade_no_champion: np.ndarray  # (R, T) float32 monthly fade without a champion
     programme_off: np.ndarray  # (R, I) float32 1 where no national programme backs it
     fade_unfunded: np.ndarray  # (R, T) float32 monthly fade of an unpaid pilot
     discontinuation: np.ndarray  # (I,) float32 monthly drop of an innovation embedded in the run
     drop_unfunded: np.ndarray  # (R, T) float32 monthly drop of an unpaid running cost
+    drop_carried: np.ndarray  # (R,) float32 monthly drop of a supported cell embedded in the run
 
 
 class EventOutcomes(NamedTuple):
@@ -200,7 +202,7 @@ def decide_cells(cells, month, words, hazard_icb, utility, decision, ending, in_
     _end(in_use_in_row, state, cells.entered_month, month, words, cells.supported,
          cells.core_funded, economics, e.pilot_months, e.supported_months,
          e.supported_failure_factor, e.fade_no_champion, e.programme_off, e.fade_unfunded,
-         e.discontinuation, e.drop_unfunded, events)
+         e.discontinuation, e.drop_unfunded, e.drop_carried, events)
 
 
 @njit(cache=True)
@@ -272,14 +274,15 @@ def _decide(state, words, icb_of_trust, hazard_icb, economics, log_belief, uncer
 def _end(in_use_in_row, state, entered_month, month, words, supported, core_funded,
          economics, pilot_months, supported_months, supported_failure_factor,
          fade_no_champion, programme_off, fade_unfunded, discontinuation, drop_unfunded,
-         events):
+         drop_carried, events):
     """Pilots due finish (fail or succeed), others may fade; embedded cells may be dropped.
 
     ``month`` is the step under way (0 the first): a pilot that started in step m
     has run ``month - m`` months at the end of this one. ``discontinuation`` (per
     innovation) applies to innovations embedded in the run: those embedded before
     the start (``core_funded``) are business as usual, which only a budget
-    shortfall removes.
+    shortfall removes. A supported cell embedded in the run is also dropped at
+    ``drop_carried`` (its deployer has withdrawn).
     """
     reps, trusts, innovations = state.shape
     for r in range(reps):
@@ -295,9 +298,8 @@ def _end(in_use_in_row, state, entered_month, month, words, supported, core_fund
                     backed = supported[r, t, i]
                     duration = supported_months[r, i] if backed else pilot_months[i]
                     if month - entered_month[r, t, i] >= duration:
-                        fail = econ.failure(economics, r, t, i)
-                        if backed:
-                            fail = fail * supported_failure_factor[r, i]
+                        experience = supported_failure_factor[r, i] if backed else _F32(1.0)
+                        fail = econ.failure_with_experience(economics, r, t, i, experience)
                         events[r, t, i] = EVENT_FAIL if u < fail else EVENT_SUCCEED
                     else:
                         fade = fade_no_champion[r, t] * programme_off[r, i]
@@ -305,9 +307,14 @@ def _end(in_use_in_row, state, entered_month, month, words, supported, core_fund
                             fade = _F32(0.0)
                         if u < fade + fade_unfunded[r, t]:
                             events[r, t, i] = EVENT_FADE
-                elif u < (_F32(0.0) if core_funded[r, t, i] else discontinuation[i]) + \
-                        drop_unfunded[r, t]:
-                    events[r, t, i] = EVENT_DROP
+                else:
+                    drop = drop_unfunded[r, t]
+                    if not core_funded[r, t, i]:
+                        drop += discontinuation[i]
+                        if supported[r, t, i]:
+                            drop += drop_carried[r]
+                    if u < drop:
+                        events[r, t, i] = EVENT_DROP
 
 
 @njit(cache=True, inline="always")

@@ -55,6 +55,12 @@ EPR_ID = "electronic_patient_record"
 MONTHS_PER_YEAR = 12.0
 DAYS_PER_MONTH = 30.4
 GA_BEDS_PER_UNIT_SIZE = 760.0  # 101,900 G&A beds over 134 acute trusts (facts.csv)
+TRUST_SECTOR_TURNOVER_GBP_M = 124_000.0  # a year (facts.csv: trust_sector_turnover_2024)
+
+
+def turnover_gbp_m_per_year(size: np.ndarray) -> np.ndarray:
+    """Each trust's turnover: the trust sector's, shared by size."""
+    return TRUST_SECTOR_TURNOVER_GBP_M * size / size.sum()
 
 
 @dataclass
@@ -230,7 +236,7 @@ def initial_population(
     n, n_innov, reps = len(trusts), len(innov), len(rngs)
     draws = [_trust_draws(data, scenario, rng) for rng in rngs]
     drawn = {name: np.stack([d[name] for d in draws]) for name in draws[0]}
-    turnover = 124_000.0 * trusts.size / trusts.size.sum()  # GBP m a year, facts.csv
+    turnover = turnover_gbp_m_per_year(trusts.size)
     relevant = innov.relevant[trusts.trust_type]
     state = np.full((n, n_innov), UNAWARE, dtype=np.int8)
     epr = np.flatnonzero(innov.innovation_id == EPR_ID)
@@ -309,6 +315,7 @@ def update_pressure(
 def update_capacity(
     pop: Population, scenario: ScenarioConfig, per_pilot: np.ndarray,
     carried: np.ndarray | None, disruption_loss: float, month: int, pooled: bool,
+    extra_per_pilot: np.ndarray | None = None,
 ) -> None:
     """Free absorptive capacity: base, champion, pressure, disruption, minus running pilots.
 
@@ -320,6 +327,8 @@ def update_capacity(
         disruption_loss: Share of capacity a disrupted trust loses.
         month: Model month.
         pooled: Whether any trusts share a decision unit (then they pool capacity).
+        extra_per_pilot: (R,) capacity every running pilot also uses in each
+            replication, whatever the innovation (None: none).
     """
     bar = scenario.barriers
     capacity = pop.capacity_base * (1.0 - bar.pressure_capacity_loss * pop.pressure)
@@ -333,6 +342,8 @@ def update_capacity(
             helped.astype(np.float32) @ carried.astype(np.float32)
     else:
         load = piloting.astype(np.float32) @ per_pilot.astype(np.float32)
+    if extra_per_pilot is not None:
+        load = load + piloting.sum(axis=-1) * extra_per_pilot[:, None].astype(np.float32)
     capacity = capacity - load
     if pooled:  # a decision unit shares its capacity: each trust gets the unit's mean
         sums, counts = _per_group(pop.group, capacity)

@@ -212,6 +212,12 @@ class GovernmentConfig(Strict):
     programme_reset_probability: float = share(
         0.5, "Chance that a new government drops each national programme after an election",
         "assumption: facts.csv nhs_reorganisation_interval shows frequent resets", (0.2, 0.8))
+    reform_stop_probability: float = share(
+        0.3, "Chance that a new government stops the reform strategy at an election, whatever "
+        "it is: the scaler's contract ends, the open platform is defunded, the merger "
+        "programme halts (mergers done stay done)", "assumption: facts.csv "
+        "nhs_reorganisation_interval shows frequent resets; a strategy is less exposed than a "
+        "single programme because it has more constituencies", (0.1, 0.6))
     national_subsidy_share: float = share(
         0.6, "Share of a national programme's pilot and running cost paid nationally",
         "assumption", (0.3, 0.9))

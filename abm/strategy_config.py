@@ -20,15 +20,28 @@ class ScalerConfig(Strict):
         25, "Deployments the scaler can run at once", "deployments", ge=0, le=10000,
         plausible=(10, 50))
     price_gbp_m: float = param(
-        0.6, "Scaler fee per deployment, on top of the module's own cost", "GBP m",
+        0.6, "Scaler fee per deployment, on top of the module's own cost, paid in full when "
+        "the trust accepts (a trust accepts only if its budget left covers it)", "GBP m",
         ge=0.0, le=100.0, plausible=(0.2, 1.5))
     learning_exponent: float = param(
         0.3, "Learning-curve exponent: failure and adaptation effort fall as (1 + n)^-b",
         "dimensionless", "assumption: Wright's-law exponents of 0.15-0.45 are common",
         ge=0.0, le=2.0, plausible=(0.1, 0.5), kind=UNCERTAIN)
-    capacity_lent: float = share(
-        0.3, "Absorptive capacity the scaler lends to a trust during a deployment",
-        plausible=(0.1, 0.5), kind=UNCERTAIN)
+    load_share_carried: float = share(
+        0.5, "Share of a deployment's capacity load the scaler's own team carries (the trust "
+        "carries the rest)", "assumption: seed 000's scaler brings an implementation team, "
+        "but the trust's clinicians and managers still change how they work", (0.25, 0.75),
+        kind=UNCERTAIN)
+    learning_floor: float = share(
+        0.4, "Share of a module's adaptation failure and extra pilot months that no amount of "
+        "deployment experience removes: learning cuts them to floor + (1 - floor) x "
+        "(1 + n)^-b", "assumption: local context and people limit what a deployer's "
+        "experience can carry over (seed 000 and 002)", (0.2, 0.7), kind=UNCERTAIN)
+    dependency_discontinuation_per_year: float = param(
+        0.3, "Rate at which an innovation the scaler carried is dropped once a new government "
+        "has stopped its contract (the trust ran it on the scaler's people and systems)",
+        "per year", "assumption: seed 003 on dependence on suppliers", ge=0.0, le=5.0,
+        plausible=(0.1, 0.6), kind=UNCERTAIN)
     evidence_per_deployment: float = share(
         0.1, "Share of uncertainty about a module removed for all trusts by each deployment",
         plausible=(0.05, 0.2), kind=UNCERTAIN)
@@ -88,15 +101,33 @@ class ConsolidationConfig(Strict):
         "dimensionless", ge=0.0, le=5.0, plausible=(0.2, 0.8), kind=UNCERTAIN)
     transition_cost_gbp_m: float = param(
         4.0, "One-off cost of a merger (every merger), from the transformation budget", "GBP m",
-        ge=0.0, le=1000.0, plausible=(2.0, 10.0), kind=UNCERTAIN)
+        "assumption within facts.csv: merger_collapsed_cost_nuh_sfh_2016 (GBP 10 m spent on a "
+        "merger that collapsed, GBP 6.6 m of it on advisers; high) and "
+        "mergers_kingsfund_cost_12_mergers (GBP 2 bn of investment and financing packages for "
+        "12 mergers, most of it not transition cost; high)",
+        ge=0.0, le=1000.0, plausible=(2.0, 12.0), kind=UNCERTAIN)
     disruption_months: int = param(
-        18, "Months of disruption after a merger (every merger)", "months", ge=0, le=120,
-        plausible=(12, 36), kind=UNCERTAIN)
+        18, "Months of disruption after a merger (every merger)", "months",
+        "facts.csv: merger_fulop_2002_service_delay_months (planned service developments "
+        "delayed by at least 18 months; high)", ge=0, le=120, plausible=(12, 36),
+        kind=UNCERTAIN)
     disruption_capacity_loss: float = share(
         0.3, "Absorptive capacity lost during disruption", plausible=(0.15, 0.5), kind=UNCERTAIN)
     scale_economy_exponent: float = param(
         0.7, "Per-member cost of a group pilot is cost x group_size^(exponent - 1)",
         "dimensionless", ge=0.0, le=1.0, plausible=(0.5, 0.9), kind=UNCERTAIN)
+    back_office_saving_share: float = param(
+        0.01, "Yearly saving in corporate overheads and clinical support of a trust in a "
+        "merged unit, as a share of its turnover, once the lag has passed (every merger)",
+        "share of turnover a year", "facts.csv: merger_monitor_overhead_savings (1-3 % of "
+        "merged turnover, Monitor 2014, high); merger_hutchings_2003_savings_below_target and "
+        "merger_gaynor_2012_share_merged (little evidence of gains) set the low end at 0",
+        ge=0.0, le=0.2, plausible=(0.0, 0.03), kind=UNCERTAIN)
+    back_office_saving_lag_months: int = param(
+        24, "Months after a trust's first merger before its back-office saving is realised",
+        "months", "facts.csv: merger_hutchings_2003_savings_below_target (savings in the first "
+        "two years below target); merger_monitor_overhead_savings (realised relatively "
+        "quickly)", ge=0, le=120, plausible=(12, 36), kind=UNCERTAIN)
     volume_outcome_gain: float = param(
         0.15, "Extra effect of volume-sensitive innovations per doubling of group size",
         "share per doubling", ge=0.0, le=2.0, plausible=(0.05, 0.3), kind=UNCERTAIN)

@@ -61,9 +61,14 @@ def public_members(cls: type) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def models(shipped_strategies, make_model):
-    """Each shipped strategy after 24 months."""
-    return {name: make_model(strategy, months=24).run()
+def models(shipped_strategies, make_model, make_scenario):
+    """Each shipped strategy after 24 months, with boards that decide every month.
+
+    Boards as quick as that give every mechanism something to show within two years
+    (the scaler's running deployments, above all).
+    """
+    quick = make_scenario(diffusion={"decision_rate_per_month": 1.0})
+    return {name: make_model(strategy, scenario=quick, months=24).run()
             for name, strategy in shipped_strategies.items()}
 
 
@@ -440,19 +445,20 @@ def test_vendor_prices_are_the_engines(models, strategy):
                for f in v.running_price_factors.values())
 
 
-@checks(Scaler, "pilot_price_factors", "running_price_factors", "fee_per_month_gbp_m")
+@checks(Scaler, "pilot_price_factors", "running_price_factors", "fee_per_deployment_gbp_m",
+        "contract_live")
 def test_scaler_prices_are_the_engines(models):
     model = models["scaler_led"]
     scaler, batch, ids = model.scaler, model.batch, model.data.innovations.innovation_id
     assert np.array_equal(scaler.products, _scaler(batch).module_columns)
     names = [str(ids[j]) for j in _scaler(batch).module_columns]
     assert list(scaler.pilot_price_factors) == list(scaler.running_price_factors) == names
-    assert list(scaler.fee_per_month_gbp_m) == names
+    assert scaler.contract_live == bool(batch.reform_live[0])
+    assert scaler.fee_per_deployment_gbp_m == model.strategy.scaler.price_gbp_m * \
+        scaler.contract_live
     for j, name in zip(_scaler(batch).module_columns, names, strict=True):
         assert scaler.pilot_price_factors[name] == batch.vendor_pilot_factor[j]
         assert scaler.running_price_factors[name] == batch.vendor_running_factor[j]
-        assert scaler.fee_per_month_gbp_m[name] == _scaler(batch).fee_per_month[j] == \
-            pytest.approx(model.strategy.scaler.price_gbp_m / batch.pilot_duration[j])
 
 
 @checks(Scaler, "deployments_by_module", "active_deployments", "offers")
@@ -476,9 +482,11 @@ def test_scaler_learning_is_the_engines(models):
     model = models["scaler_led"]
     scaler, batch = model.scaler, model.batch
     factor = scaler.learning_factor()
-    exponent = model.strategy.scaler.learning_exponent
+    exponent, floor = model.strategy.scaler.learning_exponent, model.strategy.scaler.learning_floor
     assert factor.shape == (5,)
-    assert np.allclose(factor, (1.0 + _scaler(batch).deployments_by_module[0]) ** -exponent)
+    assert np.allclose(factor, floor + (1 - floor) * (
+        1.0 + _scaler(batch).deployments_by_module[0]) ** -exponent)
+    assert (factor >= floor).all()
     assert (factor[_scaler(batch).deployments_by_module[0] > 0] < 1).all()
     ending = batch.ending_terms()  # what the next step's ending pass will read
     module = model.data.innovations.module_type

@@ -41,7 +41,7 @@ def test_uncertainties_are_conditions_and_mechanism_strengths_levers_are_choices
     assert all(p.path.startswith("strategy.") and p.kind == "lever" for p in levers)
     strengths = {p.path for p in uncertain if p.path.startswith("strategy.")}
     # how strongly a mechanism works is knowledge about the world, sampled like the scenario
-    assert {"strategy.scaler.learning_exponent", "strategy.scaler.capacity_lent",
+    assert {"strategy.scaler.learning_exponent", "strategy.scaler.load_share_carried",
             "strategy.open_platform.failure_blame",
             "strategy.consolidation.transition_cost_gbp_m"} <= strengths
     # what a policymaker sets: contract terms, the platform's budget, the merger programme

@@ -74,12 +74,17 @@ def test_enabling_the_scaler_changes_results(shipped_strategies):
 
 
 @pytest.mark.parametrize("capacity", [3, 25])
-def test_the_scaler_never_runs_more_deployments_than_its_capacity(make_model, capacity):
+def test_the_scaler_never_runs_more_deployments_than_its_capacity(make_model, make_scenario,
+                                                                  capacity):
+    """Demand made ample (free deployments, boards that decide every month, little risk
+    aversion) so that the limit can bind."""
     strategy = parse_config({"name": "scaler_led", "scaler": {
-        "enabled": True, "deployment_capacity": capacity}}, StrategyConfig)
+        "enabled": True, "deployment_capacity": capacity, "price_gbp_m": 0.0}}, StrategyConfig)
+    eager = make_scenario(diffusion={"decision_rate_per_month": 1.0},
+                          population={"risk_aversion_mean": 0.3})
     peak = []
     for replication in range(3):
-        model = make_model(strategy, replication=replication, months=60)
+        model = make_model(strategy, scenario=eager, replication=replication, months=60)
         modules = model.data.innovations.module_type >= 0
         active = []
         for _ in range(60):
@@ -240,7 +245,7 @@ def test_a_mechanism_switched_off_leaves_every_term_as_it_is():
         assert mechanism.ending_terms(ending) is ending
         assert mechanism.capacity_terms(load) is load
         assert mechanism.peer_reach() == 0.0 and mechanism.national_cost_gbp_m() == 0.0
-        assert not mechanism.supported_fee_per_month().any()
+    np.testing.assert_array_equal(ending.drop_carried, 0.0)
     np.testing.assert_array_equal(utility.risk_weight, 1.0)
     np.testing.assert_array_equal(utility.bonus, 0.0)
     assert load.carried is None
@@ -258,13 +263,35 @@ def test_a_hybrid_of_scaler_and_open_platform_runs_both_mechanisms():
     assert (flows[:, :, Flow.SPEND_NATIONAL_GBP_M]
             >= platform.platform_cost_gbp_m_per_year / 12 - 1e-12).all()
     load = batch.capacity_terms()
-    per_pilot = ScenarioConfig().barriers.pilot_load * batch.data.innovations.complexity + \
-        platform.publication_load
+    per_pilot = ScenarioConfig().barriers.pilot_load * batch.data.innovations.complexity
     np.testing.assert_array_equal(load.per_pilot, per_pilot)
-    np.testing.assert_array_equal(load.carried, np.maximum(per_pilot - scaler.capacity_lent, 0))
+    np.testing.assert_array_equal(load.carried, per_pilot * (1 - scaler.load_share_carried))
+    np.testing.assert_array_equal(load.extra_per_pilot, platform.publication_load
+                                  * batch.reform_live)
     utility = batch.utility_terms(batch.awareness()[2])
     assert (utility.risk_weight >= 1).all() and (utility.risk_weight > 1).any()
     assert (utility.bonus > 0).any()
     assert batch.mechanisms["scaler"].deployments_by_module.sum() > 0
     alone = _batch(StrategyConfig(name="scaler_led", scaler=ScalerConfig(enabled=True)), 36)
     assert batch.pop.uncertainty_icb.mean() < alone.pop.uncertainty_icb.mean()
+
+
+def test_merged_trusts_save_on_back_offices_after_the_lag():
+    """Every merger (background ones too) saves a share of its trusts' turnover, after a lag."""
+    from abm.strategy_config import ConsolidationConfig
+
+    def savings(share: float) -> np.ndarray:
+        strategy = StrategyConfig(name="consolidation", consolidation=ConsolidationConfig(
+            enabled=True, back_office_saving_share=share, back_office_saving_lag_months=12))
+        batch = _batch(strategy, 0)
+        mechanism, months = batch.mechanisms["consolidation"], []
+        for _ in range(48):
+            batch.step()
+            months.append(np.asarray(mechanism.benefit_gbp_m()) * np.ones(batch.reps))
+        return np.array(months)  # (months, R)
+
+    none, some = savings(0.0), savings(0.02)
+    assert (none == 0).all()
+    assert (some[:12] == 0).all(), "no merger can have passed a 12-month lag yet"
+    assert (some[12:] >= 0).all() and some[-1].sum() > 0
+    assert (np.diff(some, axis=0) >= -1e-12).all(), "merged units only grow, so savings too"

@@ -73,12 +73,10 @@ class Mechanisms:
             weight = weight * part.unit_weight_by_size(boards)
         return weight
 
-    def supported_fee_per_month(self, innovations: int) -> np.ndarray:
-        """(I,) GBP m a month for a supported pilot: the sum of every mechanism's fee."""
-        fee = np.zeros(innovations)
+    def stop(self, reps: np.ndarray) -> None:
+        """ODD step 1: the strategy stopped in replications ``reps``, every mechanism in turn."""
         for part in self._parts.values():
-            fee = fee + part.supported_fee_per_month()
-        return fee
+            part.stop(reps)
 
     def reorganise(self, month: int) -> None:
         """ODD step 3, every mechanism in turn."""
@@ -129,7 +127,11 @@ class Mechanisms:
         for part in self._parts.values():
             part.charge(owed, running_due, pilots_due)
 
-    def national_cost_gbp_m(self) -> float:
+    def benefit_gbp_m(self) -> np.ndarray | float:
+        """ODD step 11: the benefit the mechanisms themselves realise this month, GBP m."""
+        return sum(part.benefit_gbp_m() for part in self._parts.values())
+
+    def national_cost_gbp_m(self) -> np.ndarray | float:
         """ODD step 10: the mechanisms' national cost this month, GBP m."""
         return sum(part.national_cost_gbp_m() for part in self._parts.values())
 

@@ -30,6 +30,7 @@ class CapacityTerms(NamedTuple):
     per_pilot: np.ndarray  # (I,) float64 capacity a running pilot uses
     carried: np.ndarray | None  # (I,) float64 what a supported pilot uses (None: as any)
     disruption_loss: float  # share of capacity lost while a trust is disrupted
+    extra_per_pilot: np.ndarray | None  # (R,) what every running pilot also uses (None: 0)
 
 
 class Mechanism:
@@ -68,11 +69,14 @@ class Mechanism:
         """Weight of a decision unit's decision, by the boards that must agree (1: none)."""
         return np.ones_like(boards)
 
-    def supported_fee_per_month(self) -> np.ndarray:
-        """(I,) GBP m a month a trust pays for a supported pilot (0: none)."""
-        return np.zeros(len(self.batch.data.innovations))
-
     # ---------------------------------------------------------------- each month
+
+    def stop(self, reps: np.ndarray) -> None:
+        """ODD step 1: a new government stopped the strategy in replications ``reps``.
+
+        ``batch.reform_live`` is already False there; a mechanism ends what it does
+        (contracts, the platform, the merger programme) and keeps what was done.
+        """
 
     def reorganise(self, month: int) -> None:
         """ODD step 3: change decision units (mergers)."""
@@ -108,6 +112,10 @@ class Mechanism:
     def charge(self, owed: MoneyOwed, running_due: np.ndarray, pilots_due: np.ndarray) -> None:
         """ODD step 10: add the mechanism's charges to what trusts owe (R, T; in place)."""
 
-    def national_cost_gbp_m(self) -> float:
-        """ODD step 10: the mechanism's national cost this month, GBP m (0: none)."""
+    def benefit_gbp_m(self) -> np.ndarray | float:
+        """ODD step 11: benefit the mechanism itself realises this month, GBP m, (R,) or one."""
+        return 0.0
+
+    def national_cost_gbp_m(self) -> np.ndarray | float:
+        """ODD step 10: the mechanism's national cost this month, GBP m, (R,) or one for all."""
         return 0.0

@@ -5,10 +5,13 @@ ICBs propose mergers each month at the background rate
 strategy switches consolidation on; boards block some (``sovereignty_resistance``).
 A merger makes one decision unit of two: the strongest lead absorbs the most
 pressured one of the same merger family, the unit is disrupted and pays a
-transition cost, and decides more slowly the more boards must agree. The
+transition cost, and decides more slowly the more boards must agree. After a
+lag, every trust of a merged unit saves a share of its turnover on corporate
+overheads and clinical support (``back_office_saving_share``). The
 settings of how a merger works apply to every merger, so this mechanism acts in
-every strategy; ``enabled`` only adds the strategic rate. See ``docs/ODD.md``,
-sections 7.9 and 7.10.
+every strategy; ``enabled`` only adds the strategic rate, which stops when a
+new government halts the programme (mergers done stay done). See
+``docs/ODD.md``, sections 7.9 and 7.10.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from ..inputs import TRUST_TYPES
-from ..population import MONTHS_PER_YEAR, Flow
+from ..population import MONTHS_PER_YEAR, Flow, led_by, turnover_gbp_m_per_year
 from .base import CapacityTerms, Mechanism
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ class Consolidation(Mechanism):
     Attributes:
         merger_family: (T,) merger family of each trust.
         merger_exhausted: (R, K) ICBs with no possible pair left (units only grow).
+        first_merged: (R, T) month of each trust's first merger (-1: never merged).
     """
 
     name = "consolidation"
@@ -52,8 +56,15 @@ class Consolidation(Mechanism):
         super().__init__(batch)
         self.merger_family = MERGER_FAMILY[batch.data.trusts.trust_type]
         self.merger_exhausted = np.zeros((batch.reps, len(batch.data.icbs)), dtype=bool)
-        self.rate_per_year = batch.scenario.icb.background_mergers_per_year + \
-            self.config.mergers_per_year * self.enabled
+        self.first_merged = np.full((batch.reps, batch.pop.n_trusts), -1)
+        self.saving_per_month = (self.config.back_office_saving_share / MONTHS_PER_YEAR
+                                 * turnover_gbp_m_per_year(batch.data.trusts.size))
+        self.background_per_year = batch.scenario.icb.background_mergers_per_year
+        self.strategic_per_year = self.config.mergers_per_year * self.enabled
+
+    def rate_per_year(self, r: int) -> float:
+        """Mergers proposed a year in replication ``r``: background, plus the programme's."""
+        return self.background_per_year + self.strategic_per_year * self.batch.reform_live[r]
 
     def unit_weight_by_size(self, boards: np.ndarray) -> np.ndarray:
         """Units decide more slowly the more boards must agree: boards^-slowdown."""
@@ -70,7 +81,7 @@ class Consolidation(Mechanism):
         pop = batch.pop
         merged = np.zeros(pop.group.shape, dtype=bool)
         for r, rng in enumerate(self.rngs["mergers"]):
-            proposals = rng.poisson(self.rate_per_year / MONTHS_PER_YEAR)
+            proposals = rng.poisson(self.rate_per_year(r) / MONTHS_PER_YEAR)
             if not proposals:
                 continue
             order, blocked_draws = rng.permutation(len(batch.data.icbs)), rng.random(proposals)
@@ -87,6 +98,17 @@ class Consolidation(Mechanism):
         merged_reps = np.flatnonzero(merged.any(axis=1))
         if len(merged_reps):  # decision units grew: volume gains and scale economies changed
             batch.refresh_units(merged_reps)
+            in_unit = np.take_along_axis(led_by(pop.group), pop.group, axis=1) > 1
+            self.first_merged[in_unit & (self.first_merged < 0)] = month
+        self.month = month
+
+    def benefit_gbp_m(self) -> np.ndarray | float:
+        """Back-office savings of the trusts merged at least the lag ago (every merger)."""
+        if not (self.first_merged >= 0).any():
+            return 0.0
+        due = (self.first_merged >= 0) & (
+            self.month - self.first_merged >= self.config.back_office_saving_lag_months)
+        return due @ self.saving_per_month
 
 
 @njit(cache=True)

@@ -1,12 +1,17 @@
 """The scaler (seed 000): an organisation that carries modules across trusts.
 
 Each month it offers deployments of module innovations to the trusts most able
-to pay, up to its spare capacity (``choose_offers``); a trust accepts with the
-chance of piloting on its own, less the fee, plus the relief of the scaler's
-track record. A supported pilot borrows capacity, does not fade for want of a
-champion, and runs shorter and fails less as the scaler learns with every
-deployment of a module type (``learning_factor``). Trusts pay a fee per
-deployment and a yearly lock-in fee once embedded. See ``docs/ODD.md``, 7.10.
+to pay, up to its spare capacity (``choose_offers``); a trust's board accepts at
+its decision rate, with the chance of piloting on its own, less the fee, plus the
+relief of the scaler's track record, and only if its budget left covers the
+whole fee. The fee is paid on acceptance; a yearly lock-in fee follows once the
+module is embedded. The scaler's team carries a share of a deployment's capacity
+load; a supported pilot does not fade for want of a champion, and runs shorter and
+fails less as the scaler learns with every deployment of a module type, down to a
+floor (``learning_factor``); experience does not fix a trust's infrastructure.
+When a new government stops the strategy the contract ends: no more offers,
+running pilots lose their support, and what the scaler carried is dropped at
+``dependency_discontinuation_per_year``. See ``docs/ODD.md``, 7.10.
 """
 
 from __future__ import annotations
@@ -57,11 +62,7 @@ class Scaler(Mechanism):
         self.deployments_by_module = np.zeros((batch.reps, len(MODULE_TYPES)))
         empty = np.empty(0, dtype=np.intp)
         self.offers = (empty, empty, empty)
-        self.fee_per_month = self.config.price_gbp_m / batch.pilot_duration * self.enabled
-
-    def supported_fee_per_month(self) -> np.ndarray:
-        """The fee per deployment, spread over the module's pilot months."""
-        return self.fee_per_month
+        self.accepted = np.zeros((batch.reps, batch.pop.n_trusts))  # offers accepted this month
 
     def active_deployments(self) -> np.ndarray:
         """(R,) deployments running now."""
@@ -79,26 +80,41 @@ class Scaler(Mechanism):
         rep, rows, module = choose_offers(
             pop.state, pop.relevant, pop.supported, pop.budget_gbp_m, modules, draws,
             self.config.deployment_capacity)
-        self.offers = (rep, rows, modules[module])
+        live = batch.reform_live[rep]  # no offers once a government has ended the contract
+        self.offers = (rep[live], rows[live], modules[module[live]])
+
+    def stop(self, reps: np.ndarray) -> None:
+        """The contract ends: pilots it runs now lose its support; what it carried stays so."""
+        if not self.enabled:
+            return
+        pop = self.batch.pop
+        running = pop.state[reps] == PILOTING
+        pop.supported[reps] &= ~running
 
     def capacity_terms(self, terms: CapacityTerms) -> CapacityTerms:
-        """A supported pilot uses its load less the capacity the scaler lends."""
+        """A supported pilot uses the share of its load the scaler's team does not carry."""
         if not self.enabled:
             return terms
-        carried = np.maximum(terms.per_pilot - self.config.capacity_lent, 0.0)
+        carried = terms.per_pilot * (1.0 - self.config.load_share_carried)
         return terms._replace(carried=carried)
 
     def ending_terms(self, terms: EndingTerms) -> EndingTerms:
-        """The learning curve shortens supported pilots and cuts their failure."""
+        """Learning shortens supported pilots and cuts their failure.
+
+        Once a government has ended the contract, what the scaler carried is dropped
+        at ``dependency_discontinuation_per_year``.
+        """
         if not self.enabled:
             return terms
-        batch = self.batch
+        batch, cfg = self.batch, self.config
         module = np.maximum(batch.data.innovations.module_type, 0)
-        learning = learning_factor(self.deployments_by_module,
-                                   self.config.learning_exponent)[:, module]
+        learning = learning_factor(self.deployments_by_module, cfg.learning_exponent,
+                                   cfg.learning_floor)[:, module]
         months = np.ceil(batch.pilot_duration * (0.5 + 0.5 * learning)).astype(np.int16)
+        ended = ~batch.reform_live * (cfg.dependency_discontinuation_per_year / MONTHS_PER_YEAR)
         return terms._replace(supported_months=months,
-                              supported_failure_factor=learning.astype(CELL))
+                              supported_failure_factor=learning.astype(CELL),
+                              drop_carried=terms.drop_carried + ended.astype(CELL))
 
     def intervene(self, words: np.ndarray, utility: UtilityTerms) -> None:
         """Trusts accept or refuse the offers; an offer makes an unaware trust aware."""
@@ -114,6 +130,7 @@ class Scaler(Mechanism):
         batch.events[rep, rows, cols] = np.where(
             accept, kernels.EVENT_SUPPORTED_START,
             np.where(heard, kernels.EVENT_AWARE, current))
+        np.add.at(self.accepted, (rep[accept], rows[accept]), 1.0)
 
     def _offer_probability(self, utility: np.ndarray, cost: np.ndarray) -> np.ndarray:
         """Chance each offered cell accepts, given its utility of piloting on its own.
@@ -133,11 +150,14 @@ class Scaler(Mechanism):
                                                                 scaler_uncertainty))
         offer_utility = utility - np.log1p(cfg.price_gbp_m / np.maximum(cost, 1e-9))
         offer_utility += relief
-        free = pop.free_capacity[rep, rows] + cfg.capacity_lent
-        ready = np.minimum(free, 1.0) * (free >= batch.pilot_need[cols])
-        can_pay = pop.budget_gbp_m[rep, rows] >= cfg.price_gbp_m / batch.pilot_duration[cols]
-        sharpness = batch.scenario.diffusion.decision_sharpness
-        return logistic(sharpness * offer_utility) * ready * can_pay
+        free = pop.free_capacity[rep, rows]
+        trusts_load = batch.pilot_need[cols] * (1.0 - cfg.load_share_carried)
+        ready = np.minimum(free, 1.0) * (free >= trusts_load)
+        can_pay = pop.budget_gbp_m[rep, rows] >= cfg.price_gbp_m  # the whole fee, now
+        diffusion = batch.scenario.diffusion
+        board = diffusion.decision_rate_per_month * logistic(
+            diffusion.decision_sharpness * offer_utility)
+        return board * ready * can_pay
 
     def after_events(self, outcomes: EventOutcomes) -> None:
         """Each completed deployment moves the module type down the learning curve."""
@@ -145,19 +165,27 @@ class Scaler(Mechanism):
             self.deployments_by_module += outcomes.supported_completed @ self.module_onehot
 
     def charge(self, owed: MoneyOwed, running_due: np.ndarray, pilots_due: np.ndarray) -> None:
-        """Lock-in fees on embedded deployments and fees on running ones (the scaler's revenue)."""
+        """The fees of the deployments accepted this month, and lock-in fees.
+
+        Lock-in fees are paid on embedded deployments while the contract lasts; both
+        are the scaler's revenue.
+        """
         if not self.enabled:
             return
-        cfg = self.config
-        lock_in = owed.lock_ins * (cfg.price_gbp_m * cfg.lock_in_fee_share / MONTHS_PER_YEAR)
+        cfg, live = self.config, self.batch.reform_live[:, None]
+        lock_in = owed.lock_ins * live * (cfg.price_gbp_m * cfg.lock_in_fee_share
+                                          / MONTHS_PER_YEAR)
+        fees = self.accepted * cfg.price_gbp_m
         running_due += lock_in
-        pilots_due += owed.fees
-        self.batch.flows[:, Flow.SCALER_REVENUE_GBP_M] = lock_in.sum(1) + owed.fees.sum(1)
+        pilots_due += fees
+        self.batch.flows[:, Flow.SCALER_REVENUE_GBP_M] = lock_in.sum(1) + fees.sum(1)
+        self.accepted[:] = 0.0
 
 
-def learning_factor(deployments_by_module: np.ndarray, exponent: float) -> np.ndarray:
-    """(1 + n)^-b per module type: how far failure and adaptation have fallen."""
-    return (1.0 + deployments_by_module) ** (-exponent)
+def learning_factor(deployments_by_module: np.ndarray, exponent: float,
+                    floor: float) -> np.ndarray:
+    """How far failure and adaptation fell per module type: floor + (1 - floor)(1 + n)^-b."""
+    return floor + (1.0 - floor) * (1.0 + deployments_by_module) ** (-exponent)
 
 
 @njit(cache=True)

@@ -49,6 +49,7 @@ class StatusQuo:
         batch.programme_live = np.broadcast_to(innov.national_programme,
                                                (reps, len(innov))).copy()
         batch.elections_held = 0
+        batch.reform_live = np.ones(reps, dtype=bool)  # no government has stopped the strategy
 
     def _vendor_prices(self) -> tuple[np.ndarray, np.ndarray]:
         """(I,) multipliers on pilot and running costs: a margin, less a pilot discount."""
@@ -59,36 +60,46 @@ class StatusQuo:
         running[innov.vendor_product] = full
         return pilot, running
 
-    def start_month(self, month: int) -> np.ndarray:
+    def start_month(self, month: int) -> tuple[np.ndarray, np.ndarray]:
         """ODD steps 1 and 2: elections and windows, then in April the ICBs' new year.
 
         Returns which replications' payers changed (``refresh_payers`` them once any
-        reorganisation of the month is done).
+        reorganisation of the month is done) and in which a new government stopped
+        the reform strategy this month (``Mechanism.stop``).
         """
         batch = self.batch
-        changed = self._government(month)
+        changed, stopped = self._government(month)
         if month % MONTHS_PER_YEAR == 0:  # April: a new financial year (the run starts in April)
             batch.icb_priority = institutions.plan_years(batch.institution_rngs,
                                                          len(batch.data.icbs))
             batch.icb_fund_left_gbp_m[:] = batch.scenario.icb.scale_up_fund_gbp_m_per_year
             self._new_financial_year()
             changed[:] = True
-        return changed
+        return changed, stopped
 
-    def _government(self, month: int) -> np.ndarray:
-        """Elections reset programmes; returns which replications' economics changed."""
+    def _government(self, month: int) -> tuple[np.ndarray, np.ndarray]:
+        """Elections reset programmes and may stop the reform strategy.
+
+        Returns which replications' economics changed and in which the strategy was
+        stopped. The verdict on the strategy is drawn at every election in every
+        strategy, the status quo included, so that the draws after it stay common.
+        """
         batch, scenario = self.batch, self.batch.scenario
         draws = uniforms(batch.institution_rngs, (len(batch.data.innovations),))
         changed = np.zeros(batch.reps, dtype=bool)
+        stopped = np.zeros(batch.reps, dtype=bool)
         if month > 0 and institutions.months_to_election(scenario, month) == 0:
             batch.elections_held += 1
             changed |= institutions.hold_elections(
                 batch.programme_live, draws, scenario,
                 batch.data.innovations.time_to_benefit_months)
+            verdict = uniforms(batch.institution_rngs, (1,))[:, 0]
+            stopped = batch.reform_live & (verdict < scenario.government.reform_stop_probability)
+            batch.reform_live &= ~stopped
         window_now = institutions.in_quick_win_window(scenario, month)
         if window_now != institutions.in_quick_win_window(scenario, month - 1):
             changed[:] = True
-        return changed
+        return changed, stopped
 
     def _new_financial_year(self) -> None:
         """Unspent budget lapses; the year's allocation arrives, less any merger debt."""

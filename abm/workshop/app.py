@@ -306,10 +306,10 @@ def Page() -> None:
         for group, title in (("lever", "Levers (choices)"),
                              ("uncertainty", "Uncertainties (conditions)")):
             with solara.Card(title):
-                shown = [lever for lever in L.levers_for(strategy) if lever.group == group]
-                for lever in shown:
+                in_group = [lever for lever in L.levers_for(strategy) if lever.group == group]
+                for lever in in_group:
                     Lever(lever, values[lever.path], set_lever(lever.path))
-                if not shown:
+                if not in_group:
                     solara.Text("None under this strategy.", classes=["workshop-note"])
 
     if isinstance(run, ConfigError):

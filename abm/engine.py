@@ -93,6 +93,7 @@ class Batch:
         self.unit_tables = econ.unit_tables(self.pop.n_trusts, strategy)
         self.lead_weight_by_size = self._lead_weight_by_size()
         self.lead_weight = self.lead_weight_by_size[led_by(self.pop.group)]
+        self.unit_trusts = self.pop.group_size()  # trusts in each trust's decision unit
 
     # ------------------------------------------------------------------ setup
 
@@ -168,6 +169,7 @@ class Batch:
         self.economics.volume_gain[reps] = volume_gain[units]
         self.economics.economy[reps] = economy[units]
         self.lead_weight[reps] = self.lead_weight_by_size[led]
+        self.unit_trusts[reps] = units
 
     # ------------------------------------------------------------------ step
 
@@ -286,7 +288,8 @@ class Batch:
         return DecisionTerms(budget=self.pop.budget_gbp_m.astype(CELL),
                              free=self.pop.free_capacity.astype(CELL),
                              pilot_need=self.pilot_need, group=self.pop.group,
-                             lead_weight=self.lead_weight,
+                             lead_weight=self.lead_weight, unit_trusts=self.unit_trusts,
+                             min_unit_trusts=self.data.innovations.min_unit_trusts,
                              sharpness=CELL(diff.decision_sharpness),
                              rate=CELL(diff.decision_rate_per_month))
 
@@ -328,7 +331,8 @@ class Batch:
         free = decision.free[r, row]
         able = kernels.can_start(decision.budget[r, row],
                                  econ.pilot_total(self.economics, r, row, k, column), free,
-                                 self.pilot_need[column])
+                                 self.pilot_need[column]) and \
+            decision.unit_trusts[r, row] >= decision.min_unit_trusts[column]
         lead = decision.group[r, row]
         weight = kernels.unit_weight(lead, row, decision.lead_weight[r, row],
                                      self.pop.relevant[lead, column])

@@ -101,6 +101,7 @@ class Innovations:
     vendor: np.ndarray  # the supplier selling it (a Vendor agent), "" when no vendor does
     vendor_product: np.ndarray  # vendor != ""
     volume_sensitive: np.ndarray
+    min_unit_trusts: np.ndarray  # trusts a decision unit needs to adopt it (2: networks, hubs)
     effect_bed_days_per_month: np.ndarray
     effect_gbp_m_per_year: np.ndarray
     evidence_uncertainty: np.ndarray
@@ -207,6 +208,7 @@ def _innovations(table: pd.DataFrame) -> Innovations:
         vendor=table["vendor"].str.strip().to_numpy(),
         vendor_product=(table["vendor"].str.strip() != "").to_numpy(),
         volume_sensitive=_flag(table["volume_sensitive"]),
+        min_unit_trusts=table["min_unit_trusts"].astype(int).to_numpy(),
         effect_bed_days_per_month=num("effect_bed_days_per_month"),
         effect_gbp_m_per_year=num("effect_gbp_m_per_year"),
         evidence_uncertainty=num("evidence_uncertainty"),

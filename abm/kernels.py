@@ -62,6 +62,8 @@ class DecisionTerms(NamedTuple):
     pilot_need: np.ndarray  # (I,) capacity a pilot needs to start
     group: np.ndarray  # (R, T) lead of each trust's decision unit
     lead_weight: np.ndarray  # (R, T) weight of a lead's decision (``unit_weight``)
+    unit_trusts: np.ndarray  # (R, T) int64 trusts in each trust's decision unit
+    min_unit_trusts: np.ndarray  # (I,) int64 trusts a unit needs to adopt each innovation
     sharpness: np.float32  # slope of the logistic in utility
     rate: np.float32  # chance a month of starting at certain benefit and full capacity
 
@@ -194,7 +196,8 @@ def decide_cells(cells, month, words, hazard_icb, utility, decision, ending, in_
     economics, d, e = utility.economics, decision, ending
     shortlisted_in_row = np.empty(state.shape[:2], dtype=np.int32)
     _hear(state, words, relevant, icb_of_trust, hazard_icb, d.budget, d.free, economics,
-          d.pilot_need, d.group, d.lead_weight, d.rate, events, shortlisted_in_row)
+          d.pilot_need, d.group, d.lead_weight, d.unit_trusts, d.min_unit_trusts, d.rate,
+          events, shortlisted_in_row)
     _decide(state, words, icb_of_trust, hazard_icb, economics, utility.log_belief,
             utility.uncertainty_icb,
             utility.risk_aversion, utility.risk_weight, utility.bonus, d.free, d.group,
@@ -207,11 +210,13 @@ def decide_cells(cells, month, words, hazard_icb, utility, decision, ending, in_
 
 @njit(cache=True)
 def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, economics,
-          pilot_need, group, lead_weight, rate, events, shortlisted_in_row):
+          pilot_need, group, lead_weight, unit_trusts, min_unit_trusts, rate, events,
+          shortlisted_in_row):
     """Unaware cells hearing of an innovation; the aware cells that could start a pilot.
 
     Writes each cell's event (or the shortlist mark) and counts each trust's row's
-    shortlisted cells in ``shortlisted_in_row``.
+    shortlisted cells in ``shortlisted_in_row``. A trust can start only what its
+    decision unit is large enough for (``min_unit_trusts``: networks and hubs).
 
     The logistic is at most 1, so a draw at or above the decision probability's
     ceiling cannot start a pilot: only cells below it are shortlisted (exact, and
@@ -223,7 +228,7 @@ def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, econom
             k = icb_of_trust[t]
             cash, room = budget[r, t], free[r, t]
             capacity_rate = rate * min(room, _F32(1.0))
-            lead, own_weight = group[r, t], lead_weight[r, t]
+            lead, own_weight, unit = group[r, t], lead_weight[r, t], unit_trusts[r, t]
             n_shortlisted = 0
             for i in range(innovations):
                 s, u = state[r, t, i], uniform_from_word(words[r, t, i])
@@ -232,7 +237,7 @@ def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, econom
                 hears = unaware & relevant[t, i] & (u < hazard)
                 threshold = hazard if unaware else _F32(1.0)
                 able = can_start(cash, econ.pilot_total(economics, r, t, k, i), room,
-                                 pilot_need[i])
+                                 pilot_need[i]) & (unit >= min_unit_trusts[i])
                 weight = unit_weight(lead, t, own_weight, relevant[lead, i])
                 ceiling = threshold * (capacity_rate * weight)
                 shortlisted = ((s == AWARE) | hears) & able & (u < ceiling)

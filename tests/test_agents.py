@@ -276,7 +276,8 @@ def _expected_terms(model: NHSReformModel, row: int, column: int,
     utility = base + evidence - risk + bonus
     free = f32(pop.free_capacity[row])
     able = (f32(pop.budget_gbp_m[row]) >= matrices["pilot_total_trust_gbp_m"][0, row, column]
-            and free >= batch.pilot_need[column])
+            and free >= batch.pilot_need[column]
+            and pop.group_size()[row] >= model.data.innovations.min_unit_trusts[column])
     lead = pop.group[row]
     weight = batch.lead_weight[0, row] if lead == row else float(not pop.relevant[lead, column])
     chance = 1.0 / (1.0 + math.exp(-diff.decision_sharpness * utility))

@@ -52,7 +52,8 @@ def generic_innovation_data():
     fields["relevant"] = np.ones((data.innovations.relevant.shape[0], 1), dtype=bool)
     fields.update(
         innovation_id=np.array(["generic"]), module_type=np.array([-1]),
-        national_programme=np.array([False]), vendor_product=np.array([False]),
+        national_programme=np.array([False]), vendor=np.array([""]),
+        vendor_product=np.array([False]), min_unit_trusts=np.array([1]),
         effect_bed_days_per_month=np.array([100.0]), pilot_cost_gbp_m=np.array([0.1]),
         running_cost_gbp_m_per_year=np.array([0.0]), infrastructure_need=np.array([0.0]),
         external_benefit_share=np.array([0.0]), pilot_duration_months=np.array([6]),

@@ -68,3 +68,10 @@ def test_occupancy_profile_has_a_winter_peak():
     assert profile.shape == (12,)
     assert 0.9 < profile.min() < profile.max() < 0.96
     assert profile[0] > profile[7]  # January above August (facts.csv winter peak, summer trough)
+
+
+def test_multi_trust_innovations_are_not_scaler_modules():
+    """The scaler offers modules to any trust; a network needs a unit of several trusts."""
+    innov = england().innovations
+    assert set(innov.min_unit_trusts) <= {1, 2}
+    assert not ((innov.min_unit_trusts > 1) & (innov.module_type >= 0)).any()

@@ -40,7 +40,8 @@ def _expected_events(batch: Batch, draws: np.ndarray) -> np.ndarray:
         terms.bonus[:, None, :]
     free = decision.free[..., None]
     able = (decision.budget[..., None] >= econ["pilot_total_trust_gbp_m"]) & \
-        (free >= batch.pilot_need)
+        (free >= batch.pilot_need) & \
+        (pop.group_size()[..., None] >= batch.data.innovations.min_unit_trusts)
     group = pop.group
     is_lead = (group == np.arange(pop.n_trusts))[..., None]
     weight = np.where(is_lead, decision.lead_weight[..., None],

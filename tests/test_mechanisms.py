@@ -21,9 +21,10 @@ from abm.config import (
     parse_config,
 )
 from abm.engine import Batch
+from abm.inputs import england
 from abm.mechanisms import MECHANISM_NAMES, MECHANISMS
 from abm.mechanisms.consolidation import MERGER_FAMILY
-from abm.population import AWARE, EMBEDDED, PILOTING, Flow
+from abm.population import ABANDONED, AWARE, EMBEDDED, PILOTING, Flow
 from abm.runner import replication_seed, run_replication
 
 SEED = 20251
@@ -295,3 +296,20 @@ def test_merged_trusts_save_on_back_offices_after_the_lag():
     assert (some[:12] == 0).all(), "no merger can have passed a 12-month lag yet"
     assert (some[12:] >= 0).all() and some[-1].sum() > 0
     assert (np.diff(some, axis=0) >= -1e-12).all(), "merged units only grow, so savings too"
+
+
+def test_a_multi_trust_innovation_cannot_be_adopted_by_a_lone_trust():
+    """Networks and hubs need a decision unit of two trusts or more; mergers make them."""
+    multi = np.flatnonzero(england().innovations.min_unit_trusts > 1)
+    assert len(multi) >= 3
+    used = {}
+    for strategy in (StrategyConfig(), parse_config(
+            {"name": "consolidation", "consolidation": {"enabled": True}}, StrategyConfig)):
+        batch = _batch(strategy, 120)
+        pop = batch.pop
+        in_use = np.isin(pop.state[:, :, multi], (PILOTING, EMBEDDED)) | (
+            pop.state[:, :, multi] == ABANDONED)  # a pilot once started, whatever came of it
+        lone = pop.group_size() == 1  # units only grow: a lone trust now was always alone
+        assert not (in_use & lone[..., None]).any(), strategy.name
+        used[strategy.name] = in_use.sum()
+    assert used["consolidation"] > used["status_quo"]

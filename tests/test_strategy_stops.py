@@ -77,10 +77,16 @@ def test_a_cancelled_contract_ends_offers_and_raises_discontinuation_of_carried_
 
 
 def test_a_defunded_platform_costs_the_nation_nothing_more():
-    kept = _flows(_batch("open_platform", 0.0, 70))[:, :, Flow.SPEND_NATIONAL_GBP_M]
-    stopped = _flows(_batch("open_platform", 1.0, 70))[:, :, Flow.SPEND_NATIONAL_GBP_M]
     monthly = StrategyConfig().open_platform.platform_cost_gbp_m_per_year / 12
-    assert (stopped[:, ELECTION + 1:] < kept[:, ELECTION + 1:] - 0.5 * monthly).all()
+    for stop, cost in ((0.0, monthly), (1.0, 0.0)):
+        batch = _batch("open_platform", stop, 70)
+        platform = batch.mechanisms["open_platform"]
+        np.testing.assert_allclose(platform.national_cost_gbp_m(), cost)
+        publishing = batch.capacity_terms().extra_per_pilot
+        np.testing.assert_allclose(publishing, StrategyConfig().open_platform.publication_load
+                                   * (stop == 0.0))
+        blame = batch.utility_terms(batch.awareness()[2]).risk_weight
+        assert (blame > 1).any() == (stop == 0.0)  # published failures weigh only if published
 
 
 def test_a_halted_merger_programme_leaves_only_background_mergers():

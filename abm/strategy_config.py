@@ -117,11 +117,13 @@ class ConsolidationConfig(Strict):
         0.7, "Per-member cost of a group pilot is cost x group_size^(exponent - 1)",
         "dimensionless", ge=0.0, le=1.0, plausible=(0.5, 0.9), kind=UNCERTAIN)
     back_office_saving_share: float = param(
-        0.01, "Yearly saving in corporate overheads and clinical support of a trust in a "
+        0.005, "Yearly saving in corporate overheads and clinical support of a trust in a "
         "merged unit, as a share of its turnover, once the lag has passed (every merger)",
         "share of turnover a year", "facts.csv: merger_monitor_overhead_savings (1-3 % of "
-        "merged turnover, Monitor 2014, high); merger_hutchings_2003_savings_below_target and "
-        "merger_gaynor_2012_share_merged (little evidence of gains) set the low end at 0",
+        "merged turnover in six mergers Monitor reviewed, high) sets the high end; "
+        "merger_hutchings_2003_savings_below_target and merger_gaynor_2012_share_merged (little "
+        "evidence of gains across England's mergers) set the low end at 0; the default is "
+        "between the two",
         ge=0.0, le=0.2, plausible=(0.0, 0.03), kind=UNCERTAIN)
     back_office_saving_lag_months: int = param(
         24, "Months after a trust's first merger before its back-office saving is realised",

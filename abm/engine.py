@@ -23,6 +23,7 @@ import numpy as np
 
 from . import economics as econ
 from . import kernels, reporters
+from .awareness import peer_awareness
 from .config import ScenarioConfig, StrategyConfig
 from .economics import CELL, MoneyOwed, cell_economics, tally_money
 from .effects import draw_true_effects, learn_beliefs, log_belief
@@ -126,7 +127,7 @@ class Batch:
         whole_words = self.events.size // 8 * 8
         self.event_words = self.events.reshape(-1)[:whole_words].view(np.uint64)
         # yearly rate of hearing per ICB and innovation, and its monthly chance (R, K, I):
-        # kernels.awareness updates the chance only where the rate changed (NaN: never set)
+        # peer_awareness updates the chance only where the rate changed (NaN: never set)
         per_icb = (self.reps, n_icb, len(innov))
         self.awareness_rate = np.full(per_icb, np.nan, dtype=CELL)
         self.hazard = np.zeros(per_icb, dtype=CELL)
@@ -261,10 +262,10 @@ class Batch:
         nation = np.empty((self.reps, users_icb.shape[2]), dtype=CELL)
         w_icb, w_region = self.peer_weights
         weights = np.array([w_icb, w_region, 1.0 - w_icb - w_region], dtype=CELL)
-        kernels.awareness(users_icb, self.data.icbs.region, self.relevant_icb,
-                          self.relevant_region, self.relevant_nation, weights,
-                          external.astype(CELL), CELL(diff.imitation_q_per_year), peer,
-                          self.awareness_rate, self.hazard, nation)
+        peer_awareness(users_icb, self.data.icbs.region, self.relevant_icb,
+                       self.relevant_region, self.relevant_nation, weights,
+                       external.astype(CELL), CELL(diff.imitation_q_per_year), peer,
+                       self.awareness_rate, self.hazard, nation)
         return peer, self.hazard, nation
 
     def utility_terms(self, nation: np.ndarray) -> UtilityTerms:

@@ -342,61 +342,6 @@ def uniforms_from_words(words):
 
 
 @njit(cache=True)
-def awareness(users_icb, region_of_icb, relevant_icb, relevant_region, relevant_nation,
-              weights, external, imitation, peer, rate, hazard, nation):
-    """Peer use seen from each ICB, the monthly chance of hearing, and national use (in place).
-
-    A trust sees the share of relevant trusts using an innovation in its ICB, its
-    region and the nation, weighted by ``weights`` (ICB, region, nation); every trust
-    of an ICB sees the same, so ``peer`` and ``hazard`` are (R, K, I). The hazard
-    turns the yearly rate, ``external`` (R, I) plus ``imitation`` x peer use, into a
-    monthly probability. ``nation`` is (R, I).
-
-    ``rate`` and ``hazard`` carry over from the last call: the hazard is worked out
-    again only where the rate changed (most months, use changes for a few
-    innovations only).
-    """
-    reps, n_icbs, innovations = users_icb.shape
-    n_regions = relevant_region.shape[0]
-    by_region = np.empty((n_regions, innovations), dtype=np.float32)
-    region_term = np.empty((n_regions, innovations), dtype=np.float32)
-    nation_term = np.empty(innovations, dtype=np.float32)
-    users_nation = np.empty(innovations, dtype=np.float32)
-    yearly = np.empty(innovations, dtype=np.float32)
-    w_icb, w_region, w_nation = weights[0], weights[1], weights[2]
-    per_month = _F32(-1.0 / 12.0)
-    for r in range(reps):
-        # sums of small whole numbers: exact in float32, in any order
-        by_region[:] = 0
-        for k in range(n_icbs):
-            g = region_of_icb[k]
-            for i in range(innovations):
-                by_region[g, i] += users_icb[r, k, i]
-        users_nation[:] = 0
-        for g in range(n_regions):
-            for i in range(innovations):
-                users_nation[i] += by_region[g, i]
-        # the region's and the nation's terms are the same for every ICB: worked out once
-        for g in range(n_regions):
-            for i in range(innovations):
-                region_term[g, i] = w_region * (by_region[g, i] / relevant_region[g, i])
-        for i in range(innovations):
-            nation[r, i] = users_nation[i] / relevant_nation[i]
-            nation_term[i] = w_nation * nation[r, i]
-        for k in range(n_icbs):
-            g = region_of_icb[k]
-            for i in range(innovations):  # branch-free, so that it vectorises
-                seen = w_icb * (users_icb[r, k, i] / relevant_icb[k, i]) + region_term[g, i]
-                seen += nation_term[i]
-                peer[r, k, i] = seen
-                yearly[i] = external[r, i] + imitation * seen
-            for i in range(innovations):
-                if yearly[i] != rate[r, k, i]:
-                    rate[r, k, i] = yearly[i]
-                    hazard[r, k, i] = -np.expm1(yearly[i] * per_month)
-
-
-@njit(cache=True)
 def learn(uncertainty_icb, observed, retained_per_pilot):
     """Each pilot observed in an ICB cuts the uncertainty its trusts see by a share (in place).
 

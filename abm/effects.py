@@ -18,6 +18,7 @@ what is realised is the true effect, so boards that ignore doubt pay for it.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from .config import ScenarioConfig
 from .inputs import EnglandData
@@ -42,30 +43,46 @@ def draw_true_effects(pop: Population, data: EnglandData, scenario: ScenarioConf
         pop.realised_effect[r] = own
 
 
-def learn_beliefs(belief_icb: np.ndarray, observed: np.ndarray, evidence: float,
-                  completed_icb: np.ndarray, signal_icb: np.ndarray) -> None:
+@njit(cache=True)
+def learn_beliefs(belief_icb, log_belief_icb, observed, evidence, completed_icb, signal_icb):
     """Move each ICB's belief towards what the pilots it observed showed (in place).
+
+    What an observed pilot shows on average is the mean effect of the pilots completed
+    in other ICBs this month, where there were any, else of its own; its own pilots
+    count as what they revealed. The belief moves by the share of the way that its
+    doubt falls, and its log (as the decision reads it) is updated with it.
 
     Args:
         belief_icb: (R, K, I) effect each ICB's trusts expect.
+        log_belief_icb: (R, K, I) float32 log of that belief (``log_belief``).
         observed: (R, K, I) pilots each ICB learns from this month (its own, and
             others' as far as a mechanism lets it see them).
         evidence: Share of the remaining doubt one observed pilot removes.
         completed_icb: (R, K, I) pilots completed in each ICB this month.
         signal_icb: (R, K, I) sum of the effects those pilots revealed.
     """
-    national_n = completed_icb.sum(axis=1, keepdims=True)
-    national_sum = signal_icb.sum(axis=1, keepdims=True)
-    others_n = national_n - completed_icb
-    with np.errstate(invalid="ignore", divide="ignore"):
-        others_mean = (national_sum - signal_icb) / others_n
-        local_mean = signal_icb / completed_icb
-        # what an observed pilot shows on average: others' where any were seen, else local
-        base = np.where(others_n > 0, others_mean, local_mean)
-        shown = base + (signal_icb - completed_icb * base) / observed
-    seen = observed > 0
-    weight = 1.0 - (1.0 - evidence) ** observed[seen]
-    belief_icb[seen] += weight * (shown[seen] - belief_icb[seen])
+    reps, icbs, innovations = belief_icb.shape
+    kept = 1.0 - evidence
+    for r in range(reps):
+        for i in range(innovations):
+            national_n, national_sum = 0.0, 0.0
+            for k in range(icbs):
+                national_n += completed_icb[r, k, i]
+                national_sum += signal_icb[r, k, i]
+            if national_n == 0.0:
+                continue
+            for k in range(icbs):
+                seen = np.float64(observed[r, k, i])
+                if seen <= 0.0:
+                    continue
+                own_n, own_sum = np.float64(completed_icb[r, k, i]), signal_icb[r, k, i]
+                others_n = national_n - own_n
+                base = (national_sum - own_sum) / others_n if others_n > 0 else own_sum / own_n
+                shown = base + (own_sum - own_n * base) / seen
+                belief = belief_icb[r, k, i]
+                belief += (1.0 - kept ** seen) * (shown - belief)
+                belief_icb[r, k, i] = belief
+                log_belief_icb[r, k, i] = np.log(max(belief, BELIEF_FLOOR))
 
 
 def log_belief(belief_icb: np.ndarray) -> np.ndarray:

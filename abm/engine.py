@@ -381,9 +381,8 @@ class Batch:
         observed = self.mechanisms.observed_pilots(outcomes.completed_icb, per_innovation)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
         kernels.learn(pop.uncertainty_icb, observed, 1.0 - evidence)
-        learn_beliefs(pop.belief_icb, observed, evidence, outcomes.completed_icb,
-                      outcomes.signal_icb)
-        self.log_belief = log_belief(pop.belief_icb)
+        learn_beliefs(pop.belief_icb, self.log_belief, observed, evidence,
+                      outcomes.completed_icb, outcomes.signal_icb)
 
     # ------------------------------------------------------------------ money and benefit
 

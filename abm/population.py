@@ -335,20 +335,32 @@ def update_capacity(
     capacity = capacity + scenario.population.champion_capacity_boost * pop.champion
     disrupted = pop.disrupted_until > month
     capacity = capacity * (1.0 - disruption_loss * disrupted)
-    piloting = pop.state == PILOTING
-    if carried is not None:
-        own, helped = piloting & ~pop.supported, piloting & pop.supported
-        load = own.astype(np.float32) @ per_pilot.astype(np.float32) + \
-            helped.astype(np.float32) @ carried.astype(np.float32)
-    else:
-        load = piloting.astype(np.float32) @ per_pilot.astype(np.float32)
-    if extra_per_pilot is not None:
-        load = load + piloting.sum(axis=-1) * extra_per_pilot[:, None].astype(np.float32)
-    capacity = capacity - load
+    capacity = capacity - _pilot_load(pop, per_pilot, carried, extra_per_pilot)
     if pooled:  # a decision unit shares its capacity: each trust gets the unit's mean
         sums, counts = _per_group(pop.group, capacity)
         capacity = sums / counts
     pop.free_capacity = np.maximum(capacity, 0.0)
+
+
+def _pilot_load(pop: Population, per_pilot: np.ndarray, carried: np.ndarray | None,
+                extra_per_pilot: np.ndarray | None) -> np.ndarray:
+    """(R, T) capacity the running pilots use (see ``update_capacity``).
+
+    With an extra load per pilot, a column of ones beside each kind's load counts
+    the pilots in the same matrix product.
+    """
+    piloting = pop.state == PILOTING
+    kinds = [(piloting, per_pilot)] if carried is None else \
+        [(piloting & ~pop.supported, per_pilot), (piloting & pop.supported, carried)]
+    if extra_per_pilot is None:
+        return sum(cells.astype(np.float32) @ each.astype(np.float32) for cells, each in kinds)
+    load = 0.0
+    extra = extra_per_pilot.astype(np.float32)[:, None]
+    for cells, each in kinds:
+        columns = np.stack([each, np.ones_like(each)], axis=1).astype(np.float32)
+        both = cells.astype(np.float32) @ columns
+        load = load + both[..., 0] + both[..., 1] * extra
+    return load
 
 
 def logistic(x: np.ndarray) -> np.ndarray:

@@ -62,9 +62,9 @@ class Consolidation(Mechanism):
         self.background_per_year = batch.scenario.icb.background_mergers_per_year
         self.strategic_per_year = self.config.mergers_per_year * self.enabled
 
-    def rate_per_year(self, r: int) -> float:
-        """Mergers proposed a year in replication ``r``: background, plus the programme's."""
-        return self.background_per_year + self.strategic_per_year * self.batch.reform_live[r]
+    def rates_per_year(self) -> np.ndarray:
+        """(R,) mergers proposed a year in each replication: background, plus the programme's."""
+        return self.background_per_year + self.strategic_per_year * self.batch.reform_live
 
     def unit_weight_by_size(self, boards: np.ndarray) -> np.ndarray:
         """Units decide more slowly the more boards must agree: boards^-slowdown."""
@@ -80,8 +80,9 @@ class Consolidation(Mechanism):
         batch, cfg = self.batch, self.config
         pop = batch.pop
         merged = np.zeros(pop.group.shape, dtype=bool)
+        monthly = (self.rates_per_year() / MONTHS_PER_YEAR).tolist()
         for r, rng in enumerate(self.rngs["mergers"]):
-            proposals = rng.poisson(self.rate_per_year(r) / MONTHS_PER_YEAR)
+            proposals = rng.poisson(monthly[r])
             if not proposals:
                 continue
             order, blocked_draws = rng.permutation(len(batch.data.icbs)), rng.random(proposals)

@@ -94,7 +94,7 @@ class MoneyOwed(NamedTuple):
     full_due: np.ndarray  # (R, I) all payers' costs per innovation, GBP m
     lock_ins: np.ndarray  # (R, T) int64 supported cells embedded in the run
     bed_days: np.ndarray  # (R, T) bed days saved
-    cash: np.ndarray  # (R,) cash saved, GBP m
+    cash: np.ndarray  # (R, T) cash saved, GBP m
 
     @classmethod
     def empty(cls, reps: int, trusts: int, innovations: int) -> MoneyOwed:
@@ -103,7 +103,7 @@ class MoneyOwed(NamedTuple):
         return cls(running_due=np.empty(per_trust), pilots_due=np.empty(per_trust),
                    icb_due=np.empty(per_trust), full_due=np.empty((reps, innovations)),
                    lock_ins=np.empty(per_trust, dtype=np.int64),
-                   bed_days=np.empty(per_trust), cash=np.empty(reps))
+                   bed_days=np.empty(per_trust), cash=np.empty(per_trust))
 
 
 def unit_tables(n_trusts: int, strategy: StrategyConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -354,12 +354,11 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, owed):
     e = economics
     reps, trusts, innovations = state.shape
     for r in range(reps):
-        cash_here = 0.0
         for t in range(trusts):
             if paying_in_row[r, t] == 0:
                 continue
             k = icb_of_trust[t]
-            running_due = pilots_due = icb_owed = saved = 0.0
+            running_due = pilots_due = icb_owed = saved = cash_here = 0.0
             locked = 0
             for i in range(innovations):
                 s = state[r, t, i]
@@ -380,5 +379,4 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, owed):
                         cash_here += e.effect_cash[i] * scale
             running_owed[r, t], pilots_owed[r, t] = running_due, pilots_due
             icb_due[r, t], lock_ins[r, t] = icb_owed, locked
-            bed_days[r, t] = saved
-        cash[r] = cash_here
+            bed_days[r, t], cash[r, t] = saved, cash_here

@@ -88,6 +88,7 @@ class Batch:
         self.month = 0  # months completed
         self.flows = np.zeros((self.reps, len(Flow)))
         self.bed_days_by_trust = np.zeros(self.pop.budget_gbp_m.shape)
+        self.benefit_by_trust_gbp_m = np.zeros(self.pop.budget_gbp_m.shape)
         self.record: dict[str, list[np.ndarray]] = {name: [] for name in reporters.REPORTERS}
         self.economics = cell_economics(self.data, self.pop, scenario, strategy,
                                         self.status_quo.payers())
@@ -426,13 +427,15 @@ class Batch:
 
         Innovations embedded before the start are part of the observed baseline
         (occupancy data already reflect them), so only change made in the run counts.
+        What the mechanisms save themselves (merged back offices) is counted apart.
         """
         self.bed_days_by_trust = owed.bed_days
-        bed_days = self.bed_days_by_trust.sum(axis=1)
-        self.flows[:, Flow.BENEFIT_BED_DAYS] = bed_days
-        self.flows[:, Flow.BENEFIT_GBP_M] = \
-            bed_days * self.scenario.finance.cost_per_bed_day_gbp / 1e6 + owed.cash + \
-            self.mechanisms.benefit_gbp_m()
+        self.benefit_by_trust_gbp_m = \
+            owed.bed_days * (self.scenario.finance.cost_per_bed_day_gbp / 1e6) + owed.cash
+        self.flows[:, Flow.BENEFIT_BED_DAYS] = owed.bed_days.sum(axis=1)
+        self.flows[:, Flow.BENEFIT_GBP_M] = self.benefit_by_trust_gbp_m.sum(axis=1)
+        saving = self.mechanisms.saving_gbp_m()
+        self.flows[:, Flow.SAVING_GBP_M] = saving.sum(axis=1) if np.ndim(saving) else saving
 
     # ------------------------------------------------------------------ record
 

@@ -45,7 +45,8 @@ class Flow(IntEnum):
     SPEND_NATIONAL_GBP_M = 11
     SPEND_TRANSITION_GBP_M = 12
     BENEFIT_BED_DAYS = 13
-    BENEFIT_GBP_M = 14
+    BENEFIT_GBP_M = 14  # innovations' benefit: bed days valued, and cash
+    SAVING_GBP_M = 15  # what the mechanisms save themselves (merged back offices)
 
 
 FLOW_NAMES = tuple(flow.name.lower() for flow in Flow)

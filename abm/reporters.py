@@ -31,6 +31,11 @@ def icb_embedded_share(batch: Batch) -> np.ndarray:
     return batch.state_tally()[1] / batch.relevant_per_icb
 
 
+def icb_benefit_gbp_m(batch: Batch) -> np.ndarray:
+    """Innovations' benefit realised this month in each ICB's trusts, GBP m: (R, K)."""
+    return batch.benefit_by_trust_gbp_m @ batch.icb_onehot
+
+
 def mean_pressure(batch: Batch) -> np.ndarray:
     """Mean operational pressure over trusts (0-1): (R,)."""
     return batch.pop.pressure.mean(axis=1)
@@ -64,6 +69,7 @@ def flows(batch: Batch) -> np.ndarray:
 REPORTERS = {
     "state_counts": state_counts,
     "icb_embedded_share": icb_embedded_share,
+    "icb_benefit_gbp_m": icb_benefit_gbp_m,
     "mean_pressure": mean_pressure,
     "mean_bed_occupancy_share": mean_bed_occupancy_share,
     "decision_units": decision_units,

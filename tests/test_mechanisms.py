@@ -288,7 +288,7 @@ def test_merged_trusts_save_on_back_offices_after_the_lag():
         mechanism, months = batch.mechanisms["consolidation"], []
         for _ in range(48):
             batch.step()
-            months.append(np.asarray(mechanism.benefit_gbp_m()) * np.ones(batch.reps))
+            months.append(np.sum(mechanism.saving_gbp_m(), axis=-1) * np.ones(batch.reps))
         return np.array(months)  # (months, R)
 
     none, some = savings(0.0), savings(0.02)

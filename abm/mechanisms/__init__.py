@@ -127,9 +127,9 @@ class Mechanisms:
         for part in self._parts.values():
             part.charge(owed, running_due, pilots_due)
 
-    def benefit_gbp_m(self) -> np.ndarray | float:
-        """ODD step 11: the benefit the mechanisms themselves realise this month, GBP m."""
-        return sum(part.benefit_gbp_m() for part in self._parts.values())
+    def saving_gbp_m(self) -> np.ndarray | float:
+        """ODD step 11: what the mechanisms save themselves this month, GBP m (R, T) or nil."""
+        return sum(part.saving_gbp_m() for part in self._parts.values())
 
     def national_cost_gbp_m(self) -> np.ndarray | float:
         """ODD step 10: the mechanisms' national cost this month, GBP m."""

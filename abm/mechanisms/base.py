@@ -112,8 +112,12 @@ class Mechanism:
     def charge(self, owed: MoneyOwed, running_due: np.ndarray, pilots_due: np.ndarray) -> None:
         """ODD step 10: add the mechanism's charges to what trusts owe (R, T; in place)."""
 
-    def benefit_gbp_m(self) -> np.ndarray | float:
-        """ODD step 11: benefit the mechanism itself realises this month, GBP m, (R,) or one."""
+    def saving_gbp_m(self) -> np.ndarray | float:
+        """ODD step 11: what the mechanism itself saves this month, GBP m, (R, T) or nil.
+
+        Savings that come from the mechanism, not from an innovation (a merged
+        back office), counted apart from the innovations' benefit.
+        """
         return 0.0
 
     def national_cost_gbp_m(self) -> np.ndarray | float:

@@ -103,13 +103,13 @@ class Consolidation(Mechanism):
             self.first_merged[in_unit & (self.first_merged < 0)] = month
         self.month = month
 
-    def benefit_gbp_m(self) -> np.ndarray | float:
-        """Back-office savings of the trusts merged at least the lag ago (every merger)."""
+    def saving_gbp_m(self) -> np.ndarray | float:
+        """(R, T) back-office savings of the trusts merged at least the lag ago (every merger)."""
         if not (self.first_merged >= 0).any():
             return 0.0
         due = (self.first_merged >= 0) & (
             self.month - self.first_merged >= self.config.back_office_saving_lag_months)
-        return due @ self.saving_per_month
+        return due * self.saving_per_month
 
 
 @njit(cache=True)

@@ -84,7 +84,6 @@ class Batch:
         draw_true_effects(self.pop, self.data, scenario, self.rngs["init"])
         self.log_belief = log_belief(self.pop.belief_icb)
         self.mechanisms = Mechanisms(self)
-        self.peer_weights = self._peer_weights()
         self.month = 0  # months completed
         self.flows = np.zeros((self.reps, len(Flow)))
         self.bed_days_by_trust = np.zeros(self.pop.budget_gbp_m.shape)
@@ -139,12 +138,18 @@ class Batch:
         self._state_tally: StateTally | None = None
         self.has_groups = np.zeros(self.reps, dtype=bool)  # any merged unit, per replication
 
-    def _peer_weights(self) -> tuple[float, float]:
-        """Weights of ICB and region peers (the nation has the rest), after any wider reach."""
+    def peer_weights(self) -> tuple[float, float]:
+        """Weights of ICB and region peers this month (the nation has the rest).
+
+        Cheaper communication moves a share of the local weight to England each year
+        in every strategy (``communication_reach_per_year``), and a mechanism may
+        move a further share (``Mechanism.peer_reach``).
+        """
         diff = self.scenario.diffusion
-        reach = self.mechanisms.peer_reach()
+        world = 1.0 - (1.0 - diff.communication_reach_per_year) ** (self.month / MONTHS_PER_YEAR)
+        local = (1.0 - world) * (1.0 - self.mechanisms.peer_reach())
         region = (1.0 - diff.peer_weight_icb) * diff.region_share_of_wider_peers
-        return diff.peer_weight_icb * (1 - reach), region * (1 - reach)
+        return diff.peer_weight_icb * local, region * local
 
     def _lead_weight_by_size(self) -> np.ndarray:
         """Weight of a lead's decision, by the number of trusts in its unit.
@@ -192,9 +197,7 @@ class Batch:
         noise = normals(self.dynamics_rngs, (self.pop.n_trusts,))
         update_pressure(self.pop, profile, scenario, noise, self.bed_days_by_trust)
         load = self.capacity_terms()
-        update_capacity(self.pop, scenario, load.per_pilot, load.carried, load.disruption_loss,
-                        month, pooled=bool(self.has_groups.any()),
-                        extra_per_pilot=load.extra_per_pilot)
+        update_capacity(self.pop, scenario, load, month, pooled=bool(self.has_groups.any()))
         self._lifecycle()
         owed = self.tally_money()
         self._pay_costs(owed)
@@ -242,7 +245,7 @@ class Batch:
         """What running pilots and disruption take from capacity, with every mechanism's part."""
         per_pilot = self.scenario.barriers.pilot_load * self.data.innovations.complexity
         terms = CapacityTerms(per_pilot=per_pilot, carried=None, disruption_loss=0.0,
-                              extra_per_pilot=None)
+                              extra_per_pilot=None, pressure_loss_factor=None)
         return self.mechanisms.capacity_terms(terms)
 
     def awareness(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -261,7 +264,7 @@ class Batch:
         users_icb = self.state_tally()[2]
         peer = np.empty_like(users_icb)
         nation = np.empty((self.reps, users_icb.shape[2]), dtype=CELL)
-        w_icb, w_region = self.peer_weights
+        w_icb, w_region = self.peer_weights()
         weights = np.array([w_icb, w_region, 1.0 - w_icb - w_region], dtype=CELL)
         peer_awareness(users_icb, self.data.icbs.region, self.relevant_icb,
                        self.relevant_region, self.relevant_nation, weights,

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
 
 from .config import PopulationConfig, ScenarioConfig
 from .inputs import EnglandData
+
+if TYPE_CHECKING:
+    from .mechanisms import CapacityTerms
 
 UNAWARE, AWARE, PILOTING, EMBEDDED, ABANDONED = range(5)
 STATE_NAMES = ("unaware", "aware", "piloting", "embedded", "abandoned")
@@ -313,30 +316,27 @@ def update_pressure(
         (pop.occupancy - cfg.safe_occupancy_share) / (1.0 - cfg.safe_occupancy_share), 0.0, 1.0)
 
 
-def update_capacity(
-    pop: Population, scenario: ScenarioConfig, per_pilot: np.ndarray,
-    carried: np.ndarray | None, disruption_loss: float, month: int, pooled: bool,
-    extra_per_pilot: np.ndarray | None = None,
-) -> None:
+def update_capacity(pop: Population, scenario: ScenarioConfig, load: CapacityTerms, month: int,
+                    pooled: bool) -> None:
     """Free absorptive capacity: base, champion, pressure, disruption, minus running pilots.
 
     Args:
         pop: Population to update in place.
         scenario: Scenario parameters.
-        per_pilot: (I,) capacity a running pilot of each innovation uses.
-        carried: (I,) capacity a supported pilot uses instead (None: as any pilot).
-        disruption_loss: Share of capacity a disrupted trust loses.
+        load: What running pilots and disruption take, with every mechanism's part
+            (``abm.mechanisms.CapacityTerms``).
         month: Model month.
         pooled: Whether any trusts share a decision unit (then they pool capacity).
-        extra_per_pilot: (R,) capacity every running pilot also uses in each
-            replication, whatever the innovation (None: none).
     """
     bar = scenario.barriers
-    capacity = pop.capacity_base * (1.0 - bar.pressure_capacity_loss * pop.pressure)
+    pressure_loss = bar.pressure_capacity_loss * pop.pressure
+    if load.pressure_loss_factor is not None:
+        pressure_loss = pressure_loss * load.pressure_loss_factor
+    capacity = pop.capacity_base * (1.0 - pressure_loss)
     capacity = capacity + scenario.population.champion_capacity_boost * pop.champion
     disrupted = pop.disrupted_until > month
-    capacity = capacity * (1.0 - disruption_loss * disrupted)
-    capacity = capacity - _pilot_load(pop, per_pilot, carried, extra_per_pilot)
+    capacity = capacity * (1.0 - load.disruption_loss * disrupted)
+    capacity = capacity - _pilot_load(pop, load.per_pilot, load.carried, load.extra_per_pilot)
     if pooled:  # a decision unit shares its capacity: each trust gets the unit's mean
         sums, counts = _per_group(pop.group, capacity)
         capacity = sums / counts
@@ -356,7 +356,7 @@ def _pilot_load(pop: Population, per_pilot: np.ndarray, carried: np.ndarray | No
     if extra_per_pilot is None:
         return sum(cells.astype(np.float32) @ each.astype(np.float32) for cells, each in kinds)
     load = 0.0
-    extra = extra_per_pilot.astype(np.float32)[:, None]
+    extra = extra_per_pilot.astype(np.float32)
     for cells, each in kinds:
         columns = np.stack([each, np.ones_like(each)], axis=1).astype(np.float32)
         both = cells.astype(np.float32) @ columns

@@ -87,6 +87,11 @@ class DiffusionConfig(Strict):
         "region's weight is (1 - peer_weight_icb) x this share",
         "assumption: at the default ICB weight 0.5 the plausible range gives a region weight "
         "of 0.1 to 0.4", (0.2, 0.8))
+    communication_reach_per_year: float = share(
+        0.02, "Share of the remaining local peer weight (ICB and region) moved to peers across "
+        "England each year, as communication gets cheaper (every strategy)",
+        "assumption: seed 002 takes the fall in communication costs since 2000 as a fact of "
+        "the world; the start is the world as it is, so the reach grows from 0", (0.0, 0.05))
     decision_rate_per_month: float = share(
         0.15, "Largest monthly probability that an aware trust decides to pilot",
         "assumption: board cycles run monthly to quarterly", (0.05, 0.3))

@@ -45,6 +45,13 @@ class ScalerConfig(Strict):
     evidence_per_deployment: float = share(
         0.1, "Share of uncertainty about a module removed for all trusts by each deployment",
         plausible=(0.05, 0.2), kind=UNCERTAIN)
+    track_record_overstatement: float = share(
+        0.2, "Share by which the scaler's account of its deployments overstates a module's "
+        "effect: a board weighs an offered module at its belief x (1 + this share)",
+        "assumption within facts.csv: consultancy_effect_efficiency_kirkpatrick (higher "
+        "consultancy spending went with lower efficiency across 120 acute trusts; high); "
+        "seed 003 on suppliers putting profit before sustainable solutions", (0.0, 0.5),
+        kind=UNCERTAIN)
     lock_in_fee_share: float = share(
         0.15, "Yearly fee after embedding, as a share of the deployment price (lock-in)",
         plausible=(0.05, 0.3))
@@ -58,8 +65,31 @@ class OpenPlatformConfig(Strict):
         0.6, "Weight of a published pilot elsewhere in England relative to one seen nearby",
         plausible=(0.3, 1.0), kind=UNCERTAIN)
     contributed_adaptation_rate: float = share(
-        0.04, "Share of adaptation need removed for everyone by each completed pilot",
-        plausible=(0.01, 0.08), kind=UNCERTAIN)
+        0.04, "Share of the removable adaptation need removed for everyone by each published "
+        "pilot", plausible=(0.01, 0.08), kind=UNCERTAIN)
+    adaptation_floor: float = share(
+        0.3, "Share of an innovation's adaptation need that no shared adaptation removes (each "
+        "trust's own workflows, staff and systems)", "assumption: seed 002's local fitting "
+        "of shared code", (0.1, 0.5), kind=UNCERTAIN)
+    publishing_maturity: float = share(
+        0.5, "Digital maturity at which a trust documents its completed pilots fully and can "
+        "use published evidence fully; below it, in proportion", "assumption: facts.csv "
+        "dma_2023_national_score (a national mean of 2.4 of 5; high); seed 002 on the data "
+        "and skills open work needs", (0.3, 0.7), kind=UNCERTAIN)
+    documentation_dropped_under_pressure: float = share(
+        0.5, "Share of its documentation a trust at full operational pressure drops: it goes "
+        "on using what others publish without contributing (free-riding)",
+        "assumption: seed 001 on capacity eaten by pressure", (0.2, 0.8), kind=UNCERTAIN)
+    community_ownership_share: float = share(
+        0.2, "Share of the fade of a championless pilot that the platform's community removes "
+        "for a trust that can use it fully (shared ownership of the work)", "assumption: seed "
+        "002 on open communities, seed 001 on hero dependency", (0.05, 0.4), kind=UNCERTAIN)
+    trust_cost_gbp_m_per_year: float = param(
+        0.05, "Yearly cost to each trust of taking part (information governance, data "
+        "preparation, platform accounts), from its transformation budget while the platform "
+        "is funded", "GBP m per year per trust", "assumption: a fraction of a data "
+        "protection and information governance post", ge=0.0, le=10.0, plausible=(0.01, 0.15),
+        kind=UNCERTAIN)
     communication_reach: float = share(
         0.5, "Share of peer weight moved from local to national peers (cheap communication)",
         plausible=(0.2, 0.8), kind=UNCERTAIN)
@@ -130,6 +160,15 @@ class ConsolidationConfig(Strict):
         "months", "facts.csv: merger_hutchings_2003_savings_below_target (savings in the first "
         "two years below target); merger_monitor_overhead_savings (realised relatively "
         "quickly)", ge=0, le=120, plausible=(12, 36), kind=UNCERTAIN)
+    group_governance_share: float = share(
+        0.3, "Share of the fade of a championless pilot that a merged unit's group governance "
+        "removes: ownership is shared across its boards (every merger)", "assumption: seed "
+        "001 on hero dependency, seed 003 on group models", (0.1, 0.5), kind=UNCERTAIN)
+    winter_shielding_share: float = share(
+        0.3, "Share of operational pressure's capacity loss a trust in a merged unit avoids: "
+        "planned care moves to a site protected from emergency demand (every merger)",
+        "assumption within facts.csv: surgical_hubs_dec2025 (123 elective surgical hubs "
+        "operating; high) shows the model exists, not its size", (0.0, 0.5), kind=UNCERTAIN)
     volume_outcome_gain: float = param(
         0.15, "Extra effect of volume-sensitive innovations per doubling of group size",
         "share per doubling", ge=0.0, le=2.0, plausible=(0.05, 0.3), kind=UNCERTAIN)

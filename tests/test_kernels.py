@@ -218,7 +218,7 @@ def test_awareness_hazard_follows_peer_use_after_many_months(batch: Batch) -> No
                                                           np.arange(len(icbs.region_names))))
                           for r in range(batch.reps)])
     np.testing.assert_allclose(nation, users.sum(axis=1) / batch.relevant_nation, rtol=1e-6)
-    w_icb, w_region = batch.peer_weights
+    w_icb, w_region = batch.peer_weights()
     seen = w_icb * users / batch.relevant_icb + \
         w_region * (by_region / batch.relevant_region)[:, icbs.region] + \
         (1.0 - w_icb - w_region) * nation[:, None, :]

@@ -267,8 +267,8 @@ def test_a_hybrid_of_scaler_and_open_platform_runs_both_mechanisms():
     per_pilot = ScenarioConfig().barriers.pilot_load * batch.data.innovations.complexity
     np.testing.assert_array_equal(load.per_pilot, per_pilot)
     np.testing.assert_array_equal(load.carried, per_pilot * (1 - scaler.load_share_carried))
-    np.testing.assert_array_equal(load.extra_per_pilot, platform.publication_load
-                                  * batch.reform_live)
+    documented = batch.mechanisms["open_platform"].contribution * batch.reform_live[:, None]
+    np.testing.assert_array_equal(load.extra_per_pilot, platform.publication_load * documented)
     utility = batch.utility_terms(batch.awareness()[2])
     assert (utility.risk_weight >= 1).all() and (utility.risk_weight > 1).any()
     assert (utility.bonus > 0).any()

@@ -77,7 +77,7 @@ def test_peer_weights_are_valid_for_any_pair_and_leave_england_its_share(icb, re
     cfg = space.with_values(BASE, {"scenario.diffusion.peer_weight_icb": icb,
                                    "scenario.diffusion.region_share_of_wider_peers":
                                        region_share})
-    w_icb, w_region = Batch(cfg.scenario, StrategyConfig(), [replication_seed(1, 0)]).peer_weights
+    w_icb, w_region = Batch(cfg.scenario, StrategyConfig(), [replication_seed(1, 0)]).peer_weights()
     assert w_icb == pytest.approx(icb)
     assert w_region == pytest.approx((1 - icb) * region_share)
     assert 1 - w_icb - w_region >= -1e-12

@@ -76,7 +76,7 @@ def test_a_cancelled_contract_ends_offers_and_raises_discontinuation_of_carried_
     assert revenue.sum() == 0  # no fees, no lock-in fees once the contract has ended
 
 
-def test_a_defunded_platform_costs_the_nation_nothing_more():
+def test_a_defunded_platform_costs_the_nation_and_the_trusts_nothing_more():
     monthly = StrategyConfig().open_platform.platform_cost_gbp_m_per_year / 12
     for stop, cost in ((0.0, monthly), (1.0, 0.0)):
         batch = _batch("open_platform", stop, 70)
@@ -84,7 +84,11 @@ def test_a_defunded_platform_costs_the_nation_nothing_more():
         np.testing.assert_allclose(platform.national_cost_gbp_m(), cost)
         publishing = batch.capacity_terms().extra_per_pilot
         np.testing.assert_allclose(publishing, StrategyConfig().open_platform.publication_load
-                                   * (stop == 0.0))
+                                   * platform.contribution * (stop == 0.0))
+        running_due = np.zeros(batch.pop.budget_gbp_m.shape)
+        platform.charge(batch.tally_money(), running_due, np.zeros_like(running_due))
+        trusts_part = StrategyConfig().open_platform.trust_cost_gbp_m_per_year / 12
+        np.testing.assert_allclose(running_due, trusts_part * (stop == 0.0))
         blame = batch.utility_terms(batch.awareness()[2]).risk_weight
         assert (blame > 1).any() == (stop == 0.0)  # published failures weigh only if published
 

@@ -30,7 +30,8 @@ class CapacityTerms(NamedTuple):
     per_pilot: np.ndarray  # (I,) float64 capacity a running pilot uses
     carried: np.ndarray | None  # (I,) float64 what a supported pilot uses (None: as any)
     disruption_loss: float  # share of capacity lost while a trust is disrupted
-    extra_per_pilot: np.ndarray | None  # (R,) what every running pilot also uses (None: 0)
+    extra_per_pilot: np.ndarray | None  # (R, T) what every running pilot also uses (None: 0)
+    pressure_loss_factor: np.ndarray | None  # (R, T) share of pressure's loss borne (None: 1)
 
 
 class Mechanism:

@@ -7,10 +7,14 @@ A merger makes one decision unit of two: the strongest lead absorbs the most
 pressured one of the same merger family, the unit is disrupted and pays a
 transition cost, and decides more slowly the more boards must agree. After a
 lag, every trust of a merged unit saves a share of its turnover on corporate
-overheads and clinical support (``back_office_saving_share``). The
-settings of how a merger works apply to every merger, so this mechanism acts in
-every strategy; ``enabled`` only adds the strategic rate, which stops when a
-new government halts the programme (mergers done stay done). See
+overheads and clinical support (``back_office_saving_share``); its group
+governance shares the ownership of pilots (less hero dependency) and it shields
+part of its capacity from operational pressure (planned care on a protected
+site). Innovations that need a multi-trust unit (``min_unit_trusts``) open to
+merged units only. The settings of how a merger works apply to every merger,
+so this mechanism acts in every strategy; ``enabled`` only adds the strategic
+rate, which stops when a new government halts the programme (mergers done stay
+done). See
 ``docs/ODD.md``, sections 7.9 and 7.10.
 """
 
@@ -21,7 +25,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from ..economics import CELL
 from ..inputs import TRUST_TYPES
+from ..kernels import EndingTerms
 from ..population import MONTHS_PER_YEAR, Flow, led_by, turnover_gbp_m_per_year
 from .base import CapacityTerms, Mechanism
 
@@ -71,9 +77,28 @@ class Consolidation(Mechanism):
         return boards ** -self.config.decision_slowdown
 
     def capacity_terms(self, terms: CapacityTerms) -> CapacityTerms:
-        """Disrupted trusts lose a share of their capacity."""
-        return terms._replace(disruption_loss=terms.disruption_loss
-                              + self.config.disruption_capacity_loss)
+        """Disrupted trusts lose a share of their capacity; merged units shield theirs.
+
+        A trust in a merged unit bears only part of pressure's capacity loss: the unit
+        moves planned care to a site protected from emergency demand.
+        """
+        terms = terms._replace(disruption_loss=terms.disruption_loss
+                               + self.config.disruption_capacity_loss)
+        if not self.batch.has_groups.any():
+            return terms
+        shielded = self.config.winter_shielding_share * (self.batch.unit_trusts > 1)
+        factor = 1.0 - shielded
+        if terms.pressure_loss_factor is not None:
+            factor = factor * terms.pressure_loss_factor
+        return terms._replace(pressure_loss_factor=factor)
+
+    def ending_terms(self, terms: EndingTerms) -> EndingTerms:
+        """A merged unit's group governance shares the ownership of its pilots."""
+        if not self.batch.has_groups.any():
+            return terms
+        shared = self.config.group_governance_share * (self.batch.unit_trusts > 1)
+        return terms._replace(fade_no_champion=(terms.fade_no_champion * (1.0 - shared)
+                                                ).astype(CELL))
 
     def reorganise(self, month: int) -> None:
         """Each replication's proposals of the month; merged units' economics recomputed."""

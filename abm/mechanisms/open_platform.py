@@ -1,29 +1,55 @@
 """The open platform (seed 002): published pilots, shared adaptations, transparency.
 
-Every completed pilot is published, so each ICB learns from pilots elsewhere
-(``publication_evidence_weight``); contributed adaptations lower every trust's
-adaptation need (cost and failure); cheap communication moves peer weight from
-local to national peers; national use pushes laggards (transparency). Published
-failures raise the weight on doubt, publishing takes capacity, and the platform
-costs the nation a yearly sum. When a new government defunds it, publication,
-shared adaptations, transparency and its cost stop; what was learned stays, and so
+Completed pilots are published, so each ICB learns from pilots elsewhere
+(``publication_evidence_weight``). Publishing and reading take digital maturity:
+a trust documents its pilots and uses others' in proportion to its maturity, up to
+``publishing_maturity``, and under operational pressure it drops documentation
+while still reading (free-riding). Published adaptations lower every trust's
+adaptation need (cost and failure) down to a floor (``adaptation_floor``); cheap
+communication moves peer weight from local to national peers; national use pushes
+laggards (transparency); the platform's community shares the ownership of pilots
+(less hero dependency). Published failures raise the weight on doubt, documenting
+takes capacity, each trust pays to take part and the platform costs the nation a
+yearly sum. When a new government defunds it, publication, shared adaptations,
+transparency, the community and the costs stop; what was learned stays, and so
 does cheaper communication. See ``docs/ODD.md``, section 7.10.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..economics import CELL
-from ..kernels import UtilityTerms
+from ..economics import CELL, MoneyOwed
+from ..kernels import EndingTerms, UtilityTerms
 from ..population import MONTHS_PER_YEAR
 from .base import CapacityTerms, Mechanism
 
+if TYPE_CHECKING:
+    from ..engine import Batch
+
 
 class OpenPlatform(Mechanism):
-    """The open platform's terms; neutral when ``strategy.open_platform.enabled`` is off."""
+    """The open platform's terms; neutral when ``strategy.open_platform.enabled`` is off.
+
+    Attributes:
+        reading: (R, T) how fully each trust can use published evidence (0-1).
+        contribution: (R, T) how fully each trust documents its pilots this month.
+        removable_left: (R, I) share of each innovation's removable adaptation need left.
+    """
 
     name = "open_platform"
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__(batch)
+        pop = batch.pop
+        maturity_needed = max(self.config.publishing_maturity, 1e-9)
+        self.reading = np.minimum(pop.digital_maturity / maturity_needed, 1.0)
+        self.contribution = self.reading
+        self.trusts_per_icb = np.maximum(batch.icb_onehot.sum(axis=0), 1.0)
+        self.need_at_start = np.array(pop.adaptation_need, dtype=float)
+        self.removable_left = np.ones_like(self.need_at_start)
 
     def peer_reach(self) -> float:
         """Share of local peer weight moved to national peers."""
@@ -33,11 +59,18 @@ class OpenPlatform(Mechanism):
         """(R,) 1.0 where the platform is funded, 0.0 where a government defunded it."""
         return self.batch.reform_live.astype(float)
 
+    def _per_icb(self, per_trust: np.ndarray) -> np.ndarray:
+        """(R, K) mean over each ICB's trusts of an (R, T) array."""
+        return per_trust @ self.batch.icb_onehot / self.trusts_per_icb
+
     def capacity_terms(self, terms: CapacityTerms) -> CapacityTerms:
-        """Each running pilot also uses capacity to document and publish its results."""
+        """Documenting a running pilot uses capacity, as far as the trust documents it."""
         if not self.enabled:
             return terms
-        publishing = self.config.publication_load * self._live()
+        cfg, pop = self.config, self.batch.pop
+        self.contribution = self.reading * (
+            1.0 - cfg.documentation_dropped_under_pressure * pop.pressure)
+        publishing = cfg.publication_load * self.contribution * self._live()[:, None]
         extra = publishing if terms.extra_per_pilot is None else terms.extra_per_pilot + publishing
         return terms._replace(extra_per_pilot=extra)
 
@@ -52,17 +85,41 @@ class OpenPlatform(Mechanism):
         return terms._replace(risk_weight=terms.risk_weight * blame,
                               bonus=terms.bonus + scrutiny)
 
+    def ending_terms(self, terms: EndingTerms) -> EndingTerms:
+        """The platform's community shares the ownership of pilots: less hero dependency."""
+        if not self.enabled:
+            return terms
+        shared = self.config.community_ownership_share * self.reading * self._live()[:, None]
+        return terms._replace(fade_no_champion=(terms.fade_no_champion * (1.0 - shared)
+                                                ).astype(CELL))
+
     def observed_pilots(self, local: np.ndarray, per_innovation: np.ndarray) -> np.ndarray:
-        """Pilots elsewhere count as published evidence; shared adaptations cut the need."""
+        """Pilots published elsewhere count as evidence; published adaptations cut the need.
+
+        Each ICB's completed pilots are published as far as its trusts document them,
+        and each ICB reads what others published as far as its trusts can use it.
+        """
         if not self.enabled:
             return local
         cfg, batch, live = self.config, self.batch, self._live()
-        weight = cfg.publication_evidence_weight * live[:, None, None]
-        observed = local + weight * (per_innovation[:, None, :] - local)
-        shared = per_innovation * live[:, None]
-        batch.pop.adaptation_need *= (1.0 - cfg.contributed_adaptation_rate) ** shared
+        published = local * self._per_icb(self.contribution)[:, :, None]
+        published_total = published.sum(axis=1)
+        weight = (cfg.publication_evidence_weight * live)[:, None, None] * \
+            self._per_icb(self.reading)[:, :, None]
+        observed = local + weight * (published_total[:, None, :] - published)
+        self.removable_left *= (1.0 - cfg.contributed_adaptation_rate) ** (
+            published_total * live[:, None])
+        floor = cfg.adaptation_floor
+        batch.pop.adaptation_need = self.need_at_start * (
+            floor + (1.0 - floor) * self.removable_left)
         batch.refresh_adaptation()
         return observed
+
+    def charge(self, owed: MoneyOwed, running_due: np.ndarray, pilots_due: np.ndarray) -> None:
+        """Every trust pays its part in the platform while it is funded."""
+        if self.enabled:
+            running_due += self.config.trust_cost_gbp_m_per_year / MONTHS_PER_YEAR * \
+                self._live()[:, None]
 
     def national_cost_gbp_m(self) -> np.ndarray | float:
         """The platform's running cost this month, where it is funded."""

@@ -3,7 +3,8 @@
 Each month it offers deployments of module innovations to the trusts most able
 to pay, up to its spare capacity (``choose_offers``); a trust's board accepts at
 its decision rate, with the chance of piloting on its own, less the fee, plus the
-relief of the scaler's track record, and only if its budget left covers the
+relief of the scaler's track record, which overstates what its modules do
+(``track_record_overstatement``), and only if its budget left covers the
 whole fee. The fee is paid on acceptance; a yearly lock-in fee follows once the
 module is embedded. The scaler's team carries a share of a deployment's capacity
 load; a supported pilot does not fade for want of a champion, and runs shorter and
@@ -149,7 +150,7 @@ class Scaler(Mechanism):
             certainty_equivalent_log(risk_aversion * np.maximum(local_uncertainty,
                                                                 scaler_uncertainty))
         offer_utility = utility - np.log1p(cfg.price_gbp_m / np.maximum(cost, 1e-9))
-        offer_utility += relief
+        offer_utility += relief + np.log1p(cfg.track_record_overstatement)
         free = pop.free_capacity[rep, rows]
         trusts_load = batch.pilot_need[cols] * (1.0 - cfg.load_share_carried)
         ready = np.minimum(free, 1.0) * (free >= trusts_load)

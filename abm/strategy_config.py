@@ -45,6 +45,11 @@ class ScalerConfig(Strict):
     evidence_per_deployment: float = share(
         0.1, "Share of uncertainty about a module removed for all trusts by each deployment",
         plausible=(0.05, 0.2), kind=UNCERTAIN)
+    approach_awareness_share: float = share(
+        0.5, "Chance that a refused offer leaves an unaware board considering the module (it "
+        "becomes aware): the reach of the scaler's sales approach", "assumption: no record "
+        "of how often a supplier's approach puts a redesign on a board's agenda", (0.0, 1.0),
+        kind=UNCERTAIN)
     track_record_overstatement: float = share(
         0.2, "Share by which the scaler's account of its deployments overstates a module's "
         "effect: a board weighs an offered module at its belief x (1 + this share)",

@@ -152,3 +152,18 @@ def test_an_overstated_track_record_wins_more_deployments() -> None:
         return float(batch.recorded()["flows"][:, :, Flow.SCALER_DEPLOYMENTS_STARTED].sum())
 
     assert deployments(0.5) > deployments(0.0)
+
+
+def test_the_scalers_sales_approach_makes_boards_aware_only_as_far_as_it_reaches() -> None:
+    from abm.population import UNAWARE
+
+    def unaware_module_cells(reach: float) -> int:
+        strategy = StrategyConfig(name="scaler_led", scaler=ScalerConfig(
+            enabled=True, approach_awareness_share=reach))
+        batch = Batch(BASE, strategy, SEEDS).run(24)
+        modules = batch.mechanisms["scaler"].module_columns
+        state = batch.pop.state[:, :, modules]
+        return int(((state == UNAWARE) & batch.pop.relevant[:, modules]).sum())
+
+    none, half, full = (unaware_module_cells(r) for r in (0.0, 0.5, 1.0))
+    assert none > half > full

@@ -4,15 +4,17 @@ Each month it offers deployments of module innovations to the trusts most able
 to pay, up to its spare capacity (``choose_offers``); a trust's board accepts at
 its decision rate, with the chance of piloting on its own, less the fee, plus the
 relief of the scaler's track record, which overstates what its modules do
-(``track_record_overstatement``), and only if its budget left covers the
-whole fee. The fee is paid on acceptance; a yearly lock-in fee follows once the
-module is embedded. The scaler's team carries a share of a deployment's capacity
-load; a supported pilot does not fade for want of a champion, and runs shorter and
-fails less as the scaler learns with every deployment of a module type, down to a
-floor (``learning_factor``); experience does not fix a trust's infrastructure.
-When a new government stops the strategy the contract ends: no more offers,
-running pilots lose their support, and what the scaler carried is dropped at
-``dependency_discontinuation_per_year``. See ``docs/ODD.md``, 7.10.
+(``track_record_overstatement``), and only if its budget left covers the whole
+fee. A refused offer may still put the module on an unaware board's agenda
+(``approach_awareness_share``). The fee is paid on acceptance; a yearly lock-in
+fee follows once the module is embedded. The scaler's team carries a share of a
+deployment's capacity load; a supported pilot does not fade for want of a
+champion, and runs shorter and fails less as the scaler learns with every
+deployment of a module type, down to a floor (``learning_factor``); experience
+does not fix a trust's infrastructure. When a new government stops the strategy
+the contract ends: no more offers, running pilots lose their support, and what
+the scaler carried is dropped at ``dependency_discontinuation_per_year``. See
+``docs/ODD.md``, 7.10.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ class Scaler(Mechanism):
         self.module_onehot[self.module_columns, innov.module_type[self.module_columns]] = 1.0
         self.deployments_by_module = np.zeros((batch.reps, len(MODULE_TYPES)))
         empty = np.empty(0, dtype=np.intp)
-        self.offers = (empty, empty, empty)
+        self.offers, self.offered_modules = (empty, empty, empty), empty
+        self.approach_draws = np.empty((batch.reps, batch.pop.n_trusts, len(self.module_columns)))
         self.accepted = np.zeros((batch.reps, batch.pop.n_trusts))  # offers accepted this month
 
     def active_deployments(self) -> np.ndarray:
@@ -77,12 +80,14 @@ class Scaler(Mechanism):
             return
         batch, modules = self.batch, self.module_columns
         pop = batch.pop
-        draws = uniforms(self.rngs["scaler"], (pop.n_trusts, len(modules)))
+        draws = uniforms(self.rngs["scaler"], (2, pop.n_trusts, len(modules)))
+        ranking, self.approach_draws = np.ascontiguousarray(draws[:, 0]), draws[:, 1]
         rep, rows, module = choose_offers(
-            pop.state, pop.relevant, pop.supported, pop.budget_gbp_m, modules, draws,
+            pop.state, pop.relevant, pop.supported, pop.budget_gbp_m, modules, ranking,
             self.config.deployment_capacity)
         live = batch.reform_live[rep]  # no offers once a government has ended the contract
         self.offers = (rep[live], rows[live], modules[module[live]])
+        self.offered_modules = module[live]
 
     def stop(self, reps: np.ndarray) -> None:
         """The contract ends: pilots it runs now lose its support; what it carried stays so."""
@@ -118,7 +123,11 @@ class Scaler(Mechanism):
                               drop_carried=terms.drop_carried + ended.astype(CELL))
 
     def intervene(self, words: np.ndarray, utility: UtilityTerms) -> None:
-        """Trusts accept or refuse the offers; an offer makes an unaware trust aware."""
+        """Trusts accept or refuse the offers.
+
+        A refused offer leaves an unaware board considering the module (aware) with
+        probability ``approach_awareness_share``: the scaler's sales approach.
+        """
         rep, rows, cols = self.offers
         if not self.enabled or not len(rep):
             return
@@ -127,7 +136,9 @@ class Scaler(Mechanism):
         state, current = batch.pop.state[rep, rows, cols], batch.events[rep, rows, cols]
         draws = kernels.uniforms_from_words(words[rep, rows, cols])
         accept = (draws < self._offer_probability(own_utility, cost)) & (state <= AWARE)
-        heard = (state == UNAWARE) & (current == kernels.EVENT_NONE)
+        reached = self.approach_draws[rep, rows, self.offered_modules] < \
+            self.config.approach_awareness_share
+        heard = (state == UNAWARE) & (current == kernels.EVENT_NONE) & reached
         batch.events[rep, rows, cols] = np.where(
             accept, kernels.EVENT_SUPPORTED_START,
             np.where(heard, kernels.EVENT_AWARE, current))

@@ -60,6 +60,7 @@ class CellEconomics(NamedTuple):
     maturity: np.ndarray  # (R, T) digital maturity
     volume_gain: np.ndarray  # (R, T) volume-outcome gain x log2(decision unit size)
     economy: np.ndarray  # (R, T) scale economy on the costs of the trust's decision unit
+    internalised: np.ndarray  # (R, T) share of benefit landing elsewhere that its unit keeps
     # per innovation
     volume_sensitive: np.ndarray  # (I,) 1 if outcomes improve with volume
     infrastructure_need: np.ndarray  # (I,)
@@ -120,16 +121,36 @@ def unit_tables(n_trusts: int, strategy: StrategyConfig) -> tuple[np.ndarray, np
     return volume_gain, economy
 
 
+def internalised_share(units: np.ndarray, icb_trusts: np.ndarray,
+                       strategy: StrategyConfig) -> np.ndarray:
+    """(R, T) share of an innovation's benefit landing outside a trust that its unit keeps.
+
+    ``spillover_to_icb_trusts_share`` of that benefit lands on the other trusts of
+    the ICB, evenly; a merged unit (all in one ICB) keeps what lands on its other
+    members, ``(unit size - 1) / (ICB's trusts - 1)`` of it.
+
+    Args:
+        units: (R, T) trusts in each trust's decision unit.
+        icb_trusts: (T,) trusts in each trust's ICB.
+        strategy: Its ``consolidation`` block gives the spillover share.
+    """
+    others = np.maximum(icb_trusts - 1, 1)
+    share = strategy.consolidation.spillover_to_icb_trusts_share * (units - 1) / others
+    return share.astype(CELL)
+
+
 def unit_factors(data: EnglandData, pop: Population,
                  strategy: StrategyConfig) -> dict[str, np.ndarray]:
     """The per-trust factors: they change only when decision units change (mergers)."""
     volume_gain, economy = unit_tables(pop.n_trusts, strategy)
     units = pop.group_size()
+    icb_trusts = np.bincount(data.trusts.icb)[data.trusts.icb]
     return {
         "size": data.trusts.size.astype(CELL),
         "maturity": pop.digital_maturity.astype(CELL),
         "volume_gain": volume_gain[units],
         "economy": economy[units],
+        "internalised": internalised_share(units, icb_trusts, strategy),
     }
 
 
@@ -279,11 +300,13 @@ def utility_base(e, r, t, k, i):
 
     Benefit is bed days valued at the cost of a bed day plus cash, over the months
     of benefit in the planning horizon, less the share a siloed budget discounts
-    because it lands elsewhere; a poor infrastructure fit costs a penalty.
+    because it lands elsewhere (what lands on the other members of a merged unit is
+    its own); a poor infrastructure fit costs a penalty.
     """
     scale = effect_scale(e, r, t, i)
     bed_days, cash = e.effect_bed_days[i] * scale, e.effect_cash[i] * scale
-    own_share = _F32(1.0) - e.external_share[i] * e.silo[r, k]
+    own_share = _F32(1.0) - e.external_share[i] * e.silo[r, k] * (
+        _F32(1.0) - e.internalised[r, t])
     benefit = (bed_days * e.bed_day_value[i] + cash * e.benefit_months[i]) * own_share
     merit = np.log(max(benefit, TINY)) - e.infrastructure_penalty * shortfall(e, r, t, i)
     utility = merit - np.log(max(cost_horizon(e, r, t, k, i), TINY))

@@ -95,6 +95,7 @@ class Batch:
         self.lead_weight_by_size = self._lead_weight_by_size()
         self.lead_weight = self.lead_weight_by_size[led_by(self.pop.group)]
         self.unit_trusts = self.pop.group_size()  # trusts in each trust's decision unit
+        self.icb_trusts = np.bincount(self.icb_of_trust)[self.icb_of_trust]
 
     # ------------------------------------------------------------------ setup
 
@@ -166,7 +167,7 @@ class Batch:
         self.economics = self.economics._replace(**changed)
 
     def refresh_units(self, reps: np.ndarray) -> None:
-        """Volume gains, scale economies and decision weights where decision units changed.
+        """Volume gains, scale economies, spillovers kept and decision weights, where units changed.
 
         Only the replications ``reps`` are worked out again.
         """
@@ -177,6 +178,8 @@ class Batch:
         self.economics.economy[reps] = economy[units]
         self.lead_weight[reps] = self.lead_weight_by_size[led]
         self.unit_trusts[reps] = units
+        self.economics.internalised[reps] = econ.internalised_share(units, self.icb_trusts,
+                                                                    self.strategy)
 
     # ------------------------------------------------------------------ step
 

@@ -174,6 +174,12 @@ class ConsolidationConfig(Strict):
         "planned care moves to a site protected from emergency demand (every merger)",
         "assumption within facts.csv: surgical_hubs_dec2025 (123 elective surgical hubs "
         "operating; high) shows the model exists, not its size", (0.0, 0.5), kind=UNCERTAIN)
+    spillover_to_icb_trusts_share: float = share(
+        0.3, "Share of an innovation's benefit landing outside the adopting trust that lands "
+        "on the other trusts of its ICB (the rest on primary, community and social care); a "
+        "merged unit counts what lands on its members as its own (every merger)",
+        "assumption: seed 003 on spillovers internalised by groups", (0.1, 0.5),
+        kind=UNCERTAIN)
     volume_outcome_gain: float = param(
         0.15, "Extra effect of volume-sensitive innovations per doubling of group size",
         "share per doubling", ge=0.0, le=2.0, plausible=(0.05, 0.3), kind=UNCERTAIN)

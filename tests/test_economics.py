@@ -32,7 +32,10 @@ def _whole_array_economics(batch: Batch) -> dict[str, np.ndarray]:
     bed_days = innov.effect_bed_days_per_month.astype(CELL) * scale
     cash = (innov.effect_gbp_m_per_year / MONTHS_PER_YEAR).astype(CELL) * scale
     silo = (scenario.barriers.silo_discount * (1.0 - inst.icb_pooled_share[:, icb])).astype(CELL)
-    own_share = 1.0 - innov.external_benefit_share.astype(CELL) * silo[..., None]
+    icb_trusts = np.bincount(icb)[icb]
+    kept = (strategy.consolidation.spillover_to_icb_trusts_share * (units - 1)
+            / np.maximum(icb_trusts - 1, 1)).astype(CELL)  # members' spillovers are the unit's
+    own_share = 1.0 - innov.external_benefit_share.astype(CELL) * (silo * (1 - kept))[..., None]
     benefit_months = np.maximum(horizon - duration - innov.time_to_benefit_months, 0)
     per_bed_day = (scenario.finance.cost_per_bed_day_gbp / 1e6 * benefit_months).astype(CELL)
     benefit = (bed_days * per_bed_day + cash * benefit_months.astype(CELL)) * own_share

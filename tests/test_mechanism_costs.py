@@ -167,3 +167,14 @@ def test_the_scalers_sales_approach_makes_boards_aware_only_as_far_as_it_reaches
 
     none, half, full = (unaware_module_cells(r) for r in (0.0, 0.5, 1.0))
     assert none > half > full
+
+
+def test_a_merged_unit_keeps_the_spillovers_that_land_on_its_members() -> None:
+    strategy = _consolidation(mergers_per_year=60, spillover_to_icb_trusts_share=0.4)
+    batch = Batch(BASE, strategy, SEEDS).run(24)
+    kept, units = batch.economics.internalised, batch.unit_trusts
+    assert (kept[units == 1] == 0).all()
+    icb_trusts = np.bincount(batch.icb_of_trust)[batch.icb_of_trust]
+    np.testing.assert_allclose(kept, 0.4 * (units - 1) / np.maximum(icb_trusts - 1, 1),
+                               rtol=1e-6)
+    assert (kept[units > 1] > 0).all() and (kept <= 0.4 + 1e-6).all()

@@ -44,15 +44,19 @@ def draw_true_effects(pop: Population, data: EnglandData, scenario: ScenarioConf
 
 
 @njit(cache=True)
-def learn_beliefs(belief_icb, log_belief_icb, observed, evidence, completed_icb, signal_icb):
-    """Move each ICB's belief towards what the pilots it observed showed (in place).
+def learn_from_pilots(uncertainty_icb, belief_icb, log_belief_icb, observed, evidence,
+                      completed_icb, signal_icb):
+    """Each ICB's doubt falls and its belief moves towards what its observed pilots showed.
 
-    What an observed pilot shows on average is the mean effect of the pilots completed
-    in other ICBs this month, where there were any, else of its own; its own pilots
-    count as what they revealed. The belief moves by the share of the way that its
-    doubt falls, and its log (as the decision reads it) is updated with it.
+    Every pilot an ICB observes removes the share ``evidence`` of its remaining doubt
+    (uncertainty x (1 - evidence)^observed), and its belief moves the same share of
+    the way towards what they showed. What an observed pilot shows on average is
+    the mean effect of the pilots completed in other ICBs this month, where there
+    were any, else of its own; its own pilots count as what they revealed. The
+    belief's log (as the decision reads it) is updated with it. All in place.
 
     Args:
+        uncertainty_icb: (R, K, I) coefficient of variation each ICB's trusts see.
         belief_icb: (R, K, I) effect each ICB's trusts expect.
         log_belief_icb: (R, K, I) float32 log of that belief (``log_belief``).
         observed: (R, K, I) pilots each ICB learns from this month (its own, and
@@ -69,18 +73,20 @@ def learn_beliefs(belief_icb, log_belief_icb, observed, evidence, completed_icb,
             for k in range(icbs):
                 national_n += completed_icb[r, k, i]
                 national_sum += signal_icb[r, k, i]
-            if national_n == 0.0:
-                continue
             for k in range(icbs):
                 seen = np.float64(observed[r, k, i])
-                if seen <= 0.0:
+                if seen == 0.0:
+                    continue
+                doubt_left = kept ** seen
+                uncertainty_icb[r, k, i] *= doubt_left
+                if national_n == 0.0:
                     continue
                 own_n, own_sum = np.float64(completed_icb[r, k, i]), signal_icb[r, k, i]
                 others_n = national_n - own_n
                 base = (national_sum - own_sum) / others_n if others_n > 0 else own_sum / own_n
                 shown = base + (own_sum - own_n * base) / seen
                 belief = belief_icb[r, k, i]
-                belief += (1.0 - kept ** seen) * (shown - belief)
+                belief += (1.0 - doubt_left) * (shown - belief)
                 belief_icb[r, k, i] = belief
                 log_belief_icb[r, k, i] = np.log(max(belief, BELIEF_FLOOR))
 

@@ -26,7 +26,7 @@ from . import kernels, reporters
 from .awareness import peer_awareness
 from .config import ScenarioConfig, StrategyConfig
 from .economics import CELL, MoneyOwed, cell_economics, tally_money
-from .effects import draw_true_effects, learn_beliefs, log_belief
+from .effects import draw_true_effects, learn_from_pilots, log_belief
 from .generators import Streams, cell_words, normals, replication_streams, uniforms
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .kernels import DecisionTerms, EndingTerms, EventOutcomes, UtilityTerms
@@ -142,12 +142,14 @@ class Batch:
     def peer_weights(self) -> tuple[float, float]:
         """Weights of ICB and region peers this month (the nation has the rest).
 
-        Cheaper communication moves a share of the local weight to England each year
-        in every strategy (``communication_reach_per_year``), and a mechanism may
+        Cheaper communication moves a share of the local weight to England at the
+        end of each year in every strategy (``communication_reach_per_year``; yearly,
+        so the awareness pass recomputes its rates once a year), and a mechanism may
         move a further share (``Mechanism.peer_reach``).
         """
         diff = self.scenario.diffusion
-        world = 1.0 - (1.0 - diff.communication_reach_per_year) ** (self.month / MONTHS_PER_YEAR)
+        years = self.month // int(MONTHS_PER_YEAR)
+        world = 1.0 - (1.0 - diff.communication_reach_per_year) ** years
         local = (1.0 - world) * (1.0 - self.mechanisms.peer_reach())
         region = (1.0 - diff.peer_weight_icb) * diff.region_share_of_wider_peers
         return diff.peer_weight_icb * local, region * local
@@ -387,9 +389,8 @@ class Batch:
         pop.failed_pilots += outcomes.failed
         observed = self.mechanisms.observed_pilots(outcomes.completed_icb, per_innovation)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
-        kernels.learn(pop.uncertainty_icb, observed, 1.0 - evidence)
-        learn_beliefs(pop.belief_icb, self.log_belief, observed, evidence,
-                      outcomes.completed_icb, outcomes.signal_icb)
+        learn_from_pilots(pop.uncertainty_icb, pop.belief_icb, self.log_belief, observed,
+                          evidence, outcomes.completed_icb, outcomes.signal_icb)
 
     # ------------------------------------------------------------------ money and benefit
 

@@ -342,19 +342,6 @@ def uniforms_from_words(words):
 
 
 @njit(cache=True)
-def learn(uncertainty_icb, observed, retained_per_pilot):
-    """Each pilot observed in an ICB cuts the uncertainty its trusts see by a share (in place).
-
-    ``retained_per_pilot`` is 1 less the evidence per observed pilot; cells with no
-    pilot observed are left as they are.
-    """
-    uncertainty, seen = uncertainty_icb.ravel(), observed.ravel()
-    for n in range(uncertainty.size):
-        if seen[n] != 0:
-            uncertainty[n] *= retained_per_pilot ** np.float64(seen[n])
-
-
-@njit(cache=True)
 def follow_leads(state, relevant, group, has_groups, events):
     """A member of a decision unit pilots what its lead starts, pilots or has embedded."""
     reps, trusts, innovations = state.shape

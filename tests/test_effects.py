@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from abm.config import RunConfig, ScenarioConfig, StrategyConfig, parse_config
-from abm.effects import draw_true_effects, learn_beliefs, log_belief
+from abm.effects import draw_true_effects, learn_from_pilots, log_belief
 from abm.engine import Batch
 from abm.inputs import england
 from abm.runner import replication_seed, run_experiment
@@ -73,9 +73,10 @@ def test_a_belief_moves_towards_what_the_observed_pilots_showed(belief, signals,
     signal = np.array([[[sum(signals)], [sum(others)]]])
     observed = np.array([[[local_n + weight * others_n], [others_n + weight * local_n]]])
     beliefs = np.full((1, 2, 1), belief)
-    logs = log_belief(beliefs)
-    learn_beliefs(beliefs, logs, observed, evidence, completed, signal)
+    logs, doubt = log_belief(beliefs), np.full((1, 2, 1), 0.4)
+    learn_from_pilots(doubt, beliefs, logs, observed, evidence, completed, signal)
     assert np.array_equal(logs, log_belief(beliefs)), "the log must follow the belief"
+    assert doubt[0, 0, 0] == pytest.approx(0.4 * (1 - evidence) ** observed[0, 0, 0])
     seen = (sum(signals) + weight * sum(others)) / (local_n + weight * others_n)
     share = 1.0 - (1.0 - evidence) ** (local_n + weight * others_n)
     assert beliefs[0, 0, 0] == pytest.approx(belief + share * (seen - belief), abs=1e-9)

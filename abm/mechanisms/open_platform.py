@@ -48,6 +48,7 @@ class OpenPlatform(Mechanism):
         self.reading = np.minimum(pop.digital_maturity / maturity_needed, 1.0)
         self.contribution = self.reading
         self.trusts_per_icb = np.maximum(batch.icb_onehot.sum(axis=0), 1.0)
+        self.reading_icb = self._per_icb(self.reading)
         self.need_at_start = np.array(pop.adaptation_need, dtype=float)
         self.removable_left = np.ones_like(self.need_at_start)
 
@@ -104,9 +105,10 @@ class OpenPlatform(Mechanism):
         cfg, batch, live = self.config, self.batch, self._live()
         published = local * self._per_icb(self.contribution)[:, :, None]
         published_total = published.sum(axis=1)
-        weight = (cfg.publication_evidence_weight * live)[:, None, None] * \
-            self._per_icb(self.reading)[:, :, None]
-        observed = local + weight * (published_total[:, None, :] - published)
+        weight = (cfg.publication_evidence_weight * live)[:, None] * self.reading_icb
+        observed = published_total[:, None, :] - published
+        observed *= weight[:, :, None]
+        observed += local
         self.removable_left *= (1.0 - cfg.contributed_adaptation_rate) ** (
             published_total * live[:, None])
         floor = cfg.adaptation_floor

@@ -39,6 +39,34 @@ class ReplicationTables:
     run_innovations: pd.DataFrame
 
 
+LOWEST_SHARE_OF_ICBS = 0.2  # the fifth of ICBs with least benefit per head
+
+
+def benefit_distribution(icb_benefit_gbp_m: np.ndarray,
+                         population: np.ndarray) -> dict[str, np.ndarray]:
+    """How the innovations' benefit of each run spreads over the ICBs' residents.
+
+    Args:
+        icb_benefit_gbp_m: (R, K) benefit realised in each ICB's trusts over the run.
+        population: (K,) residents of each ICB.
+
+    Returns:
+        Per run (R,): ``benefit_per_head_gbp`` (England's benefit over its residents),
+        ``icb_benefit_per_head_lowest_fifth_gbp`` (mean benefit per head of the
+        ``ceil(K / 5)`` ICBs with least, 9 of 42) and ``icb_benefit_gini`` (Gini
+        over ICBs of benefit per head, unweighted; NaN in a run where some ICB's
+        benefit is negative, where a Gini has no meaning).
+    """
+    per_head = icb_benefit_gbp_m * 1e6 / population
+    lowest = int(np.ceil(LOWEST_SHARE_OF_ICBS * per_head.shape[1]))
+    harmed = (per_head < 0).any(axis=1)
+    return {
+        "benefit_per_head_gbp": icb_benefit_gbp_m.sum(axis=1) * 1e6 / population.sum(),
+        "icb_benefit_per_head_lowest_fifth_gbp": np.sort(per_head, axis=1)[:, :lowest].mean(1),
+        "icb_benefit_gini": np.where(harmed, np.nan, gini(np.maximum(per_head, 0.0), axis=1)),
+    }
+
+
 def gini(values: np.ndarray, axis: int = -1) -> np.ndarray:
     """Gini coefficient of non-negative values along an axis (0 when all are equal or zero).
 
@@ -164,6 +192,7 @@ def tables_from_batch(batch: Batch, keys: dict[str, np.ndarray],
         "icb": _tiled_text(icbs.ods_code, months * reps),
         "region": _tiled_text(np.array(icbs.region_names)[icbs.region], months * reps),
         "embedded_share": icb_share.ravel(),
+        "benefit_gbp_m": record["icb_benefit_gbp_m"].ravel(),
     })
     return ReplicationTables(steps=steps, innovation_steps=innovation_steps,
                              icb_steps=icb_steps, run=run, run_innovations=run_innovations)
@@ -181,6 +210,8 @@ def _run_tables(batch: Batch, keys: dict[str, np.ndarray], record: dict[str, np.
     time_to_half = np.where(already_half, np.nan, first_month_reaching(embedded_share))
     with np.errstate(invalid="ignore", divide="ignore"):
         benefit_per_spend = np.where(spend > 1e-6, total["benefit_gbp_m"] / spend, np.nan)
+        value_per_spend = np.where(spend > 1e-6,
+                                   (total["benefit_gbp_m"] + total["saving_gbp_m"]) / spend, np.nan)
     run_columns: dict[str, object] = {
         "pilots_started": total["pilots_started"],
         "pilots_scaled": total["pilots_scaled"],
@@ -188,8 +219,13 @@ def _run_tables(batch: Batch, keys: dict[str, np.ndarray], record: dict[str, np.
         "embedded_discontinued": total["embedded_discontinued"],
         "benefit_bed_days": total["benefit_bed_days"],
         "benefit_gbp_m": total["benefit_gbp_m"],
+        "saving_gbp_m": total["saving_gbp_m"],
         "spend_gbp_m": spend,
+        "net_benefit_gbp_m": total["benefit_gbp_m"] + total["saving_gbp_m"] - spend,
         "benefit_per_spend": benefit_per_spend,
+        "value_per_spend": value_per_spend,
+        **benefit_distribution(record["icb_benefit_gbp_m"].sum(axis=1),
+                               batch.data.icbs.population),
         "mergers": total["mergers"],
         "mean_pressure": record["mean_pressure"].mean(axis=1),
         "innovations_reaching_50pct": np.isfinite(time_to_half).sum(axis=1),

@@ -31,7 +31,7 @@ def mean_interval(values: pd.Series, level: float = 0.95) -> tuple[float, float,
 
 
 def summary_table(runs: pd.DataFrame, run_innovations: pd.DataFrame) -> pd.DataFrame:
-    """One row per strategy: adoption with intervals, pilot funnel, time to 50 %, value.
+    """One row per strategy: adoption and benefit with intervals, pilot funnel, time to 50 %.
 
     Args:
         runs: Per-run totals (one row per strategy and replication).
@@ -43,12 +43,14 @@ def summary_table(runs: pd.DataFrame, run_innovations: pd.DataFrame) -> pd.DataF
     rows = []
     for strategy, group in runs.groupby("strategy", sort=False):
         row: dict[str, object] = {"strategy": strategy, "replications": len(group)}
-        for column in ("embedded_share_y5", "embedded_share_y10"):
+        for column in ("embedded_share_y5", "embedded_share_y10", "benefit_gbp_m",
+                       "net_benefit_gbp_m"):
             mean, low, high = mean_interval(group[column])
             row[column] = mean
             row[f"{column}_low"], row[f"{column}_high"] = low, high
-        for column in ("pilots_started", "pilots_scaled", "pilots_abandoned",
-                       "benefit_gbp_m", "spend_gbp_m"):
+        for column in ("pilots_started", "pilots_scaled", "pilots_abandoned", "saving_gbp_m",
+                       "spend_gbp_m", "benefit_per_head_gbp",
+                       "icb_benefit_per_head_lowest_fifth_gbp"):
             row[column] = group[column].mean()
         per_innovation = run_innovations[(run_innovations["strategy"] == strategy)
                                          & ~run_innovations["above_50pct_at_start"]]
@@ -62,7 +64,7 @@ def summary_table(runs: pd.DataFrame, run_innovations: pd.DataFrame) -> pd.DataF
 
 
 def format_summary(table: pd.DataFrame, cfg: RunConfig) -> str:
-    """Plain-text rendering of the summary table for the terminal."""
+    """Plain-text rendering of the summary table for the terminal: adoption, then value."""
     lines = [
         f"Scenario {cfg.scenario.name}"
         + (f" over the posterior draws of {cfg.posterior}" if cfg.posterior else "")
@@ -70,24 +72,42 @@ def format_summary(table: pd.DataFrame, cfg: RunConfig) -> str:
         "Embedded share: mean over innovations of the share of relevant trusts with it embedded.",
         "",
         f"{'strategy':<15}{'n':>5}  {'embedded y5 [95% CI]':<24}{'embedded y10 [95% CI]':<24}"
-        f"{'started':>8}{'scaled':>8}{'abandoned':>10}{'t50 (mo)':>9}{'reach50':>8}"
-        f"{'benefit £m':>11}{'spend £m':>10}{'ratio':>7}",
+        f"{'started':>8}{'scaled':>8}{'abandoned':>10}{'t50 (mo)':>9}{'reach50':>8}",
     ]
     for row in table.itertuples():
-        y5 = f"{row.embedded_share_y5:.3f} [{row.embedded_share_y5_low:.3f}, " \
-             f"{row.embedded_share_y5_high:.3f}]"
-        y10 = f"{row.embedded_share_y10:.3f} [{row.embedded_share_y10_low:.3f}, " \
-              f"{row.embedded_share_y10_high:.3f}]"
         t50 = "never" if np.isnan(row.time_to_50pct_median_months) else \
             f"{row.time_to_50pct_median_months:.0f}"
         lines.append(
-            f"{row.strategy:<15}{row.replications:>5}  {y5:<24}{y10:<24}"
+            f"{row.strategy:<15}{row.replications:>5}  {_interval(row, 'embedded_share_y5'):<24}"
+            f"{_interval(row, 'embedded_share_y10'):<24}"
             f"{row.pilots_started:>8.0f}{row.pilots_scaled:>8.0f}{row.pilots_abandoned:>10.0f}"
-            f"{t50:>9}{row.innovation_runs_reaching_50pct:>8.0%}"
-            f"{row.benefit_gbp_m:>11.0f}{row.spend_gbp_m:>10.0f}{row.benefit_per_spend:>7.2f}")
-    lines.append("")
-    lines.append("t50: median months to 50 % of relevant trusts embedded, over innovation-runs "
-                 "that reach it; reach50: share of innovation-runs reaching 50 % in the horizon")
-    lines.append("(both leave out innovations already above 50 % at the start, such as the EPR).")
-    lines.append("Benefit and spend: cumulative over the horizon, all payers (GBP m, 2025 prices).")
+            f"{t50:>9}{row.innovation_runs_reaching_50pct:>8.0%}")
+    lines += [
+        "",
+        f"{'strategy':<15}{'benefit £m [95% CI]':<22}{'saving £m':>10}{'spend £m':>10}  "
+        f"{'net £m [95% CI]':<22}{'ratio':>6}{'£/head':>8}{'lowest 5th':>11}",
+    ]
+    for row in table.itertuples():
+        lines.append(
+            f"{row.strategy:<15}{_interval(row, 'benefit_gbp_m', '.0f'):<22}"
+            f"{row.saving_gbp_m:>10.0f}{row.spend_gbp_m:>10.0f}  "
+            f"{_interval(row, 'net_benefit_gbp_m', '.0f'):<22}{row.benefit_per_spend:>6.2f}"
+            f"{row.benefit_per_head_gbp:>8.1f}{row.icb_benefit_per_head_lowest_fifth_gbp:>11.1f}")
+    lines += [
+        "",
+        "t50: median months to 50 % of relevant trusts embedded, over innovation-runs that reach "
+        "it; reach50: share of innovation-runs reaching 50 % in the horizon",
+        "(both leave out innovations already above 50 % at the start, such as the EPR).",
+        "Benefit: the innovations' benefit realised at their true effects (bed days valued at "
+        "their cost, and cash); saving: merged trusts' back-office savings, counted apart;",
+        "spend: all payers; net = benefit + saving - spend; ratio = benefit / spend; £/head: "
+        "benefit per resident of England; lowest 5th: mean benefit per resident in the",
+        "fifth of ICBs with least (9 of 42). Cumulative over the horizon, GBP, 2025 prices.",
+    ]
     return "\n".join(lines)
+
+
+def _interval(row, column: str, fmt: str = ".3f") -> str:
+    """A summary cell as ``mean [low, high]``."""
+    mean, low, high = (getattr(row, f"{column}{end}") for end in ("", "_low", "_high"))
+    return f"{mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]"

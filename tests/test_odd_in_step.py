@@ -5,8 +5,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from abm.cli import compose_run_config
 from abm.config import RunConfig, StrategyConfig
 from abm.inputs import read_table
+from abm.runner import run_replication
 
 ODD = (Path(__file__).resolve().parent.parent / "docs" / "ODD.md").read_text()
 
@@ -28,14 +30,23 @@ FACT_KEYS = set(read_table("facts.csv")["key"])
 CATALOGUE_COLUMNS = set(read_table("innovations.csv").columns)
 
 
+def output_columns() -> set[str]:
+    """Columns of the tables a run writes (section 8 names them)."""
+    cfg = compose_run_config("months=12")
+    tables = run_replication(cfg.scenario, StrategyConfig(), cfg.seed, 0, cfg.months)
+    return {column for table in (tables.steps, tables.icb_steps, tables.run)
+            for column in table.columns}
+
+
 def test_dotted_parameter_paths_exist():
     for token in set(re.findall(r"`((?:scenario|strategy)\.[a-z_.]+)`", ODD)):
         assert token in PATHS, f"docs/ODD.md names {token}, which is not a parameter"
 
 
 def test_bare_parameter_names_exist():
+    outputs = output_columns()
     for token in set(re.findall(r"`([a-z]{2,}(?:_[a-z0-9]{2,})+)`", ODD)):
-        known = token in LEAF_NAMES or token in FACT_KEYS or token in CATALOGUE_COLUMNS
+        known = token in LEAF_NAMES | FACT_KEYS | CATALOGUE_COLUMNS | outputs
         assert known, f"docs/ODD.md names {token}, which is not a parameter, fact or column"
 
 

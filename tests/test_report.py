@@ -47,14 +47,14 @@ def test_report_is_one_self_contained_file_with_plotly_inlined_once(report):
     assert path.name == "report.html" and path.is_file()
     assert len(re.findall(r"plotly\.js v\d", html)) == 1
     assert "<script src" not in html and "<link" not in html
-    assert html.count("Plotly.newPlot") == 7  # one per chart, no optional tables here
+    assert html.count("Plotly.newPlot") == 8  # one per chart, no optional tables here
     assert html.count('class="js-plotly-plot"') == 0  # the class is added by the browser
 
 
 def test_report_has_question_run_details_caveats_and_appendix(report, small_run_config):
     _, html = report
     for anchor in ("question", "caveats", "headline", "adoption", "funnel", "time-to-50",
-                   "value", "pressure", "icb-map", "icb-inequality", "facts", "run",
+                   "value", "pressure", "icb-map", "icb-inequality", "icb-benefit", "facts", "run",
                    "appendix"):
         assert f'id="{anchor}"' in html, anchor
     assert "not facts or forecasts" in html
@@ -73,7 +73,7 @@ def test_adoption_view_says_t_interval_and_n(report, small_run_config):
 
 
 def test_every_view_has_title_reading_and_axis_titles(views):
-    assert len(views) == 7
+    assert len(views) == 8
     for view in views:
         layout = view.figure.layout
         assert layout.title.text, view.anchor
@@ -115,6 +115,22 @@ def test_icb_map_has_42_tiles_7_regions_and_a_slider(views, small_run_config):
     assert fig.layout.sliders[0].steps[0].label == "Apr 2025"
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == [
         "Status quo", "Scaler-led", "Open platform", "Consolidation"]
+
+
+def test_icb_benefit_shows_each_icbs_benefit_per_resident(views, small_results):
+    fig = next(v for v in views if v.anchor == "icb-benefit").figure
+    icbs = pd.read_csv(Path(F.__file__).parents[1] / "data" / "icbs.csv")
+    population = icbs.set_index("icb_ods_code")["population_mid2022_ons"]
+    icb_steps = small_results.icb_steps
+    per_run = icb_steps.groupby(["strategy", "replication", "icb"])["benefit_gbp_m"].sum()
+    expected = per_run.groupby(["strategy", "icb"]).mean() * 1e6
+    assert [trace.name for trace in fig.data] == [
+        "Status quo", "Scaler-led", "Open platform", "Consolidation"]
+    for trace, strategy in zip(fig.data, icb_steps["strategy"].unique(), strict=True):
+        want = expected.loc[strategy] / population.reindex(expected.loc[strategy].index)
+        assert len(trace.y) == 42
+        np.testing.assert_allclose(np.sort(trace.y), np.sort(want.to_numpy()), rtol=1e-9)
+    assert "gains least" in fig.layout.meta["reading"]
 
 
 def test_time_to_half_states_how_many_never_reached(views, small_results):
@@ -277,7 +293,7 @@ def test_optional_sections_appear_only_when_their_file_exists(small_run_dir, tmp
     html = build_report(run).read_text(encoding="utf-8")
     for anchor in ("win-map-1", "sensitivity-1", "sensitivity-2", "bass"):
         assert f'id="{anchor}"' in html
-    assert html.count("Plotly.newPlot") == 11
+    assert html.count("Plotly.newPlot") == 12
     (run / "win_map.parquet").unlink()
     html = build_report(run).read_text(encoding="utf-8")
     assert 'id="win-map-1"' not in html and 'id="bass"' in html

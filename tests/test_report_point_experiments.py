@@ -21,7 +21,7 @@ from abm.report import analysis_figures as A
 from abm.report.build import TRAJECTORY_TABLES, main, markdown_html
 
 RUN_VIEWS = ("headline", "adoption", "funnel", "time-to-50", "value", "pressure", "icb-map",
-             "icb-inequality")
+             "icb-inequality", "icb-benefit")
 
 
 def synthetic_discovery() -> pd.DataFrame:

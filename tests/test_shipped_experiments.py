@@ -57,8 +57,8 @@ def shipped_points(name: str) -> list[dict[str, float]]:
                                                  settings.sampling_seed)
         return points
     if settings.name == "scenario_discovery":
-        return discovery.latin_hypercube(space.uncertainties(), settings.points,
-                                         settings.sampling_seed)
+        return discovery.latin_hypercube(space.uncertainties() + space.levers(),
+                                         settings.points, settings.sampling_seed)
     return [{}]
 
 

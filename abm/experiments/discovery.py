@@ -1,7 +1,8 @@
 """Scenario discovery: which conditions make a strategy fail (CART, scikit-learn).
 
-The uncertainties are sampled by Latin hypercube over their plausible ranges;
-every strategy runs at every point with the same replications. A strategy
+The uncertainties, and by default the levers, are sampled by Latin hypercube
+over their plausible ranges; every strategy runs at every point with the same
+replications (a lever applies to every strategy whose mechanism it sets). A strategy
 **fails** at a point when its mean advantage over the status quo on the outcome
 is not above ``margin`` (by default: it does no better than doing nothing
 different). A shallow classification tree (CART) then finds boxes of conditions
@@ -20,7 +21,7 @@ from sklearn.tree import DecisionTreeClassifier
 from ..config import ConfigError, RunConfig
 from . import stats
 from .samples import run_points
-from .space import Parameter, find, uncertainties
+from .space import Parameter, find, levers, uncertainties
 
 BASELINE = "status_quo"
 
@@ -94,31 +95,50 @@ def find_boxes(points: pd.DataFrame, failed: np.ndarray, depth: int = 3,
     return pd.DataFrame(rows).sort_values("density", ascending=False, kind="stable")
 
 
-def discover(cfg: RunConfig, outcome: str = "embedded_share_y10", points: int = 200,
+def discover(cfg: RunConfig, outcomes: tuple[str, ...] = ("benefit_gbp_m",), points: int = 200,
              parameters: list[str] | None = None, margin: float = 0.0, depth: int = 3,
-             seed: int = 1, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sample the uncertainties, run every strategy, and find where each one fails.
+             seed: int = 1, progress: bool = False,
+             with_levers: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sample the conditions, run every strategy, and find where each one fails.
+
+    Args:
+        cfg: The run configuration (its strategies, replications and workers).
+        outcomes: Per-run outcomes; failure is judged on each, from the same runs.
+        points: Latin-hypercube points.
+        parameters: Paths sampled (default: every uncertainty, with every lever if
+            ``with_levers``).
+        margin: Advantage at or below which a strategy fails.
+        depth: Largest depth of the CART tree.
+        seed: Seed of the Latin hypercube.
+        progress: Show a progress bar.
+        with_levers: Sample the levers too (when ``parameters`` is not given).
 
     Returns:
-        (boxes: one row per strategy and leaf, the per-run table).
+        (boxes: one row per outcome, strategy and leaf, the per-run table).
 
     Raises:
-        ConfigError: If the status quo is not among the strategies.
+        ConfigError: If the status quo is not among the strategies, or an outcome
+            is unknown.
     """
     if BASELINE not in {s.name for s in cfg.strategies}:
         raise ConfigError("scenario_discovery: failure is judged against the status quo, "
                          "which must be one of the strategies")
-    params = [find(p) for p in parameters] if parameters else uncertainties()
+    if parameters:
+        params = [find(p) for p in parameters]
+    else:
+        params = uncertainties() + (levers() if with_levers else [])
     sample = latin_hypercube(params, points, seed)
     runs = run_points(cfg, sample, progress)
-    stats.require_outcome(runs, outcome)
+    for outcome in outcomes:
+        stats.require_outcome(runs, outcome)
     table = pd.DataFrame(sample)
     boxes = []
-    for strategy, group in failures(runs, outcome, margin).groupby("strategy", sort=False):
-        failed = group.sort_values("point")["fails"].to_numpy()
-        found = find_boxes(table, failed, depth)
-        boxes.append(found.assign(strategy=strategy, outcome=outcome, margin=margin,
-                                  share_of_points_failing=failed.mean()))
+    for outcome in outcomes:
+        for strategy, group in failures(runs, outcome, margin).groupby("strategy", sort=False):
+            failed = group.sort_values("point")["fails"].to_numpy()
+            found = find_boxes(table, failed, depth)
+            boxes.append(found.assign(strategy=strategy, outcome=outcome, margin=margin,
+                                      share_of_points_failing=failed.mean()))
     columns = ["strategy", "outcome", "margin", "share_of_points_failing", "rule", "points",
                "failures", "density", "coverage"]
     return pd.concat(boxes, ignore_index=True)[columns], runs

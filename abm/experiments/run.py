@@ -74,9 +74,9 @@ def run_configured(cfg: RunConfig, experiment, progress: bool = False,
         return _sensitivity(cfg, experiment, progress, start)
     if isinstance(experiment, ScenarioDiscovery):
         boxes, runs = discovery.discover(
-            cfg, experiment.outcome, experiment.points,
+            cfg, experiment.outcomes, experiment.points,
             list(experiment.parameters) if experiment.parameters else None, experiment.margin,
-            experiment.depth, experiment.sampling_seed, progress)
+            experiment.depth, experiment.sampling_seed, progress, experiment.levers)
         return Outcome(_point_results(runs, time.perf_counter() - start),
                        {"discovery": boxes}, _format_boxes(boxes))
     raise TypeError(f"unknown experiment {experiment!r}")
@@ -112,14 +112,20 @@ def _sensitivity(cfg: RunConfig, settings: Sensitivity, progress: bool, start: f
 
 
 def _format_boxes(boxes: pd.DataFrame) -> str:
-    lines = ["Where each strategy fails (does no better than the status quo): CART boxes"]
-    for strategy, group in boxes.groupby("strategy", sort=False):
+    lines = ["Where each strategy fails (does no better than the status quo) and where it "
+             "wins: CART boxes"]
+    for (outcome, strategy), group in boxes.groupby(["outcome", "strategy"], sort=False):
         share = group["share_of_points_failing"].iloc[0]
         points = int(group["points"].sum())
-        lines.append(f"  {strategy}: fails at {round(share * points)} of {points} points "
-                     f"({share:.1%})")
+        lines.append(f"  {outcome}, {strategy}: fails at {round(share * points)} of {points} "
+                     f"points ({share:.1%})")
         for row in group[group["failures"] > 0].head(3).itertuples():
-            lines.append(f"    density {row.density:.0%}, coverage {row.coverage:.0%}: {row.rule}")
+            lines.append(f"    fails: density {row.density:.0%}, coverage {row.coverage:.0%}: "
+                         f"{row.rule}")
+        wins = group[group["failures"] < group["points"]].sort_values("density", kind="stable")
+        for row in wins.head(1).itertuples():
+            lines.append(f"    wins:  at {row.points - row.failures} of {row.points} points "
+                         f"({1 - row.density:.0%}): {row.rule}")
     return "\n".join(lines)
 
 

@@ -14,7 +14,11 @@ from ..config import Strict
 
 Interval = Literal["t", "bootstrap"]
 OUTCOMES = ("embedded_share_y5", "embedded_share_y10", "pilots_scaled", "pilots_abandoned",
-            "benefit_gbp_m", "spend_gbp_m", "benefit_per_spend")
+            "benefit_gbp_m", "saving_gbp_m", "spend_gbp_m", "net_benefit_gbp_m",
+            "benefit_per_spend", "value_per_spend", "benefit_per_head_gbp",
+            "icb_benefit_per_head_lowest_fifth_gbp")
+DEFAULT_OUTCOME = "benefit_gbp_m"  # the innovations' benefit realised, GBP m over the run
+DISCOVERY_OUTCOMES = ("benefit_gbp_m", "net_benefit_gbp_m", "embedded_share_y10")
 
 
 class CompareStrategies(Strict):
@@ -34,7 +38,7 @@ class WinMap(Strict):
     x_values: tuple[float, ...] = Field(min_length=2, description="Values of x")
     y: str = Field(description="Parameter path of the y axis")
     y_values: tuple[float, ...] = Field(min_length=2, description="Values of y")
-    outcome: str = Field("embedded_share_y10", description="Outcome to maximise")
+    outcome: str = Field(DEFAULT_OUTCOME, description="Outcome to maximise")
     interval: Interval = "t"
 
 
@@ -42,7 +46,7 @@ class Sensitivity(Strict):
     """Morris screening over all uncertainties, then Sobol on the most influential."""
 
     name: Literal["sensitivity"] = "sensitivity"
-    outcome: str = "embedded_share_y10"
+    outcome: str = DEFAULT_OUTCOME
     parameters: tuple[str, ...] | None = Field(
         None, description="Parameter paths to screen (default: every uncertainty)")
     morris_trajectories: int = Field(10, ge=2, le=1000)
@@ -63,9 +67,16 @@ class ScenarioDiscovery(Strict):
     """Where each strategy fails against the status quo (CART boxes)."""
 
     name: Literal["scenario_discovery"] = "scenario_discovery"
-    outcome: str = "embedded_share_y10"
+    outcomes: tuple[str, ...] = Field(
+        DISCOVERY_OUTCOMES, min_length=1,
+        description="Outcomes on which failure is judged, each from the same runs")
     points: int = Field(200, ge=10, le=100_000, description="Latin hypercube points")
-    parameters: tuple[str, ...] | None = None
+    parameters: tuple[str, ...] | None = Field(
+        None, description="Parameter paths sampled (default: every uncertainty, and every "
+        "lever when levers is true)")
+    levers: bool = Field(True, description="Sample the levers over their plausible ranges "
+                         "too, so that a failure can be traced to a setting as well as to "
+                         "the world")
     margin: float = Field(0.0, description="Advantage over the status quo at or below which "
                           "a strategy fails")
     depth: int = Field(3, ge=1, le=6)

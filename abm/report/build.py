@@ -36,7 +36,7 @@ from . import figures as F
 from . import style as S
 from .calibration import TABLES as CALIBRATION_TABLES
 from .calibration import calibration_views
-from .icb_figures import icb_inequality, icb_tile_map
+from .icb_figures import icb_benefit_per_head, icb_inequality, icb_tile_map
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
 # Many-point experiments (win map, sensitivity, discovery) write these empty.
@@ -178,6 +178,8 @@ def _run_views(run: RunData, facts: pd.DataFrame) -> list[View]:
         View("icb-map", "Adoption by ICB", icb_tile_map(t["icb_steps"],
                                                         _package_csv("icbs.csv"))),
         View("icb-inequality", "Inequality between ICBs", icb_inequality(t["steps"])),
+        View("icb-benefit", "Benefit by ICB", icb_benefit_per_head(
+            t["icb_steps"], _package_csv("icbs.csv"))),
     ]
 
 
@@ -255,9 +257,9 @@ def _parameter_appendix() -> Markup:
     return markdown_html(render_markdown(), heading_offset=2)
 
 
-def _interval(row: object, column: str) -> str:
-    return (f"{getattr(row, column):.1%} [{getattr(row, column + '_low'):.1%}, "
-            f"{getattr(row, column + '_high'):.1%}]")
+def _interval(row: object, column: str, fmt: str = ".1%") -> str:
+    return (f"{getattr(row, column):{fmt}} [{getattr(row, column + '_low'):{fmt}}, "
+            f"{getattr(row, column + '_high'):{fmt}}]")
 
 
 def _summary(run: RunData) -> dict[str, list] | None:
@@ -278,14 +280,19 @@ def _summary(run: RunData) -> dict[str, list] | None:
         cells.append(_interval(row, "embedded_share_y10") if years >= 10 else "n/a")
         cells += [f"{row.pilots_started:,.0f}", f"{row.pilots_scaled:,.0f}",
                   f"{row.pilots_abandoned:,.0f}", t50,
-                  f"{row.innovation_runs_reaching_50pct:.0%}", f"{row.benefit_gbp_m:,.0f}",
-                  f"{row.spend_gbp_m:,.0f}", f"{row.benefit_per_spend:.2f}"]
+                  f"{row.innovation_runs_reaching_50pct:.0%}",
+                  _interval(row, "benefit_gbp_m", ",.0f"), f"{row.saving_gbp_m:,.0f}",
+                  f"{row.spend_gbp_m:,.0f}", _interval(row, "net_benefit_gbp_m", ",.0f"),
+                  f"{row.benefit_per_spend:.2f}", f"{row.benefit_per_head_gbp:,.1f}",
+                  f"{row.icb_benefit_per_head_lowest_fifth_gbp:,.1f}"]
         rows.append(cells)
     heads = ["Strategy", "Replications"] + (["Embedded, year 5 [95 % CI]"] if years >= 5
                                             else []) + [
         "Embedded, year 10 [95 % CI]", "Pilots started", "Scaled", "Abandoned",
-        "Median months to 50 %", "Innovation-runs reaching 50 %", "Benefit (GBP m)",
-        "Spend (GBP m)", "Benefit per GBP spent"]
+        "Median months to 50 %", "Innovation-runs reaching 50 %",
+        "Innovations' benefit (GBP m) [95 % CI]", "Merger savings (GBP m)", "Spend (GBP m)",
+        "Net benefit (GBP m) [95 % CI]", "Benefit per GBP spent", "Benefit per resident (GBP)",
+        "Per resident, lowest fifth of ICBs (GBP)"]
     return {"heads": heads, "rows": rows}
 
 

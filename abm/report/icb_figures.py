@@ -246,3 +246,50 @@ def icb_inequality(steps: pd.DataFrame) -> go.Figure:
                      row=1, col=2)
     return fig
 
+
+
+# ---------------------------------------------------------------- benefit by ICB
+
+def icb_benefit_per_head(icb_steps: pd.DataFrame, icbs: pd.DataFrame) -> go.Figure:
+    """How the innovations' benefit spreads over the ICBs' residents, per strategy.
+
+    Each point is one ICB: its trusts' benefit over the run, mean over replications,
+    per resident (ONS mid-2022 population).
+
+    Args:
+        icb_steps: ``icb_steps.parquet`` (benefit_gbp_m per ICB and month).
+        icbs: ``abm/data/icbs.csv`` (icb_ods_code, icb_name, population_mid2022_ons).
+
+    Returns:
+        The figure.
+    """
+    strategies = strategies_in(icb_steps)
+    colours = strategy_colours(strategies)
+    population = icbs.set_index("icb_ods_code")["population_mid2022_ons"]
+    names = icbs.set_index("icb_ods_code")["icb_name"].map(short_icb_name)
+    per_run = icb_steps.groupby(["strategy", "replication", "icb"], sort=False)[
+        "benefit_gbp_m"].sum().reset_index()
+    mean = per_run.groupby(["strategy", "icb"], sort=False)["benefit_gbp_m"].mean()
+    per_head = (mean * 1e6 / population.reindex(mean.index.get_level_values("icb")).to_numpy())
+    fig = go.Figure()
+    lowest = {}
+    for strategy in strategies:
+        values = per_head.loc[strategy]
+        lowest[strategy] = values.min()
+        fig.add_trace(go.Box(
+            y=values.to_numpy(), name=strategy_label(strategy), boxpoints="all", jitter=0.4,
+            pointpos=0, marker=dict(color=colours[strategy], size=6),
+            line=dict(color=colours[strategy]), text=names.reindex(values.index).to_numpy(),
+            hovertemplate="%{text}: GBP %{y:,.1f} per resident<extra></extra>"))
+    worst = min(lowest, key=lowest.get)
+    best = max(lowest, key=lowest.get)
+    reading = (f"The ICB that gains least gains GBP {lowest[best]:,.1f} per resident under "
+               f"{strategy_label(best)} and GBP {lowest[worst]:,.1f} under "
+               f"{strategy_label(worst)}.")
+    base_layout(fig, "The innovations' benefit per resident, by ICB",
+                f"Each point an ICB: its trusts' benefit over the run, mean over replications "
+                f"({n_text(replication_counts(icb_steps, strategies))}), over its residents",
+                reading, height=460)
+    fig.update_yaxes(title_text="Benefit per resident over the run (GBP)")
+    fig.update_layout(showlegend=False)
+    return fig

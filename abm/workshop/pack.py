@@ -42,7 +42,8 @@ def _catalogue() -> pd.DataFrame:
 SHORT_NAMES = {"embedded_share_y5": "Embedded, year 5", "embedded_share_y10": "Embedded, year 10",
                "pilots_started": "Pilots started", "pilots_scaled": "Pilots scaled",
                "pilots_abandoned": "Pilots abandoned", "benefit_per_spend": "Benefit per GBP spent",
-               "benefit_gbp_m": "Benefit (GBP m)", "mean_pressure": "Mean pressure"}
+               "benefit_gbp_m": "Benefit (GBP m)", "saving_gbp_m": "Merger savings (GBP m)",
+               "net_benefit_gbp_m": "Net benefit (GBP m)", "mean_pressure": "Mean pressure"}
 
 
 class PackInputError(ConfigError):

@@ -29,12 +29,17 @@ OUTCOMES = {
     "pilots_scaled": ("pilots scaled over the run", "count"),
     "pilots_abandoned": ("pilots abandoned (failed or faded) over the run", "count"),
     "benefit_per_spend": ("benefit per pound spent", "ratio"),
-    "benefit_gbp_m": ("benefit over the run (GBP m)", "gbp_m"),
+    "benefit_gbp_m": ("the innovations' benefit realised over the run, at their true effects "
+                      "(GBP m)", "gbp_m"),
+    "saving_gbp_m": ("merged trusts' back-office savings over the run (GBP m)", "gbp_m"),
+    "net_benefit_gbp_m": ("net benefit over the run: benefit and savings less spend (GBP m)",
+                          "gbp_m"),
     "mean_pressure": ("mean operational pressure (0-1)", "ratio"),
 }
 # Shown under every reveal, whatever the scenario's outcome.
 SECONDARY_OUTCOMES = ("embedded_share_y5", "embedded_share_y10", "pilots_started",
-                      "pilots_scaled", "pilots_abandoned", "benefit_per_spend")
+                      "pilots_scaled", "pilots_abandoned", "benefit_gbp_m", "net_benefit_gbp_m",
+                      "benefit_per_spend")
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 

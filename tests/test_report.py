@@ -67,6 +67,23 @@ def test_report_has_question_run_details_caveats_and_appendix(report, small_run_
     assert 'class="cited-fact"' in html and 'class="badge fact"' in html
 
 
+def test_headline_has_an_adoption_table_and_a_value_table(report, small_results):
+    _, html = report
+    headline = html[html.index('<section id="headline">'):html.index("<h3>At a glance")]
+    tables = re.findall(r"<table class=\"summary\">(.*?)</table>", headline, flags=re.S)
+    assert len(tables) == 2
+    assert "Embedded, year 10" in tables[0] and "Net benefit" not in tables[0]
+    assert "Innovations&#39; benefit (GBP m) [95 % CI]" in tables[1]
+    runs = small_results.runs
+    for strategy, group in runs.groupby("strategy", sort=False):
+        row = re.search(rf"<tr><td>{re.escape(S.strategy_label(strategy))}</td>(.*?)</tr>",
+                        tables[1]).group(1)
+        cells = re.findall(r"<td class=\"num\">(.*?)</td>", row)
+        assert cells[0].startswith(f"{group['benefit_gbp_m'].mean():,.0f} [")
+        assert cells[1] == f"{group['saving_gbp_m'].mean():,.0f}"
+        assert cells[3].startswith(f"{group['net_benefit_gbp_m'].mean():,.0f} [")
+
+
 def test_adoption_view_says_t_interval_and_n(report, small_run_config):
     _, html = report
     assert f"t interval, n = {small_run_config.replications} replications per strategy" in html

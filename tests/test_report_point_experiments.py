@@ -37,6 +37,23 @@ def synthetic_discovery() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(A.DISCOVERY_COLUMNS))
 
 
+def test_discovery_bars_show_each_outcome_judged_apart() -> None:
+    one = synthetic_discovery()
+    other = one.assign(outcome="benefit_gbp_m",
+                       share_of_points_failing=one["share_of_points_failing"].map(
+                           {0.25: 0.5, 0.0: 0.0}),
+                       failures=one["failures"].map({3: 6, 0: 0}))
+    fig = A.discovery_bars(pd.concat([one, other], ignore_index=True))
+    assert [trace.name for trace in fig.data] == ["Scaler-led", "Open platform"]
+    scaler = fig.data[0]
+    assert list(scaler.y) == ["embedded_share_y10", "benefit_gbp_m"]
+    assert list(scaler.x) == [0.25, 0.5]
+    assert [row[:2] for row in scaler.customdata] == [[3, 12], [6, 12]]
+    reading = fig.layout.meta["reading"]
+    assert "Scaler-led on benefit_gbp_m at 6 of 12" in reading
+    assert "Open platform on embedded_share_y10 at 0 of 12" in reading
+
+
 def point_folder(small_run_dir: Path, folder: Path, **tables: pd.DataFrame) -> Path:
     """A run folder as a many-point experiment writes it: empty trajectory tables."""
     folder.mkdir()
@@ -64,7 +81,7 @@ def test_a_point_experiment_folder_gets_its_own_sections_only(small_run_dir, tmp
         assert f'id="{anchor}"' not in html and f'href="#{anchor}"' not in html, anchor
     assert html.count("Plotly.newPlot") == 4
     assert "no month-by-month tables" in html
-    assert "Scaler-led at 3 of 12 points" in html
+    assert "Scaler-led on embedded_share_y10 at 3 of 12" in html
 
 
 def test_a_folder_with_nothing_to_show_is_a_clear_error(small_run_dir, tmp_path, capsys):

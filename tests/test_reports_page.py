@@ -139,8 +139,9 @@ def test_every_interval_on_the_page_is_a_row_of_a_table(page, t):
     known = [*zip(c["difference"], c["ci_low"], c["ci_high"], strict=True),
              *zip(s["embedded_share_y10"], s["embedded_share_y10_low"],
                   s["embedded_share_y10_high"], strict=True),
-             *zip(s["benefit_per_spend"], s["benefit_per_spend_low"],
-                  s["benefit_per_spend_high"], strict=True),
+             *(row for column in ("benefit_per_spend", "benefit_gbp_m", "net_benefit_gbp_m")
+               for row in zip(s[column], s[f"{column}_low"], s[f"{column}_high"],
+                              strict=True)),
              *zip(k["simulated_median"], k["band_low"], k["band_high"], strict=True),
              *zip(p["posterior_median"], p["ci_low"], p["ci_high"], strict=True)]
     found = TRIPLE.findall(page)
@@ -150,26 +151,57 @@ def test_every_interval_on_the_page_is_a_row_of_a_table(page, t):
         assert any(agrees_triple(text, *row) for row in known), text
 
 
-def test_strategy_table_agrees_with_summary_and_comparison(page, t):
-    rows = md_tables(section(page, "## The strategies compared"))[0]
+def _differences_agree(row: dict[str, str], name: str, diffs: pd.DataFrame,
+                       columns: tuple[tuple[str, str], ...]) -> None:
+    for cell, outcome in ((row[c], o) for c, o in columns):
+        if name == "status_quo":
+            assert cell == "n/a"
+            continue
+        d = diffs.loc[(name, outcome)]
+        assert agrees_triple(cell, d["difference"], d["ci_low"], d["ci_high"]), cell
+        assert ("smaller than its interval" in cell) == bool(d["smaller_than_interval"])
+
+
+def test_strategy_tables_agree_with_summary_and_comparison(page, t):
+    adoption, value = md_tables(section(page, "## The strategies compared"))
     summary = t["strategy_summary"].set_index("strategy")
     diffs = t["comparison"].set_index(["strategy", "outcome"])
-    assert [r["Strategy"] for r in rows] == [strategy_label(s) for s in summary.index]
-    for row, (name, s) in zip(rows, summary.iterrows(), strict=True):
+    labels = [strategy_label(s) for s in summary.index]
+    assert [r["Strategy"] for r in adoption] == [r["Strategy"] for r in value] == labels
+    for row, (name, s) in zip(adoption, summary.iterrows(), strict=True):
         assert agrees_triple(row["Year-10 embedded share"], s["embedded_share_y10"],
                              s["embedded_share_y10_low"], s["embedded_share_y10_high"])
-        assert agrees_triple(row["Benefit per GBP spent"], s["benefit_per_spend"],
-                             s["benefit_per_spend_low"], s["benefit_per_spend_high"])
-        columns = (("Year-10 share minus status quo", "embedded_share_y10"),
-                   ("Year-5 share minus status quo", "embedded_share_y5"),
-                   ("Benefit per GBP minus status quo", "benefit_per_spend"))
-        for cell, outcome in ((row[c], o) for c, o in columns):
-            if name == "status_quo":
-                assert cell == "n/a"
-                continue
-            d = diffs.loc[(name, outcome)]
-            assert agrees_triple(cell, d["difference"], d["ci_low"], d["ci_high"]), cell
-            assert ("smaller than its interval" in cell) == bool(d["smaller_than_interval"])
+        _differences_agree(row, name, diffs,
+                           (("Year-10 share minus status quo", "embedded_share_y10"),
+                            ("Year-5 share minus status quo", "embedded_share_y5")))
+    for row, (name, s) in zip(value, summary.iterrows(), strict=True):
+        for cell, column in (("Benefit", "benefit_gbp_m"), ("Net benefit", "net_benefit_gbp_m"),
+                             ("Benefit per GBP spent", "benefit_per_spend")):
+            assert agrees_triple(row[cell], s[column], s[f"{column}_low"],
+                                 s[f"{column}_high"]), cell
+        for cell, column in (("Savings", "saving_gbp_m"), ("Spend", "spend_gbp_m"),
+                             ("Lowest fifth of ICBs", "icb_benefit_per_head_lowest_fifth_gbp")):
+            assert agrees(row[cell], s[column]), cell
+        _differences_agree(row, name, diffs,
+                           (("Benefit minus status quo", "benefit_gbp_m"),
+                            ("Net minus status quo", "net_benefit_gbp_m"),
+                            ("Benefit per GBP minus status quo", "benefit_per_spend")))
+
+
+@pytest.mark.parametrize("words, column", [("Benefit realised", "benefit_gbp_m"),
+                                           ("Net benefit", "net_benefit_gbp_m")])
+def test_headline_value_gives_the_status_quo_and_the_paired_differences(page, t, words,
+                                                                       column):
+    bullet = next(line for line in section(page, "## Headline findings").split("\n- ")
+                  if line.startswith(f"**{words}**"))
+    s = t["strategy_summary"].set_index("strategy").loc["status_quo"]
+    c = t["comparison"][t["comparison"]["outcome"] == column]
+    expected = [(s[column], s[f"{column}_low"], s[f"{column}_high"]),
+                *zip(c["difference"], c["ci_low"], c["ci_high"], strict=True)]
+    found = TRIPLE.findall(bullet)
+    assert len(found) == len(expected)
+    for triple, row in zip(found, expected, strict=True):
+        assert agrees_triple(f"{triple[0]} [{triple[1]}, {triple[2]}]", *row)
 
 
 def test_headline_adoption_is_ranked_with_the_paired_differences(page, t):
@@ -260,23 +292,38 @@ def test_sensitivity_tables_agree(page, t):
         assert f"{label_of(outcome)}: `{best}`" in headline
 
 
-def test_discovery_table_agrees(page, t):
-    rows = md_tables(section(page, "## Where each strategy fails"))[0]
+def test_discovery_tables_agree(page, t):
+    text = section(page, "## Where each strategy fails and where it wins")
     frame = t["discovery"]
-    groups = list(frame.groupby("strategy", sort=False))
-    assert [r["Strategy"] for r in rows] == [strategy_label(s) for s, _ in groups]
-    headline = section(page, "## Headline findings")
-    for row, (strategy, group) in zip(rows, groups, strict=True):
-        failures = int(group["failures"].sum())
-        assert int(row[next(k for k in row if k.startswith("Fails at"))]) == failures
-        assert f"{strategy_label(strategy)} at {failures}" in headline
-        assert f"of {int(group['points'].sum())} points" in next(k for k in row
-                                                                 if k.startswith("Fails"))
-        if failures:
-            box = group.sort_values(["density", "coverage"], ascending=False).iloc[0]
-            assert row["Densest box of failures"] == box["rule"]
-            assert agrees(row["Density"].removesuffix(" %"), 100 * box["density"])
-            assert agrees(row["Coverage"].removesuffix(" %"), 100 * box["coverage"])
+    by_outcome = list(frame.groupby("outcome", sort=False))
+    tables = md_tables(text)
+    assert len(tables) == len(by_outcome) >= 1
+    headline = section(page, "## Headline findings").replace("\n  ", " ")
+    for rows, (outcome, part) in zip(tables, by_outcome, strict=True):
+        words = publish.OUTCOME_WORDS.get(outcome, outcome)
+        assert f"\n### On {words}\n" in text
+        said = headline[headline.index(f" on {words},"):].split(";")[0]
+        groups = list(part.groupby("strategy", sort=False))
+        assert [r["Strategy"] for r in rows] == [strategy_label(s) for s, _ in groups]
+        for row, (strategy, group) in zip(rows, groups, strict=True):
+            failures = int(group["failures"].sum())
+            assert int(row[next(k for k in row if k.startswith("Fails at"))]) == failures
+            assert f"{strategy_label(strategy)} at {failures}" in said
+            assert f"of {int(group['points'].sum())} points" in next(
+                k for k in row if k.startswith("Fails"))
+            if failures:
+                box = group.sort_values(["density", "coverage"], ascending=False).iloc[0]
+                assert row["Densest box of failures"] == box["rule"]
+                assert agrees(row["Density"].removesuffix(" %"), 100 * box["density"])
+                assert agrees(row["Coverage"].removesuffix(" %"), 100 * box["coverage"])
+            winning = group[group["failures"] < group["points"]]
+            if len(winning):
+                best = winning.sort_values(["density", "points"],
+                                           ascending=[True, False]).iloc[0]
+                assert row["Box where it wins most"] == best["rule"]
+                assert agrees(row["Wins"].removesuffix(" %"), 100 * (1 - best["density"]))
+            else:
+                assert row["Box where it wins most"] == "none"
 
 
 def test_bass_table_agrees(page, t):

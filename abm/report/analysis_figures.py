@@ -169,40 +169,49 @@ def discovery_bars(discovery: pd.DataFrame) -> go.Figure:
     """Share of the sampled points where each strategy fails, with its densest box of failures.
 
     Args:
-        discovery: ``discovery.parquet`` (one row per CART box and strategy; the share of
-            points failing repeated on each row of a strategy).
+        discovery: ``discovery.parquet`` (one row per outcome judged, strategy and CART box;
+            the share of points failing repeated on each row of an outcome and strategy).
 
     Returns:
-        A horizontal bar per strategy; the hover gives the densest box's rule.
+        Horizontal bars: one group per outcome judged, a bar per strategy; the hover gives
+        the densest box's rule.
     """
     strategies = strategies_in(discovery)
     colours = strategy_colours(strategies)
+    outcomes = list(pd.unique(discovery["outcome"]))
     fig = go.Figure()
     notes = []
     for strategy in strategies:
-        group = discovery[discovery["strategy"] == strategy]
-        share, points = float(group["share_of_points_failing"].iloc[0]), int(group["points"].sum())
-        densest = group.sort_values("density", ascending=False, kind="stable").iloc[0]
-        rule = densest["rule"] if densest["failures"] > 0 else "no failures"
+        shares, custom = [], []
+        for outcome in outcomes:
+            group = discovery[(discovery["strategy"] == strategy)
+                              & (discovery["outcome"] == outcome)]
+            share = float(group["share_of_points_failing"].iloc[0])
+            points = int(group["points"].sum())
+            densest = group.sort_values("density", ascending=False, kind="stable").iloc[0]
+            rule = densest["rule"] if densest["failures"] > 0 else "no failures"
+            shares.append(round(share, 5))
+            custom.append([round(share * points), points, rule, densest["density"]])
+            notes.append(f"{strategy_label(strategy)} on {outcome} at {round(share * points)} "
+                         f"of {points}")
         fig.add_trace(go.Bar(
-            y=[strategy_label(strategy)], x=[round(share, 5)], orientation="h",
-            name=strategy_label(strategy), marker_color=colours[strategy], showlegend=False,
-            customdata=[[round(share * points), points, rule, densest["density"]]],
-            hovertemplate=("<b>%{y}</b>: fails at %{customdata[0]} of %{customdata[1]} points"
-                           "<br>densest box (%{customdata[3]:.0%} failing): %{customdata[2]}"
-                           "<extra></extra>")))
-        notes.append(f"{strategy_label(strategy)} at {round(share * points)} of {points} points")
-    outcome, margin = discovery["outcome"].iloc[0], float(discovery["margin"].iloc[0])
-    reading = ("Points of the sampled uncertainties where a strategy does no better than the "
-               f"status quo on {outcome}: " + "; ".join(notes) + ". Hover for the densest "
-               "box of failures (a CART rule on the uncertainties).")
-    base_layout(fig, f"Where each strategy fails: {outcome}",
-                f"Latin-hypercube points over the uncertainties; failing: not better than the "
-                f"status quo by more than {margin:g}", reading,
-                height=max(320, 60 * len(strategies) + 200))
+            y=outcomes, x=shares, orientation="h", name=strategy_label(strategy),
+            marker_color=colours[strategy], customdata=custom,
+            hovertemplate=("<b>" + strategy_label(strategy) + "</b> on %{y}: fails at "
+                           "%{customdata[0]} of %{customdata[1]} points<br>densest box "
+                           "(%{customdata[3]:.0%} failing): %{customdata[2]}<extra></extra>")))
+    margin = float(discovery["margin"].iloc[0])
+    reading = ("Points of the sampled conditions where a strategy does no better than the "
+               "status quo: " + "; ".join(notes) + ". Hover for the densest box of failures "
+               "(a CART rule on the sampled parameters).")
+    base_layout(fig, "Where each strategy fails",
+                f"Latin-hypercube points over the sampled parameters; failing: not better than "
+                f"the status quo by more than {margin:g}, judged on each outcome", reading,
+                height=max(320, 40 * len(strategies) * len(outcomes) + 220))
+    fig.update_layout(barmode="group")
     fig.update_xaxes(title_text="Share of points where the strategy fails", tickformat=".0%",
                      range=[0, 1])
-    fig.update_yaxes(title_text="Strategy", autorange="reversed")
+    fig.update_yaxes(title_text="Outcome judged", autorange="reversed")
     return fig
 
 

@@ -262,38 +262,44 @@ def _interval(row: object, column: str, fmt: str = ".1%") -> str:
             f"{getattr(row, column + '_high'):{fmt}}]")
 
 
-def _summary(run: RunData) -> dict[str, list] | None:
-    """Headline table (column heads and rows of cell texts), or None without trajectories."""
+def _summary(run: RunData) -> list[dict[str, list]] | None:
+    """Headline tables, adoption then value; None without trajectories.
+
+    Each table is its column heads and rows of cell texts.
+    """
     if not run.trajectories:
         return None
     from ..summary import summary_table
 
     table = summary_table(run.tables["runs"], run.tables["run_innovations"])
     years = int(run.tables["steps"]["step"].max()) / 12
-    rows = []
+    adoption, value = [], []
     for row in table.itertuples():
         t50 = "never" if pd.isna(row.time_to_50pct_median_months) else \
             f"{row.time_to_50pct_median_months:.0f}"
-        cells = [S.strategy_label(row.strategy), f"{row.replications}"]
+        label = S.strategy_label(row.strategy)
+        cells = [label, f"{row.replications}"]
         if years >= 5:
             cells.append(_interval(row, "embedded_share_y5"))
         cells.append(_interval(row, "embedded_share_y10") if years >= 10 else "n/a")
         cells += [f"{row.pilots_started:,.0f}", f"{row.pilots_scaled:,.0f}",
                   f"{row.pilots_abandoned:,.0f}", t50,
-                  f"{row.innovation_runs_reaching_50pct:.0%}",
-                  _interval(row, "benefit_gbp_m", ",.0f"), f"{row.saving_gbp_m:,.0f}",
-                  f"{row.spend_gbp_m:,.0f}", _interval(row, "net_benefit_gbp_m", ",.0f"),
-                  f"{row.benefit_per_spend:.2f}", f"{row.benefit_per_head_gbp:,.1f}",
-                  f"{row.icb_benefit_per_head_lowest_fifth_gbp:,.1f}"]
-        rows.append(cells)
-    heads = ["Strategy", "Replications"] + (["Embedded, year 5 [95 % CI]"] if years >= 5
-                                            else []) + [
+                  f"{row.innovation_runs_reaching_50pct:.0%}"]
+        adoption.append(cells)
+        value.append([label, _interval(row, "benefit_gbp_m", ",.0f"),
+                      f"{row.saving_gbp_m:,.0f}", f"{row.spend_gbp_m:,.0f}",
+                      _interval(row, "net_benefit_gbp_m", ",.0f"),
+                      f"{row.benefit_per_spend:.2f}", f"{row.benefit_per_head_gbp:,.1f}",
+                      f"{row.icb_benefit_per_head_lowest_fifth_gbp:,.1f}"])
+    adoption_heads = ["Strategy", "Replications"] + (
+        ["Embedded, year 5 [95 % CI]"] if years >= 5 else []) + [
         "Embedded, year 10 [95 % CI]", "Pilots started", "Scaled", "Abandoned",
-        "Median months to 50 %", "Innovation-runs reaching 50 %",
-        "Innovations' benefit (GBP m) [95 % CI]", "Merger savings (GBP m)", "Spend (GBP m)",
-        "Net benefit (GBP m) [95 % CI]", "Benefit per GBP spent", "Benefit per resident (GBP)",
-        "Per resident, lowest fifth of ICBs (GBP)"]
-    return {"heads": heads, "rows": rows}
+        "Median months to 50 %", "Innovation-runs reaching 50 %"]
+    value_heads = ["Strategy", "Innovations' benefit (GBP m) [95 % CI]",
+                   "Merger savings (GBP m)", "Spend (GBP m)", "Net benefit (GBP m) [95 % CI]",
+                   "Benefit per GBP spent", "Benefit per resident (GBP)",
+                   "Per resident, lowest fifth of ICBs (GBP)"]
+    return [{"heads": adoption_heads, "rows": adoption}, {"heads": value_heads, "rows": value}]
 
 
 def _per_strategy(table: pd.DataFrame, column: str) -> str | int:

@@ -50,21 +50,33 @@ PAGE_TEMPLATE = "published_page.md"  # in abm/report/templates/
 
 # ---------------------------------------------------------------------- page context
 
+# Outcomes the page names, with their wording (columns of runs.parquet).
+OUTCOME_WORDS = {"embedded_share_y10": "year-10 embedded share",
+                 "benefit_gbp_m": "the innovations' benefit",
+                 "net_benefit_gbp_m": "net benefit"}
+# Paired differences the page shows, by their key in a strategy's row.
+DIFFERENCES = {"d_y5": "embedded_share_y5", "d_y10": "embedded_share_y10",
+               "d_benefit": "benefit_gbp_m", "d_net": "net_benefit_gbp_m",
+               "d_bps": "benefit_per_spend"}
+
+
 def _strategy_rows(tables: dict[str, pd.DataFrame]) -> list[dict]:
-    """Per strategy: year-10 share and benefit per GBP with intervals, and the differences."""
+    """Per strategy: adoption and value with intervals, and the paired differences."""
     summary = tables["strategy_summary"].set_index("strategy")
     diffs = tables["comparison"].set_index(["strategy", "outcome"])
     rows = []
     for strategy in S.strategies_in(tables["strategy_summary"]):
         row = summary.loc[strategy]
         entry = {"name": strategy, "label": S.strategy_label(strategy),
-                 "replications": int(row["replications"]), "y10": row["embedded_share_y10"],
-                 "y10_low": row["embedded_share_y10_low"],
-                 "y10_high": row["embedded_share_y10_high"], "bps": row["benefit_per_spend"],
-                 "bps_low": row["benefit_per_spend_low"],
-                 "bps_high": row["benefit_per_spend_high"]}
-        for key, outcome in (("d_y5", "embedded_share_y5"), ("d_y10", "embedded_share_y10"),
-                             ("d_bps", "benefit_per_spend")):
+                 "replications": int(row["replications"]), "saving": row["saving_gbp_m"],
+                 "spend": row["spend_gbp_m"],
+                 "lowest_fifth": row["icb_benefit_per_head_lowest_fifth_gbp"]}
+        for key, column in (("y10", "embedded_share_y10"), ("benefit", "benefit_gbp_m"),
+                            ("net", "net_benefit_gbp_m"), ("bps", "benefit_per_spend")):
+            entry[key] = row[column]
+            entry[f"{key}_low"], entry[f"{key}_high"] = row[f"{column}_low"], \
+                row[f"{column}_high"]
+        for key, outcome in DIFFERENCES.items():
             entry[key] = diffs.loc[(strategy, outcome)].to_dict() \
                 if (strategy, outcome) in diffs.index else None
         rows.append(entry)
@@ -112,7 +124,9 @@ def _sensitivity(frame: pd.DataFrame, convergence: pd.DataFrame, top: int = 3) -
                 "top": [(r.parameter, r.mu_star) for r in group.nlargest(top, "mu_star")
                         .itertuples()]}
                for t, group in morris.groupby("outcome", sort=False)]
+    measure = str(morris["outcome"].iloc[0]).split(" | ", 1)[0]
     return {"targets": targets, "parameters": morris["parameter"].nunique(), "top": top,
+            "measure": measure, "measure_words": OUTCOME_WORDS.get(measure, measure),
             "sobol_parameters": list(pd.unique(sobol["parameter"])),
             "convergence": _convergence(convergence),
             "sobol": [{"label": _target_label(t), "rows": group.sort_values(
@@ -121,15 +135,23 @@ def _sensitivity(frame: pd.DataFrame, convergence: pd.DataFrame, top: int = 3) -
 
 
 def _discovery(frame: pd.DataFrame) -> list[dict]:
-    rows = []
-    for strategy, group in frame.groupby("strategy", sort=False):
-        points = int(group["points"].sum())
-        failures = int(group["failures"].sum())
-        box = group.sort_values(["density", "coverage"], ascending=False, kind="stable").iloc[0]
-        rows.append({"label": S.strategy_label(strategy), "points": points,
-                     "failures": failures, "share": group["share_of_points_failing"].iloc[0],
-                     "box": box.to_dict() if failures else None})
-    return rows
+    """Per outcome judged and strategy: failures, densest box of failures, best box of wins."""
+    outcomes = []
+    for outcome, by_outcome in frame.groupby("outcome", sort=False):
+        rows = []
+        for strategy, group in by_outcome.groupby("strategy", sort=False):
+            points = int(group["points"].sum())
+            failures = int(group["failures"].sum())
+            ranked = group.sort_values(["density", "coverage"], ascending=False, kind="stable")
+            winning = group[group["failures"] < group["points"]].sort_values(
+                ["density", "points"], ascending=[True, False], kind="stable")
+            rows.append({"label": S.strategy_label(strategy), "points": points,
+                         "failures": failures, "share": group["share_of_points_failing"].iloc[0],
+                         "box": ranked.iloc[0].to_dict() if failures else None,
+                         "win_box": winning.iloc[0].to_dict() if len(winning) else None})
+        outcomes.append({"outcome": outcome, "words": OUTCOME_WORDS.get(outcome, outcome),
+                         "points": rows[0]["points"], "rows": rows})
+    return outcomes
 
 
 def _bass(frame: pd.DataFrame) -> dict:
@@ -256,9 +278,10 @@ def _differences(tables: dict[str, pd.DataFrame]) -> go.Figure:
     """Each strategy minus the status quo, paired, with its 95 % interval."""
     comparison = tables["comparison"]
     panels = (("embedded_share_y10", "Year-10 embedded share"),
-              ("benefit_per_spend", "Benefit per GBP spent"))
-    fig = make_subplots(rows=1, cols=2, subplot_titles=[t for _, t in panels],
-                        horizontal_spacing=0.2)
+              ("benefit_gbp_m", "Innovations' benefit (GBP m)"),
+              ("net_benefit_gbp_m", "Net benefit (GBP m)"))
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels],
+                        horizontal_spacing=0.12)
     strategies = S.strategies_in(comparison)
     colours = S.strategy_colours([BASELINE, *strategies])
     for col, (outcome, _) in enumerate(panels, start=1):
@@ -271,7 +294,7 @@ def _differences(tables: dict[str, pd.DataFrame]) -> go.Figure:
                          array=part["ci_high"] - part["difference"],
                          arrayminus=part["difference"] - part["ci_low"])), row=1, col=col)
         fig.add_vline(x=0, line=dict(color="#888888", dash="dot"), row=1, col=col)
-        fig.update_xaxes(title_text="Difference from the status quo", row=1, col=col)
+        fig.update_xaxes(title_text="Minus the status quo", row=1, col=col)
     S.base_layout(fig, "Each strategy against the status quo",
                   "Paired difference (common random numbers) with its 95 % t interval; "
                   "dotted: no difference", "", height=380)

@@ -48,7 +48,7 @@ RUNS = {run.name: run for run in (
     Run("sensitivity", "nhs-abm experiment=sensitivity", "global sensitivity"),
     Run("bass_fit", "nhs-abm experiment=bass_fit", "Bass diffusion fits"),
     Run("scenario_discovery", "nhs-abm experiment=scenario_discovery",
-        "where each strategy fails"),
+        "where each strategy fails and where it wins"),
     Run("calibrate", "nhs-abm experiment=calibrate", "calibration to the NHS record"),
 )}
 
@@ -66,8 +66,11 @@ class Table:
 
 
 SUMMARY_COLUMNS = ("strategy", "replications", "embedded_share_y10", "embedded_share_y10_low",
-                   "embedded_share_y10_high", "benefit_per_spend", "benefit_per_spend_low",
-                   "benefit_per_spend_high")
+                   "embedded_share_y10_high", "benefit_gbp_m", "benefit_gbp_m_low",
+                   "benefit_gbp_m_high", "saving_gbp_m", "spend_gbp_m", "net_benefit_gbp_m",
+                   "net_benefit_gbp_m_low", "net_benefit_gbp_m_high", "benefit_per_spend",
+                   "benefit_per_spend_low", "benefit_per_spend_high",
+                   "icb_benefit_per_head_lowest_fifth_gbp")
 COMPARISON_COLUMNS = ("strategy", "baseline", "outcome", "difference", "ci_low", "ci_high",
                       "replications", "interval", "smaller_than_interval")
 CURVE_COLUMNS = ("strategy", "step", "outcome", "mean", "ci_low", "ci_high", "replications")

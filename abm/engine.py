@@ -44,10 +44,12 @@ from .population import (
     update_capacity,
     update_pressure,
 )
+from .start import start_from_record
 
 # The streams every replication draws from, by name; their order is the seed layout
 # (``generators.replication_streams``), so the mechanisms' own streams come last.
-STREAMS = ("init", "dynamics", "institutions", *MECHANISM_STREAMS)
+# The seed layout: a new stream goes at the end, so the others keep their draws.
+STREAMS = ("init", "dynamics", "institutions", *MECHANISM_STREAMS, "start")
 
 
 class Batch:
@@ -79,6 +81,7 @@ class Batch:
                      for name in STREAMS}
         self.dynamics_rngs, self.institution_rngs = self.rngs["dynamics"], self.rngs["institutions"]
         self.pop = initial_population(self.data, scenario, self.rngs["init"])
+        start_from_record(self.pop, self.data, scenario, self.rngs["start"])
         self._build_static_arrays()
         self.status_quo = StatusQuo(self, self.rngs["init"])
         draw_true_effects(self.pop, self.data, scenario, self.rngs["init"])

@@ -124,6 +124,18 @@ class Innovations:
 
 
 @dataclass(frozen=True)
+class StartShares:
+    """Recorded use of each innovation at a start date (``start_state.csv``).
+
+    Shares are of the trusts each innovation is relevant to; an innovation the
+    record does not speak of has 0 in both.
+    """
+
+    embedded: np.ndarray  # (n_innovations,) share embedded
+    piloting: np.ndarray  # (n_innovations,) share piloting or implementing
+
+
+@dataclass(frozen=True)
 class EnglandData:
     """Everything the England default reads from package data."""
 
@@ -131,6 +143,7 @@ class EnglandData:
     icbs: ICBs
     innovations: Innovations
     occupancy_by_month: np.ndarray  # 12 values, index 0 = January, as shares
+    start_shares: dict[str, StartShares]  # by start date ("2025-04", "2021-04")
 
 
 def read_table(name: str) -> pd.DataFrame:
@@ -231,6 +244,42 @@ def _occupancy_by_month(table: pd.DataFrame) -> np.ndarray:
     return np.array([share[month_of_year == m].mean() for m in range(1, 13)])
 
 
+class DataError(ValueError):
+    """A package data table breaks its own rules (named in the message)."""
+
+
+def _start_shares(table: pd.DataFrame, innov: Innovations) -> dict[str, StartShares]:
+    """Recorded start shares by date, checked against the catalogue.
+
+    Raises:
+        DataError: On an unknown innovation, a repeated row, a share outside [0, 1],
+            embedded and piloting above 1 together, or a row for an innovation that
+            needs a multi-trust unit (a lone trust cannot be using it).
+    """
+    ids = list(innov.innovation_id)
+    shares: dict[str, StartShares] = {}
+    where = "abm/data/start_state.csv"
+    if table.duplicated(["innovation_id", "as_of"]).any():
+        raise DataError(f"{where}: an innovation appears twice for one date")
+    for as_of, rows in table.groupby("as_of", sort=True):
+        embedded, piloting = np.zeros(len(ids)), np.zeros(len(ids))
+        for row in rows.itertuples():
+            if row.innovation_id not in ids:
+                raise DataError(f"{where}: innovation_id {row.innovation_id!r} is not in "
+                                "innovations.csv")
+            i = ids.index(row.innovation_id)
+            if innov.min_unit_trusts[i] > 1:
+                raise DataError(f"{where}: {row.innovation_id} needs a unit of "
+                                f"{innov.min_unit_trusts[i]} trusts; no start share is allowed")
+            e, p = float(row.share_embedded), float(row.share_piloting)
+            if not (0.0 <= e <= 1.0 and 0.0 <= p <= 1.0 and e + p <= 1.0 + 1e-9):
+                raise DataError(f"{where}: {row.innovation_id} ({as_of}): shares {e} embedded "
+                                f"and {p} piloting must lie in [0, 1] and sum to at most 1")
+            embedded[i], piloting[i] = e, p
+        shares[str(as_of)] = StartShares(embedded=embedded, piloting=piloting)
+    return shares
+
+
 @cache
 def england() -> EnglandData:
     """Load the England default from package data (cached; arrays are read-only).
@@ -239,13 +288,15 @@ def england() -> EnglandData:
         Trusts, ICBs, the innovation catalogue and the monthly occupancy profile.
     """
     icbs = _icbs(read_table("icbs.csv"))
+    innovations = _innovations(read_table("innovations.csv"))
     data = EnglandData(
         trusts=_trusts(read_table("trusts.csv"), icbs),
         icbs=icbs,
-        innovations=_innovations(read_table("innovations.csv")),
+        innovations=innovations,
         occupancy_by_month=_occupancy_by_month(read_table("ga_occupancy_monthly.csv")),
+        start_shares=_start_shares(read_table("start_state.csv"), innovations),
     )
-    for table in (data.trusts, data.icbs, data.innovations):
+    for table in (data.trusts, data.icbs, data.innovations, *data.start_shares.values()):
         for value in vars(table).values():
             if isinstance(value, np.ndarray):
                 value.flags.writeable = False

@@ -14,7 +14,7 @@ from pydantic import Field
 from .fields import Strict, param, share
 from .inputs import trust_count
 
-SCENARIO_NAMES = ("england", "england_calibrated")
+SCENARIO_NAMES = ("england", "england_calibrated", "england_recorded_start")
 
 
 class PopulationConfig(Strict):
@@ -279,11 +279,23 @@ class ObservationConfig(Strict):
         "one ran a CDC; some host several, some none", ge=0.1, le=10.0, plausible=(1.0, 1.6))
 
 
+class StartConfig(Strict):
+    """What is in use at month 0 beyond the EPRs of the trusts named in trusts.csv."""
+
+    recorded: Literal["none", "2025-04"] = Field(
+        "none", description="Start each innovation at the shares of relevant trusts embedded "
+        "and piloting that the record gives for this date (abm/data/start_state.csv, each row "
+        "with its facts.csv keys, range and confidence); 'none': only the EPRs named in "
+        "trusts.csv are in use, as the shipped calibration assumes",
+        json_schema_extra={"unit": "label", "source": "facts.csv via abm/data/start_state.csv"})
+
+
 class ScenarioConfig(Strict):
     """The setting: England's trusts and ICBs plus the uncertain conditions."""
 
-    name: Literal["england", "england_calibrated"] = Field(
-        "england", description="Scenario name (england_calibrated: fitted to the NHS record)")
+    name: Literal["england", "england_calibrated", "england_recorded_start"] = Field(
+        "england", description="Scenario name (england_calibrated: fitted to the NHS record; "
+        "england_recorded_start: innovations start at their recorded use in April 2025)")
     population: PopulationConfig = PopulationConfig()
     diffusion: DiffusionConfig = DiffusionConfig()
     barriers: BarrierConfig = BarrierConfig()
@@ -294,3 +306,4 @@ class ScenarioConfig(Strict):
     vendors: VendorConfig = VendorConfig()
     finance: FinanceConfig = FinanceConfig()
     observation: ObservationConfig = ObservationConfig()
+    start: StartConfig = StartConfig()

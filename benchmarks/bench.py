@@ -19,6 +19,10 @@ Prints one JSON object:
   workers (so a machine that slows down or speeds up during the benchmark does not
   favour either).
 - ``parallel_speedup_2_workers``: one worker's time over two workers' time.
+- ``calibration`` (with ``--calibration N``): the shipped calibration's fit
+  (``configs/experiment/calibrate.yaml``) stopped after about N simulations, on one
+  worker and on two: seconds, simulations per second, and whether both gave the same
+  posterior (they must).
 """
 
 from __future__ import annotations
@@ -60,6 +64,33 @@ def _experiment_seconds(replications: int, strategies: list[str], workers: int,
     return round(time.perf_counter() - start, 2)
 
 
+def _calibration_seconds(simulations: int) -> dict:
+    """The shipped fit, stopped after about ``simulations``, on 1 and 2 workers."""
+    import tempfile
+    from pathlib import Path
+
+    from abm.cli import compose_experiment
+    from abm.experiments import calibrate
+
+    cfg = compose_run_config("experiment=calibrate")
+    settings = compose_experiment("experiment=calibrate")
+    out: dict = {"max_simulations": simulations, "population_size": settings.population_size}
+    fits = {}
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as scratch:
+            fits[workers] = calibrate.fit(
+                cfg, settings.parameters, settings.holdout, settings.population_size,
+                settings.generations, simulations, settings.replications_per_simulation,
+                Path(scratch) / "history.db", workers=workers)
+        fit = fits[workers]
+        out[f"workers_{workers}"] = {"seconds": round(fit.seconds, 1),
+                                     "simulations": fit.simulations,
+                                     "simulations_per_second": round(
+                                         fit.simulations / fit.seconds, 1)}
+    out["same_posterior"] = bool(fits[1].draws.equals(fits[2].draws))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=None,
@@ -68,6 +99,8 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10_000,
                         help="replications for seconds_10k_replications (0 to skip)")
     parser.add_argument("--months", type=int, default=120)
+    parser.add_argument("--calibration", type=int, default=0,
+                        help="simulations of the calibration fit to time (0 to skip)")
     args = parser.parse_args()
     cfg = compose_run_config()
     scenario, size = cfg.scenario, args.replications or cfg.batch_size
@@ -105,6 +138,8 @@ def main() -> None:
         result["seconds_10k_replications"] = seconds
         result["scale_replications"] = args.scale
         result["scale_workers"] = workers
+    if args.calibration:
+        result["calibration"] = _calibration_seconds(args.calibration)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
                          "platform": platform.platform()}

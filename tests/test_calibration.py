@@ -68,10 +68,18 @@ def test_calibration_recovers_a_known_merger_rate(short_cfg, tmp_path):
     assert result.draws["weight"].sum() == pytest.approx(1.0)
 
 
-def _tiny_fit(cfg, tmp_path, name):
+def _tiny_fit(cfg, tmp_path, name, workers=1):
     return calibrate.fit(cfg, (MERGERS, "scenario.observation.cdc_sites_per_trust"), (),
                          population_size=4, generations=2, max_simulations=20,
-                         replications=1, db_path=tmp_path / name)
+                         replications=1, db_path=tmp_path / name, workers=workers)
+
+
+def test_the_posterior_is_the_same_for_any_number_of_workers(short_cfg, tmp_path):
+    one = _tiny_fit(short_cfg, tmp_path, "one.db", workers=1)
+    two = _tiny_fit(short_cfg, tmp_path, "two.db", workers=2)
+    assert_frame_equal(one.draws, two.draws)
+    assert_frame_equal(one.history, two.history)
+    assert one.simulations == two.simulations
 
 
 def test_same_seed_gives_the_same_posterior(short_cfg, tmp_path):
@@ -86,6 +94,31 @@ def test_same_seed_gives_the_same_posterior(short_cfg, tmp_path):
     after = np.random.get_state()
     assert all(np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
                for a, b in zip(state, after, strict=True))
+
+
+def test_recovery_checks_fit_the_models_own_data_at_prior_draws(short_cfg, tmp_path):
+    parameters = (MERGERS,)
+    others = tuple(k for k in DISTANCE_KEYS if k != "mergers_per_year")
+    recovery = calibrate.recovery_checks(short_cfg, parameters, others, checks=3,
+                                         population_size=12, generations=2,
+                                         max_simulations=80, replications=2,
+                                         directory=tmp_path)
+    assert list(recovery["check"]) == [0, 1, 2]
+    truths = recovery["truth"].to_numpy()
+    assert len(set(truths)) == 3 and ((truths >= 1.0) & (truths <= 5.0)).all()
+    assert (recovery["ci_low"] <= recovery["posterior_median"]).all()
+    assert (recovery["posterior_median"] <= recovery["ci_high"]).all()
+    assert recovery["rank"].between(0.0, 1.0).all()
+    covered = (recovery["ci_low"] <= recovery["truth"]) & (recovery["truth"] <= recovery["ci_high"])
+    assert (recovery["covered"] == covered).all()
+    # the fit moves towards each truth: posterior medians follow the truths' order
+    assert np.corrcoef(truths, recovery["posterior_median"])[0, 1] > 0.5
+    table = calibrate.coverage_table(recovery).iloc[0]
+    assert table["checks"] == 3 and table["coverage"] == pytest.approx(covered.mean())
+    again = calibrate.recovery_checks(short_cfg, parameters, others, checks=3,
+                                      population_size=12, generations=2, max_simulations=80,
+                                      replications=2, directory=tmp_path)
+    assert_frame_equal(recovery, again)
 
 
 def test_unknown_calibration_settings_are_refused():
@@ -110,7 +143,8 @@ def test_calibration_runs_on_a_hydra_launcher_and_writes_its_tables(tmp_path):
     nhs_abm = str(Path(sys.executable).with_name("nhs-abm"))
     tiny = ["experiment=calibrate", "months=60", "progress=false",
             "experiment.population_size=5", "experiment.generations=1",
-            "experiment.max_simulations=10", "experiment.replications_per_simulation=1"]
+            "experiment.max_simulations=10", "experiment.replications_per_simulation=1",
+            "experiment.recovery_checks=0"]
     env = os.environ | {"RAY_AUTH_MODE": "disabled"}
     swept = subprocess.run([nhs_abm, "-m", f"hydra.sweep.dir={tmp_path / 'sweep'}",
                             "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "seed=1,2",

@@ -31,13 +31,15 @@ SMALLER = {
     "sensitivity": ["replications=1", "experiment.morris_trajectories=2",
                     "experiment.sobol_parameters=2", "experiment.sobol_base_samples=4"],
     "calibrate": ["experiment.population_size=5", "experiment.generations=1",
-                  "experiment.max_simulations=10", "experiment.replications_per_simulation=1"],
+                  "experiment.max_simulations=10", "experiment.replications_per_simulation=1",
+                  "experiment.recovery_checks=1", "experiment.recovery_population_size=5",
+                  "experiment.recovery_max_simulations=10"],
 }
 OWN_TABLES = {"compare_strategies": ["comparison", "curves"], "bass_fit": ["bass_fit"],
               "win_map": ["win_map"], "win_map_scaler_price": ["win_map"],
               "win_map_pooled_budgets": ["win_map"], "scenario_discovery": ["discovery"],
               "sensitivity": ["sensitivity", "sobol_convergence"],
-              "calibrate": ["calibration_draws", "calibration_targets"]}
+              "calibrate": ["calibration_draws", "calibration_targets", "calibration_recovery"]}
 
 
 def test_every_shipped_experiment_is_covered():

@@ -12,14 +12,16 @@ Distance: a weighted Euclidean norm, d = sqrt(sum_k ((s_k - y_k) / scale_k)^2),
 over the targets in the fit (holdout targets are left out of it), where
 ``scale_k`` is the tolerance of each target (``Target.scale``). Each simulation
 runs a few replications of the status quo stacked on one batch and averages
-their statistics; simulation k uses the replication seeds of
-``SeedSequence([seed, k])``.
+their statistics, with replication seeds drawn from its task's generator.
 
 Reproducibility: pyabc draws its prior samples, perturbations and resampling
 from NumPy's global generator. The fit seeds that generator from the run's seed
-for its own duration only and restores the previous state afterwards, and it
-uses pyabc's single-core sampler (proposals are simulated in a fixed order), so
-the same configuration and seed give the same posterior.
+for its own duration only and restores the previous state afterwards. Each
+generation is sampled as one task per particle (pyabc's mapping sampler), every
+task seeded from that generator before the tasks are spread over the run's
+``workers`` (``abc_sampler.SeededMappingSampler``), and each simulation's seed
+is drawn inside its task: the same configuration and seed give the same
+posterior, whatever the number of workers.
 
 References:
     Toni, T., Welch, D., Strelkowa, N., Ipsen, A. and Stumpf, M. P. H. (2009).
@@ -29,6 +31,9 @@ References:
     Adaptive approximate Bayesian computation. Biometrika 96(4):983-990.
     Klinger, E., Rickert, D. and Hasenauer, J. (2018). pyABC: distributed,
     likelihood-free inference. Bioinformatics 34(20):3591-3593.
+    Talts, S., Betancourt, M., Simpson, D., Vehtari, A. and Gelman, A. (2018).
+    Validating Bayesian inference algorithms with simulation-based calibration.
+    arXiv:1804.06788.
 """
 
 from __future__ import annotations
@@ -151,7 +156,7 @@ def distance(simulated: dict[str, float], observed: dict[str, float],
 
 def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
         population_size: int, generations: int, max_simulations: int, replications: int,
-        db_path: Path, observed: dict[str, float] | None = None) -> Fit:
+        db_path: Path, observed: dict[str, float] | None = None, workers: int = 1) -> Fit:
     """Run ABC-SMC on the status quo and return the final weighted population.
 
     Args:
@@ -166,28 +171,31 @@ def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
         db_path: SQLite file for pyabc's history (replaced if it exists).
         observed: Values to fit instead of the record's (e.g. synthetic targets the
             model produced, to check that a known parameter value is recovered).
+        workers: Worker processes that simulate a generation's particles (the
+            posterior is the same for any number).
 
     Returns:
         The posterior sample with weights and distances, and the history.
     """
     import pyabc
 
+    from .abc_sampler import SeededMappingSampler
+
     logging.getLogger("ABC").setLevel(logging.WARNING)
     keys = fit_targets(holdout)
     specs = [find(p) for p in parameters]
     prior = pyabc.Distribution(**{_key(p.path): pyabc.RV("uniform", p.low, p.high - p.low)
                                   for p in specs})
-    counter = iter(range(10**12))
-
     def model(particle: dict) -> dict[str, float]:
         values = {p.path: float(particle[_key(p.path)]) for p in specs}
-        seed = int(np.random.SeedSequence([cfg.seed, next(counter)]).generate_state(1)[0])
+        draw = int(np.random.randint(0, 2**32 - 1))  # the task's own seeded generator
+        seed = int(np.random.SeedSequence([cfg.seed, draw]).generate_state(1)[0])
         return simulate(cfg, values, seed, replications)
 
     observed = {k: (observed or {}).get(k, target(k).observed) for k in keys}
     abc = pyabc.ABCSMC(model, prior, pyabc.FunctionDistance(partial(distance, keys=keys)),
                        population_size=population_size,
-                       sampler=pyabc.SingleCoreSampler(), eps=pyabc.MedianEpsilon())
+                       sampler=SeededMappingSampler(workers), eps=pyabc.MedianEpsilon())
     abc.sampler.show_progress = False
     db_path.unlink(missing_ok=True)
     start = time.perf_counter()
@@ -210,6 +218,72 @@ def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
                           "particles": pops["particles"].astype(int)})
     table["acceptance_rate"] = table["particles"] / table["simulations"]
     return Fit(draws, table.reset_index(drop=True), int(history.total_nr_simulations), seconds)
+
+
+def recovery_checks(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
+                    checks: int, population_size: int, generations: int,
+                    max_simulations: int, replications: int, directory: Path,
+                    workers: int = 1) -> pd.DataFrame:
+    """Fit data the model produced at known parameter values: does the fit find them?
+
+    Simulation-based calibration (Talts et al. 2018): ``checks`` parameter sets are
+    drawn from the prior; at each, the model's own statistics (4 x ``replications``
+    replications, so the synthetic data are less noisy than one simulation) become
+    the observed values of a fit with the same method. Over many checks a 95 %
+    posterior interval should hold the truth about 95 % of the time, and the truth's
+    rank in the posterior (the weighted share of draws below it) should be uniform.
+
+    Args:
+        cfg: Base configuration (its seed seeds the draws and each check's fit).
+        parameters: Parameter paths fitted.
+        holdout: Targets left out of the distance.
+        checks: Parameter sets drawn from the prior.
+        population_size: Particles per generation of each check's fit.
+        generations: Largest number of generations of each check's fit.
+        max_simulations: Simulations of each check's fit.
+        replications: Replications per simulation.
+        directory: Where each fit's pyabc history goes (``recovery_K.db``).
+        workers: Worker processes of each fit.
+
+    Returns:
+        One row per check and parameter: truth, posterior median and 95 % interval,
+        whether the interval holds the truth, the truth's rank (0 to 1) and the fit's
+        simulations.
+    """
+    specs = [find(p) for p in parameters]
+    rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 0x5BC]))
+    rows = []
+    for check in range(checks):
+        truth = {}
+        for spec in specs:
+            value = float(rng.uniform(spec.low, spec.high))
+            truth[spec.path] = float(round(value)) if spec.integer else value
+        seed = int(np.random.SeedSequence([cfg.seed, 0x5BC, check]).generate_state(1)[0])
+        synthetic = simulate(cfg, truth, seed, 4 * replications)
+        check_cfg = cfg.model_copy(update={"seed": seed % 2**31})
+        result = fit(check_cfg, parameters, holdout, population_size, generations,
+                     max_simulations, replications, directory / f"recovery_{check}.db",
+                     observed=synthetic, workers=workers)
+        weights = result.draws["weight"].to_numpy()
+        for spec in specs:
+            values = result.draws[spec.path].to_numpy(dtype=float)
+            low, high = (weighted_quantile(values, weights, q) for q in (0.025, 0.975))
+            rows.append({"check": check, "parameter": spec.path, "truth": truth[spec.path],
+                         "posterior_median": weighted_quantile(values, weights, 0.5),
+                         "ci_low": low, "ci_high": high,
+                         "covered": bool(low <= truth[spec.path] <= high),
+                         "rank": float(weights[values < truth[spec.path]].sum()),
+                         "simulations": result.simulations})
+    return pd.DataFrame(rows)
+
+
+def coverage_table(recovery: pd.DataFrame) -> pd.DataFrame:
+    """Per parameter: checks, share of 95 % intervals holding the truth, mean |error|."""
+    error = (recovery["posterior_median"] - recovery["truth"]).abs()
+    return (recovery.assign(abs_error=error).groupby("parameter", sort=False)
+            .agg(checks=("check", "size"), coverage=("covered", "mean"),
+                 mean_abs_error=("abs_error", "mean"), mean_rank=("rank", "mean"))
+            .reset_index())
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

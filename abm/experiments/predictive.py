@@ -136,7 +136,8 @@ def run_calibration(cfg: RunConfig, settings: Calibrate, output_dir: Path | None
         result = calibrate.fit(cfg, settings.parameters, settings.holdout,
                                settings.population_size, settings.generations,
                                settings.max_simulations, settings.replications_per_simulation,
-                               directory / "calibration_history.db")
+                               directory / "calibration_history.db",
+                               workers=cfg.workers)
         draws_path = directory / "calibration_draws.parquet"
         _write_atomic(result.draws, draws_path)
         n = len(result.draws)
@@ -158,7 +159,28 @@ def run_calibration(cfg: RunConfig, settings: Calibrate, output_dir: Path | None
     tables = {"calibration_draws": result.draws, "calibration_parameters": parameters,
               "calibration_targets": targets, "calibration_history": history,
               "calibration_predictive": predictive}
-    return Calibration(results, tables, summary_text(parameters, targets, result, keys))
+    text = summary_text(parameters, targets, result, keys)
+    if settings.recovery_checks:
+        with tempfile.TemporaryDirectory() as scratch:
+            recovery = calibrate.recovery_checks(
+                cfg, settings.parameters, settings.holdout, settings.recovery_checks,
+                settings.recovery_population_size, settings.generations,
+                settings.recovery_max_simulations, settings.replications_per_simulation,
+                Path(scratch), workers=cfg.workers)
+        tables["calibration_recovery"] = recovery
+        text += "\n" + recovery_text(calibrate.coverage_table(recovery))
+    return Calibration(results, tables, text)
+
+
+def recovery_text(coverage: pd.DataFrame) -> str:
+    """The printed recovery checks: coverage of the 95 % intervals per parameter."""
+    lines = ["Recovery (simulation-based calibration): share of checks whose 95 % interval "
+             "holds the true value (about 0.95 expected), mean |error|, mean rank (0.5 "
+             "expected)"]
+    for row in coverage.itertuples():
+        lines.append(f"  {row.parameter:<52} {row.coverage:5.2f} of {row.checks}  "
+                     f"|error| {row.mean_abs_error:.4g}  rank {row.mean_rank:.2f}")
+    return "\n".join(lines)
 
 
 def summary_text(parameters: pd.DataFrame, targets: pd.DataFrame, result: calibrate.Fit,

@@ -110,6 +110,14 @@ class Calibrate(Strict):
                                  description="Stop after this many simulations in total")
     replications_per_simulation: int = Field(
         4, ge=1, le=1000, description="Status-quo replications averaged per simulation")
+    recovery_checks: int = Field(
+        0, ge=0, le=1000, description="Simulation-based calibration: parameter sets drawn "
+        "from the prior whose own model statistics are fitted, to see whether the method "
+        "recovers them (0: none)")
+    recovery_population_size: int = Field(
+        100, ge=5, le=100_000, description="Particles per generation of each recovery check")
+    recovery_max_simulations: int = Field(
+        1000, ge=10, le=10_000_000, description="Simulations of each recovery check's fit")
 
     @field_validator("holdout")
     @classmethod

@@ -39,3 +39,22 @@ def test_calibration_section_is_absent_without_its_tables():
     tables = shipped_tables()
     del tables["calibration_history"]
     assert calibration_views(tables) == []
+
+
+def test_recovery_view_marks_each_check_and_states_coverage():
+    tables = shipped_tables()
+    rows = []
+    for check, (truth, median, low, high) in enumerate(
+            [(2.0, 2.1, 1.5, 2.6), (3.0, 3.9, 3.5, 4.4), (4.0, 3.8, 3.1, 4.6)]):
+        rows.append({"check": check, "parameter": "scenario.icb.background_mergers_per_year",
+                     "truth": truth, "posterior_median": median, "ci_low": low,
+                     "ci_high": high, "covered": low <= truth <= high, "rank": 0.5,
+                     "simulations": 100})
+    tables["calibration_recovery"] = pd.DataFrame(rows)
+    views = calibration_views(tables)
+    assert views[-1][0] == "calibration-recovery"
+    fig = views[-1][2]
+    checks = [t for t in fig.data if t.name == "Check"]
+    assert len(checks) == 1 and list(checks[0].x) == [2.0, 3.0, 4.0]
+    assert "background_mergers_per_year 67%" in fig.layout.meta["reading"]
+    assert "covered 67%" in fig.layout.annotations[0].text

@@ -342,7 +342,7 @@ def test_bass_table_agrees(page, t):
 
 def test_calibration_tables_agree(page, t):
     text = section(page, "## Against the NHS record")
-    targets, parameters = md_tables(text)
+    targets, parameters, _recovery = md_tables(text)
     k = t["calibration_targets"]
     assert [r["Target"] for r in targets] == list(k["description"])
     for row, r in zip(targets, k.itertuples(), strict=True):
@@ -363,6 +363,20 @@ def test_calibration_tables_agree(page, t):
     fit = k[k["role"] == "fit"]
     assert (f"{int(fit['consistent'].sum())} of {len(fit)} fitted\n  targets"
             in section(page, "## Headline findings"))
+
+
+def test_recovery_table_agrees(page, t):
+    text = section(page, "## Against the NHS record")
+    rows = md_tables(text)[2]
+    recovery = t["calibration_recovery"]
+    groups = list(recovery.groupby("parameter", sort=False))
+    assert [r["Parameter"] for r in rows] == [f"`{p.rsplit('.', 1)[-1]}`" for p, _ in groups]
+    for row, (_, group) in zip(rows, groups, strict=True):
+        assert int(row["Checks"]) == len(group)
+        shown = row["95 % intervals holding the true value"].removesuffix(" %")
+        assert agrees(shown, 100 * group["covered"].mean())
+        error = (group["posterior_median"] - group["truth"]).abs().mean()
+        assert abs(float(row["Mean absolute error of the median"]) - error) <= 0.006 * error
 
 
 def test_provenance_table_and_commands_agree(page, t):

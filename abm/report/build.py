@@ -34,8 +34,8 @@ from ..shipped import odd_path
 from . import analysis_figures as A
 from . import figures as F
 from . import style as S
+from .calibration import RECOVERY_TABLE, calibration_views
 from .calibration import TABLES as CALIBRATION_TABLES
-from .calibration import calibration_views
 from .icb_figures import icb_benefit_per_head, icb_inequality, icb_tile_map
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
@@ -44,7 +44,7 @@ TRAJECTORY_TABLES = ("steps", "innovation_steps", "icb_steps", "run_innovations"
 REQUIRED_FILES = tuple(f"{t}.parquet" for t in TABLES) + ("config.yaml", "manifest.json")
 OPTIONAL_TABLES = {"win_map": A.WIN_MAP_COLUMNS, "sensitivity": A.SENSITIVITY_COLUMNS,
                    "bass_fit": A.BASS_COLUMNS, "discovery": A.DISCOVERY_COLUMNS,
-                   **CALIBRATION_TABLES}
+                   **CALIBRATION_TABLES, **RECOVERY_TABLE}
 ODD_PATH = odd_path()
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}

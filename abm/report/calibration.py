@@ -24,6 +24,9 @@ TABLES = {
     "calibration_draws": ("particle", "weight", "distance"),
     "calibration_history": ("generation", "epsilon", "simulations", "acceptance_rate"),
 }
+# Written when the calibration ran recovery checks (experiment.recovery_checks > 0).
+RECOVERY_TABLE = {"calibration_recovery": ("check", "parameter", "truth", "posterior_median",
+                                           "ci_low", "ci_high", "covered", "rank")}
 MODEL_COLOUR = OKABE_ITO["blue"]
 DEFAULT_COLOUR = "#888888"
 ROLE_LABELS = {"fit": "in the fit", "holdout": "held out (predicted)",
@@ -157,14 +160,68 @@ def history_figure(history: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def recovery_figure(recovery: pd.DataFrame) -> go.Figure:
+    """Recovery checks: each known value against the posterior the method found for it.
+
+    Args:
+        recovery: ``calibration_recovery.parquet`` (one row per check and parameter).
+
+    Returns:
+        One panel per parameter: posterior median with its 95 % interval against the
+        true value; points on the diagonal are recovered exactly.
+    """
+    parameters = list(pd.unique(recovery["parameter"]))
+    cols = 2
+    rows = -(-len(parameters) // cols)
+    coverage = recovery.groupby("parameter", sort=False)["covered"].mean()
+    fig = make_subplots(rows=rows, cols=cols, vertical_spacing=0.5 / rows,
+                        horizontal_spacing=0.1, subplot_titles=[
+                            f"{_short(p)} (covered {coverage[p]:.0%})" for p in parameters])
+    for i, parameter in enumerate(parameters):
+        r, c = divmod(i, cols)
+        part = recovery[recovery["parameter"] == parameter]
+        low = min(part["truth"].min(), part["ci_low"].min())
+        high = max(part["truth"].max(), part["ci_high"].max())
+        fig.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", showlegend=False,
+                                 line=dict(color=DEFAULT_COLOUR, dash="dot"), hoverinfo="skip"),
+                      row=r + 1, col=c + 1)
+        fig.add_trace(go.Scatter(
+            x=part["truth"], y=part["posterior_median"], mode="markers", name="Check",
+            legendgroup="check", showlegend=i == 0,
+            marker=dict(color=np.where(part["covered"], MODEL_COLOUR, OKABE_ITO["vermillion"]),
+                        size=8),
+            error_y=dict(type="data", symmetric=False, color="#444444",
+                         array=part["ci_high"] - part["posterior_median"],
+                         arrayminus=part["posterior_median"] - part["ci_low"]),
+            hovertemplate="true %{x:.4g}: median %{y:.4g}<extra></extra>"),
+            row=r + 1, col=c + 1)
+    checks = int(recovery["check"].nunique())
+    reading = (f"{checks} parameter sets drawn from the prior; the model's own statistics "
+               "there were fitted as the record is. Share of 95 % intervals holding the true "
+               "value: " + "; ".join(f"{_short(p)} {coverage[p]:.0%}" for p in parameters)
+               + " (about 95 % expected; red: missed).")
+    base_layout(fig, "Calibration: does the method recover known values?",
+                "Simulation-based calibration: posterior median and 95 % interval against "
+                "the value that made the data; dotted: recovered exactly", reading,
+                height=240 * rows + 140)
+    fig.update_xaxes(title_text="true value", title_font_size=11)
+    fig.update_yaxes(title_text="posterior", title_font_size=11)
+    fig.update_annotations(font_size=12)
+    return fig
+
+
 def calibration_views(optional: dict[str, pd.DataFrame]) -> list[tuple[str, str, go.Figure]]:
     """(anchor, heading, figure) of each calibration chart, if the tables are present."""
     if not all(name in optional for name in TABLES):
         return []
-    return [("calibration-targets", "Calibration: the NHS record against the model",
-             targets_figure(optional["calibration_targets"])),
-            ("calibration-parameters", "Calibration: fitted parameters",
-             parameters_figure(optional["calibration_draws"],
-                               optional["calibration_parameters"])),
-            ("calibration-history", "Calibration: convergence",
-             history_figure(optional["calibration_history"]))]
+    views = [("calibration-targets", "Calibration: the NHS record against the model",
+              targets_figure(optional["calibration_targets"])),
+             ("calibration-parameters", "Calibration: fitted parameters",
+              parameters_figure(optional["calibration_draws"],
+                                optional["calibration_parameters"])),
+             ("calibration-history", "Calibration: convergence",
+              history_figure(optional["calibration_history"]))]
+    if "calibration_recovery" in optional:
+        views.append(("calibration-recovery", "Calibration: recovery of known values",
+                      recovery_figure(optional["calibration_recovery"])))
+    return views

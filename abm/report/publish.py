@@ -36,6 +36,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..experiments.calibrate import coverage_table
 from ..experiments.win_map import NO_CLEAR_WINNER, tally
 from . import analysis_figures as A
 from . import calibration as C
@@ -171,7 +172,10 @@ def _calibration(tables: dict[str, pd.DataFrame]) -> dict:
             "consistent_names": list(fit.loc[fit["consistent"].astype(bool), "target"]),
             "parameters": tables["calibration_parameters"].to_dict("records"),
             "simulations": _simulations(tables["calibration_history"]),
-            "generations": len(tables["calibration_history"])}
+            "generations": len(tables["calibration_history"]),
+            "recovery": coverage_table(tables["calibration_recovery"]).to_dict("records"),
+            "recovery_checks": int(tables["calibration_recovery"]["check"].nunique()),
+            "recovery_simulations": int(tables["calibration_recovery"]["simulations"].max())}
 
 
 def _simulations(history: pd.DataFrame) -> int:
@@ -370,6 +374,8 @@ FIGURES: tuple[tuple[str, str, Callable[[dict], go.Figure]], ...] = (
      lambda t: C.targets_figure(t["calibration_targets"])),
     ("calibration-parameters", "Calibrated parameters over their prior ranges",
      lambda t: C.parameters_figure(t["calibration_draws"], t["calibration_parameters"])),
+    ("calibration-recovery", "Recovery of known parameter values",
+     lambda t: C.recovery_figure(t["calibration_recovery"])),
 )
 
 

@@ -103,6 +103,9 @@ TABLES = {t.name: t for t in (
             tuple(c for c in columns if c not in ("target", "description", "role", "unit",
                                                   "confidence", "consistent", "parameter")))
       for name, columns in C.TABLES.items()),
+    Table("calibration_recovery", "calibrate", "calibration_recovery.parquet",
+          (*C.RECOVERY_TABLE["calibration_recovery"], "simulations"),
+          ("check", "truth", "posterior_median", "ci_low", "ci_high", "rank", "simulations")),
 )}
 
 

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .mechanisms import CapacityTerms
 
 UNAWARE, AWARE, PILOTING, EMBEDDED, ABANDONED = range(5)
+# Months in state of a cell embedded long before the start: its benefit already flows.
+LONG_BEFORE_START = 10_000
 STATE_NAMES = ("unaware", "aware", "piloting", "embedded", "abandoned")
 
 
@@ -247,7 +249,7 @@ def initial_population(
     if epr.size:
         state[:, epr[0]] = np.where(trusts.has_epr & relevant[:, epr[0]], EMBEDDED, UNAWARE)
     months = np.zeros((n, n_innov), dtype=np.int16)
-    months[state == EMBEDDED] = 10_000  # embedded long before the start: benefit already flows
+    months[state == EMBEDDED] = LONG_BEFORE_START
     entered = -1 - months  # so that the months in state before the first step are ``months``
     per_trust = (reps, n)
     per_cell = (reps, n, n_innov)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .inputs import EnglandData
-from .population import EMBEDDED, PILOTING, Population
+from .population import EMBEDDED, LONG_BEFORE_START, PILOTING, Population
 from .scenario_config import ScenarioConfig
 
 NO_RECORD = "none"
@@ -59,6 +59,6 @@ def start_from_record(pop: Population, data: EnglandData, scenario: ScenarioConf
         pilot = open_cells & ~embed & (rng.random(named.shape) < np.minimum(pilot_chance, 1.0))
         pop.state[r][embed] = EMBEDDED
         pop.core_funded[r][embed] = True
-        pop.entered_month[r][embed] = -1 - 10_000  # long before the start, like named EPRs
+        pop.entered_month[r][embed] = -1 - LONG_BEFORE_START  # like the named EPRs
         pop.state[r][pilot] = PILOTING
         pop.entered_month[r][pilot] = -1 - months_run[pilot]

@@ -78,8 +78,9 @@ def format_summary(table: pd.DataFrame, cfg: RunConfig) -> str:
         t50 = "never" if np.isnan(row.time_to_50pct_median_months) else \
             f"{row.time_to_50pct_median_months:.0f}"
         lines.append(
-            f"{row.strategy:<15}{row.replications:>5}  {_interval(row, 'embedded_share_y5'):<24}"
-            f"{_interval(row, 'embedded_share_y10'):<24}"
+            f"{row.strategy:<15}{row.replications:>5}  "
+            f"{interval_text(row, 'embedded_share_y5'):<24}"
+            f"{interval_text(row, 'embedded_share_y10'):<24}"
             f"{row.pilots_started:>8.0f}{row.pilots_scaled:>8.0f}{row.pilots_abandoned:>10.0f}"
             f"{t50:>9}{row.innovation_runs_reaching_50pct:>8.0%}")
     lines += [
@@ -89,9 +90,9 @@ def format_summary(table: pd.DataFrame, cfg: RunConfig) -> str:
     ]
     for row in table.itertuples():
         lines.append(
-            f"{row.strategy:<15}{_interval(row, 'benefit_gbp_m', '.0f'):<22}"
+            f"{row.strategy:<15}{interval_text(row, 'benefit_gbp_m', '.0f'):<22}"
             f"{row.saving_gbp_m:>10.0f}{row.spend_gbp_m:>10.0f}  "
-            f"{_interval(row, 'net_benefit_gbp_m', '.0f'):<22}{row.benefit_per_spend:>6.2f}"
+            f"{interval_text(row, 'net_benefit_gbp_m', '.0f'):<22}{row.benefit_per_spend:>6.2f}"
             f"{row.benefit_per_head_gbp:>8.1f}{row.icb_benefit_per_head_lowest_fifth_gbp:>11.1f}")
     lines += [
         "",
@@ -107,7 +108,7 @@ def format_summary(table: pd.DataFrame, cfg: RunConfig) -> str:
     return "\n".join(lines)
 
 
-def _interval(row, column: str, fmt: str = ".3f") -> str:
-    """A summary cell as ``mean [low, high]``."""
+def interval_text(row, column: str, fmt: str = ".3f") -> str:
+    """A summary table cell as ``mean [low, high]`` (``fmt`` for each number)."""
     mean, low, high = (getattr(row, f"{column}{end}") for end in ("", "_low", "_high"))
     return f"{mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]"

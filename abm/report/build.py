@@ -257,11 +257,6 @@ def _parameter_appendix() -> Markup:
     return markdown_html(render_markdown(), heading_offset=2)
 
 
-def _interval(row: object, column: str, fmt: str = ".1%") -> str:
-    return (f"{getattr(row, column):{fmt}} [{getattr(row, column + '_low'):{fmt}}, "
-            f"{getattr(row, column + '_high'):{fmt}}]")
-
-
 def _summary(run: RunData) -> list[dict[str, list]] | None:
     """Headline tables, adoption then value; None without trajectories.
 
@@ -269,7 +264,7 @@ def _summary(run: RunData) -> list[dict[str, list]] | None:
     """
     if not run.trajectories:
         return None
-    from ..summary import summary_table
+    from ..summary import interval_text, summary_table
 
     table = summary_table(run.tables["runs"], run.tables["run_innovations"])
     years = int(run.tables["steps"]["step"].max()) / 12
@@ -280,15 +275,15 @@ def _summary(run: RunData) -> list[dict[str, list]] | None:
         label = S.strategy_label(row.strategy)
         cells = [label, f"{row.replications}"]
         if years >= 5:
-            cells.append(_interval(row, "embedded_share_y5"))
-        cells.append(_interval(row, "embedded_share_y10") if years >= 10 else "n/a")
+            cells.append(interval_text(row, "embedded_share_y5", ".1%"))
+        cells.append(interval_text(row, "embedded_share_y10", ".1%") if years >= 10 else "n/a")
         cells += [f"{row.pilots_started:,.0f}", f"{row.pilots_scaled:,.0f}",
                   f"{row.pilots_abandoned:,.0f}", t50,
                   f"{row.innovation_runs_reaching_50pct:.0%}"]
         adoption.append(cells)
-        value.append([label, _interval(row, "benefit_gbp_m", ",.0f"),
+        value.append([label, interval_text(row, "benefit_gbp_m", ",.0f"),
                       f"{row.saving_gbp_m:,.0f}", f"{row.spend_gbp_m:,.0f}",
-                      _interval(row, "net_benefit_gbp_m", ",.0f"),
+                      interval_text(row, "net_benefit_gbp_m", ",.0f"),
                       f"{row.benefit_per_spend:.2f}", f"{row.benefit_per_head_gbp:,.1f}",
                       f"{row.icb_benefit_per_head_lowest_fifth_gbp:,.1f}"])
     adoption_heads = ["Strategy", "Replications"] + (

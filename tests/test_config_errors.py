@@ -263,3 +263,24 @@ def test_the_written_config_reproduces_the_written_results(cli, compose_config):
     for name in ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations"):
         written = pd.read_parquet(out / f"{name}.parquet")
         assert_frame_equal(written, getattr(results, name), obj=name)
+
+
+@pytest.mark.parametrize("overrides, field", [
+    (["experiment=scenario_discovery", "experiment.outcomes=[benefit_gbp_m,no_such]"],
+     "experiment.outcomes"),
+    (["experiment=win_map", "experiment.outcome=no_such"], "experiment.outcome"),
+    (["experiment=sensitivity", "experiment.outcome=no_such"], "experiment.outcome"),
+])
+def test_an_unknown_outcome_is_refused_before_any_point_runs(overrides, field, monkeypatch):
+    from abm.cli import compose_experiment, compose_run_config
+    from abm.experiments import discovery, sensitivity, win_map
+    from abm.experiments.run import run_configured
+
+    def never(*args, **kwargs):
+        raise AssertionError("a point ran before the outcome was checked")
+
+    for module in (discovery, sensitivity, win_map):
+        monkeypatch.setattr(module, "run_points", never)
+    with pytest.raises(ConfigError, match=rf"{re.escape(field)}: got 'no_such'; allowed: "
+                                          r"\[.*'benefit_gbp_m'.*\]"):
+        run_configured(compose_run_config(*overrides), compose_experiment(*overrides))

@@ -12,6 +12,7 @@ from ..config import RunConfig
 from ..runner import Results, run_experiment
 from ..summary import format_summary, summary_table
 from . import bass_fit, compare, discovery, sensitivity, win_map
+from .samples import require_outcomes
 from .settings import (
     BassFit,
     Calibrate,
@@ -62,6 +63,10 @@ def run_configured(cfg: RunConfig, experiment, progress: bool = False,
         tables, extra = compare.compare(results, experiment.outcomes, experiment.baseline,
                                         experiment.interval)
         return Outcome(results, tables, text + ("\n\n" + extra if extra else ""))
+    if isinstance(experiment, (WinMap, Sensitivity)):
+        require_outcomes([experiment.outcome], "experiment.outcome")
+    if isinstance(experiment, ScenarioDiscovery):
+        require_outcomes(experiment.outcomes, "experiment.outcomes")
     if isinstance(experiment, WinMap):
         table, runs = win_map.win_map(cfg, experiment.x, list(experiment.x_values), experiment.y,
                                       list(experiment.y_values), experiment.outcome,

@@ -8,14 +8,35 @@ on a joblib pool; a point's numbers do not depend on the pool.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from ..config import RunConfig
+from ..config import ConfigError, RunConfig, ScenarioConfig, StrategyConfig
 from ..runner import run_batch
 from .space import with_values
+
+
+@cache
+def run_outcomes() -> tuple[str, ...]:
+    """The per-run outcomes an experiment can judge: the numeric columns of ``runs.parquet``."""
+    runs = run_batch(ScenarioConfig(), StrategyConfig(), 0, [0], 1, trajectories=0).run
+    return tuple(c for c in runs.columns if pd.api.types.is_numeric_dtype(runs[c])
+                 and c not in ("replication", "seed"))
+
+
+def require_outcomes(outcomes: list[str] | tuple[str, ...], field: str) -> None:
+    """Refuse an unknown outcome before any point runs.
+
+    Raises:
+        ConfigError: Naming the field, the value and the outcomes allowed.
+    """
+    unknown = [o for o in outcomes if o not in run_outcomes()]
+    if unknown:
+        raise ConfigError(f"{field}: got {unknown[0]!r}; allowed: {list(run_outcomes())}")
 
 
 def _run_point(cfg: RunConfig, point: int) -> pd.DataFrame:

@@ -24,6 +24,7 @@ import numpy as np
 from . import economics as econ
 from . import kernels, reporters
 from .awareness import peer_awareness
+from .boards import Boards
 from .config import ScenarioConfig, StrategyConfig
 from .economics import CELL, MoneyOwed, cell_economics, tally_money
 from .effects import draw_true_effects, learn_from_pilots, log_belief
@@ -114,6 +115,9 @@ class Batch:
         np.add.at(per_region, icbs.region, per_icb)
         self.relevant_region = np.maximum(per_region, 1.0).astype(CELL)
         self.relevant_nation = np.maximum(relevant.sum(axis=0), 1.0).astype(CELL)
+        self.boards = Boards(icbs, np.bincount(trusts.icb, minlength=n_icb),
+                             self.scenario.icb.merged_boards)
+        self.relevant_board = np.maximum(self.boards.pooled(per_icb[None])[0], 1.0).astype(CELL)
         self.trust_index = np.arange(len(trusts))
         self.relevant_per_innovation = self.pop.relevant.sum(axis=0)
         self.relevant_per_icb = np.maximum(per_icb.sum(axis=1), 1.0)
@@ -269,12 +273,14 @@ class Batch:
         external = (diff.external_influence_p_per_year
                     + gov.national_awareness_p_per_year * self.programme_live
                     + scenario.vendors.marketing_p_per_year * innov.vendor_product)
-        users_icb = self.state_tally()[2]
+        users_icb, relevant_icb = self.state_tally()[2], self.relevant_icb
+        if self.boards.acting(self.month):  # a merged board's trusts watch all its members
+            users_icb, relevant_icb = self.boards.pooled(users_icb), self.relevant_board
         peer = np.empty_like(users_icb)
         nation = np.empty((self.reps, users_icb.shape[2]), dtype=CELL)
         w_icb, w_region = self.peer_weights()
         weights = np.array([w_icb, w_region, 1.0 - w_icb - w_region], dtype=CELL)
-        peer_awareness(users_icb, self.data.icbs.region, self.relevant_icb,
+        peer_awareness(users_icb, self.data.icbs.region, relevant_icb,
                        self.relevant_region, self.relevant_nation, weights,
                        external.astype(CELL), CELL(diff.imitation_q_per_year), peer,
                        self.awareness_rate, self.hazard, nation)
@@ -390,10 +396,16 @@ class Batch:
             return
         pop.completed_pilots += per_innovation
         pop.failed_pilots += outcomes.failed
-        observed = self.mechanisms.observed_pilots(outcomes.completed_icb, per_innovation)
+        completed, signal = outcomes.completed_icb, outcomes.signal_icb
+        merged = self.boards.acting(self.month)
+        if merged:  # a merged board learns from all its members' pilots, as one
+            completed, signal = self.boards.pooled(completed), self.boards.pooled(signal)
+        observed = self.mechanisms.observed_pilots(completed, per_innovation)
+        if merged:
+            observed = self.boards.averaged(observed)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
         learn_from_pilots(pop.uncertainty_icb, pop.belief_icb, self.log_belief, observed,
-                          evidence, outcomes.completed_icb, outcomes.signal_icb)
+                          evidence, completed, signal)
 
     # ------------------------------------------------------------------ money and benefit
 
@@ -409,7 +421,7 @@ class Batch:
         pop, economics = self.pop, self.economics
         running_due, pilots_due = owed.running_due, owed.pilots_due
         icb_due = owed.icb_due @ self.icb_onehot
-        icb_paid = np.minimum(icb_due, self.icb_fund_left_gbp_m)
+        icb_paid = self._pay_from_funds(icb_due)
         # What an exhausted fund cannot pay falls back on the trust.
         unpaid_share = 1.0 - icb_paid / np.maximum(icb_due, 1e-12)
         pilots_due += owed.icb_due * unpaid_share[:, self.data.trusts.icb]
@@ -422,7 +434,7 @@ class Batch:
         pop.unfunded_pilots = pilots_due > paid_pilots + 1e-12
         funds = self.icb_fund_left_gbp_m
         was_open = funds > 0
-        np.maximum(funds - icb_paid, 0.0, out=funds)  # icb_paid <= funds: exact
+        self._draw_down_funds(icb_paid)
         closed = (was_open & (funds == 0.0)).any(axis=1)
         if closed.any():
             self.status_quo.refresh_payers(np.flatnonzero(closed))
@@ -431,6 +443,29 @@ class Batch:
         flows[:, Flow.SPEND_TRUST_GBP_M] = (paid_running + paid_pilots).sum(axis=1)
         flows[:, Flow.SPEND_ICB_GBP_M] = icb_paid.sum(axis=1)
         flows[:, Flow.SPEND_NATIONAL_GBP_M] = national_paid + mechanisms_cost
+
+    def _pay_from_funds(self, icb_due: np.ndarray) -> np.ndarray:
+        """What each ICB's scale-up fund pays of what is due from it (R, K).
+
+        A merged board pays from one fund: every member gets the same share of what
+        is due while the board's fund lasts.
+        """
+        funds = self.icb_fund_left_gbp_m
+        if not self.boards.acting(self.month):
+            return np.minimum(icb_due, funds)
+        due, held = self.boards.pooled(icb_due), self.boards.pooled(funds)
+        return icb_due * np.minimum(held / np.maximum(due, 1e-12), 1.0)
+
+    def _draw_down_funds(self, icb_paid: np.ndarray) -> None:
+        """Take what the funds paid out of them (in place); a board's members fall together."""
+        funds = self.icb_fund_left_gbp_m
+        if not self.boards.acting(self.month):
+            np.maximum(funds - icb_paid, 0.0, out=funds)  # icb_paid <= funds: exact
+            return
+        held, paid = self.boards.pooled(funds), self.boards.pooled(icb_paid)
+        left = np.where(held > 0, 1.0 - paid / np.maximum(held, 1e-12), 0.0)
+        funds *= left
+        funds[funds < 1e-12] = 0.0
 
     def _realise_benefit(self, owed: MoneyOwed) -> None:
         """Benefit of innovations embedded in the run, once their time to benefit has passed.

@@ -43,6 +43,7 @@ MODULE_TYPES = (
     "home_to_hospital_transition",
 )
 START_MONTH_OF_YEAR = 4  # the model starts in April 2025, the start of a financial year
+START_DATE = "2025-04"  # month 0 of a run
 
 # Relative size (turnover weight) by trust type. Assumption: an acute trust's
 # budget is roughly three times that of a mental health, community or
@@ -76,13 +77,19 @@ class Trusts:
 
 @dataclass(frozen=True)
 class ICBs:
-    """The 42 integrated care boards (July 2022 to March 2026)."""
+    """The 42 integrated care boards (July 2022 to March 2026) and their successors.
+
+    On 1 April 2026 twelve of them were merged into six new boards (``icbs.csv``:
+    ``board_from_2026_04_01``); each ICB's footprint is kept as the place its trusts
+    are in, and ``board`` says which board governs it from that date.
+    """
 
     ods_code: np.ndarray
     name: np.ndarray
     region: np.ndarray  # index into region_names
     region_names: tuple[str, ...]
     population: np.ndarray
+    board: np.ndarray  # (K,) index of the board governing each ICB from 1 April 2026
 
     def __len__(self) -> int:
         return len(self.ods_code)
@@ -146,6 +153,13 @@ class EnglandData:
     start_shares: dict[str, StartShares]  # by start date ("2025-04", "2021-04")
 
 
+def months_after_start(date: str) -> int:
+    """Months from the run's first month (``START_DATE``) to ``date`` ("YYYY-MM")."""
+    year, month = (int(part) for part in date.split("-"))
+    start_year, start_month = (int(part) for part in START_DATE.split("-"))
+    return (year - start_year) * 12 + month - start_month
+
+
 def read_table(name: str) -> pd.DataFrame:
     """Read one CSV shipped in ``abm/data``.
 
@@ -173,6 +187,7 @@ def _icbs(table: pd.DataFrame) -> ICBs:
         region=np.array([region_names.index(r) for r in table["nhs_region_name"]]),
         region_names=region_names,
         population=table["population_mid2022_ons"].astype(int).to_numpy(),
+        board=pd.factorize(table["board_from_2026_04_01"])[0],
     )
 
 

@@ -202,6 +202,14 @@ class ICBConfig(Strict):
         3.0, "Trusts absorbed in mergers each year in England without a consolidation strategy",
         "trusts per year", "facts.csv: trust_mergers_per_year, trust_acquisitions_2014_2025 "
         "(medium)", ge=0.0, le=100.0, plausible=(1.0, 5.0))
+    merged_boards: bool = Field(
+        False, description="From April 2026 (month 12) the twelve ICBs abolished on 1 April 2026 "
+        "act as the six boards that succeeded them (abm/data/icbs.csv: board_from_2026_04_01, "
+        "a split ICB placed whole with the successor taking most of its residents): one "
+        "priority domain a year, one scale-up fund, one peer group and shared evidence from "
+        "pilots; off: the 42 ICBs of 2025 govern throughout",
+        json_schema_extra={"unit": "flag", "source": "facts.csv: icb_count_2026, "
+                           "icb_abolition_2026 (high); split ICBs placed by assumption"})
 
 
 class GovernmentConfig(Strict):

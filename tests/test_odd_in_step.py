@@ -1,4 +1,4 @@
-"""The ODD document names only parameters that exist, and names every mechanism block."""
+"""The ODD document names only parameters, facts and columns that exist, and every mechanism block."""
 
 import re
 from pathlib import Path
@@ -28,6 +28,7 @@ PATHS = config_paths(RunConfig, "") | config_paths(StrategyConfig, "strategy")
 LEAF_NAMES = {p.rsplit(".", 1)[-1] for p in PATHS}
 FACT_KEYS = set(read_table("facts.csv")["key"])
 CATALOGUE_COLUMNS = set(read_table("innovations.csv").columns)
+DATA_COLUMNS = set(read_table("icbs.csv").columns)
 
 
 def output_columns() -> set[str]:
@@ -46,7 +47,7 @@ def test_dotted_parameter_paths_exist():
 def test_bare_parameter_names_exist():
     outputs = output_columns()
     for token in set(re.findall(r"`([a-z]{2,}(?:_[a-z0-9]{2,})+)`", ODD)):
-        known = token in LEAF_NAMES | FACT_KEYS | CATALOGUE_COLUMNS | outputs
+        known = token in LEAF_NAMES | FACT_KEYS | CATALOGUE_COLUMNS | DATA_COLUMNS | outputs
         assert known, f"docs/ODD.md names {token}, which is not a parameter, fact or column"
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from .. import economics as econ
 from .. import institutions
 from ..economics import Institutions
+from ..effects import log_belief
 from ..generators import uniforms
 from ..population import MONTHS_PER_YEAR, Flow
 
@@ -72,6 +73,10 @@ class StatusQuo:
         if month % MONTHS_PER_YEAR == 0:  # April: a new financial year (the run starts in April)
             batch.icb_priority = institutions.plan_years(batch.institution_rngs,
                                                          len(batch.data.icbs))
+            if month == batch.boards.merge_month and batch.boards.acting(month):
+                self._merge_boards()
+            if batch.boards.acting(month):  # a merged board sets one priority for its members
+                batch.icb_priority = batch.boards.of_lead(batch.icb_priority)
             batch.icb_fund_left_gbp_m[:] = batch.scenario.icb.scale_up_fund_gbp_m_per_year
             self._new_financial_year()
             changed[:] = True
@@ -100,6 +105,19 @@ class StatusQuo:
         if window_now != institutions.in_quick_win_window(scenario, month - 1):
             changed[:] = True
         return changed, stopped
+
+    def _merge_boards(self) -> None:
+        """1 April 2026: the members of each new board pool what their ICBs held.
+
+        The pooled budget share and what the trusts expect of each innovation become
+        the members' means weighted by their trusts; the doubt becomes the least of
+        the members', since the board now hears all its members' evidence.
+        """
+        batch, pop = self.batch, self.batch.pop
+        batch.icb_pooled = batch.boards.averaged(batch.icb_pooled)
+        pop.belief_icb = batch.boards.averaged(pop.belief_icb)
+        pop.uncertainty_icb = batch.boards.lowest(pop.uncertainty_icb)
+        batch.log_belief = log_belief(pop.belief_icb)
 
     def _new_financial_year(self) -> None:
         """Unspent budget lapses; the year's allocation arrives, less any merger debt."""

@@ -1,0 +1,66 @@
+"""The boards that govern the ICBs: 42 until March 2026, 36 from 1 April 2026.
+
+On 1 April 2026 twelve ICBs were merged into six new boards (``icbs.csv``,
+``board_from_2026_04_01``). With ``scenario.icb.merged_boards`` on, the ICBs a
+new board governs act as one from that month: one priority domain a year, one
+scale-up fund, one peer group that trusts watch, and one body of evidence from
+the pilots completed anywhere in it. Each ICB's footprint stays the place its
+trusts are in (outputs by ICB keep the 42 places), so every per-ICB array keeps
+its shape and a merged board's members hold the same values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .inputs import ICBs, months_after_start
+
+MERGER_DATE = "2026-04"
+
+
+class Boards:
+    """Which ICBs act as one board, from which month.
+
+    Args:
+        icbs: The ICBs, with the board governing each from 1 April 2026.
+        trusts_per_icb: (K,) trusts in each ICB (weights of a merged board's members).
+        merged: Whether the mergers take effect (``scenario.icb.merged_boards``).
+
+    Attributes:
+        merge_month: The run's month in which the mergers take effect.
+        same_board: (K, K) 1 where two ICBs are governed by one board from then.
+        lead: (K,) the first ICB of each ICB's board (whose yearly draw the board uses).
+    """
+
+    def __init__(self, icbs: ICBs, trusts_per_icb: np.ndarray, merged: bool) -> None:
+        self.merge_month = months_after_start(MERGER_DATE)
+        board = icbs.board if merged else np.arange(len(icbs))
+        self.same_board = (board[:, None] == board[None, :]).astype(float)
+        self.lead = np.array([np.flatnonzero(board == b)[0] for b in board])
+        self.any_merged = bool((self.same_board.sum(axis=1) > 1).any())
+        weights = self.same_board * np.maximum(trusts_per_icb, 1)[None, :]
+        self.member_weight = weights / weights.sum(axis=1, keepdims=True)
+
+    def acting(self, month: int) -> bool:
+        """Whether any merged board governs in ``month`` (the mergers have taken effect)."""
+        return self.any_merged and month >= self.merge_month
+
+    def pooled(self, per_icb: np.ndarray) -> np.ndarray:
+        """Board totals, given to each member ICB: (R, K, ...) -> (R, K, ...)."""
+        return np.einsum("rk...,jk->rj...", per_icb, self.same_board).astype(per_icb.dtype)
+
+    def averaged(self, per_icb: np.ndarray) -> np.ndarray:
+        """Board means weighted by members' trusts, given to each member: (R, K, ...)."""
+        return np.einsum("rk...,jk->rj...", per_icb, self.member_weight).astype(per_icb.dtype)
+
+    def lowest(self, per_icb: np.ndarray) -> np.ndarray:
+        """Board minimum, given to each member ICB: (R, K, ...) -> (R, K, ...)."""
+        out = per_icb.copy()
+        for k in np.flatnonzero(self.same_board.sum(axis=1) > 1):
+            members = self.same_board[k] > 0
+            out[:, k] = per_icb[:, members].min(axis=1)
+        return out
+
+    def of_lead(self, per_icb: np.ndarray) -> np.ndarray:
+        """Each member ICB given its board lead's value: (R, K, ...) -> (R, K, ...)."""
+        return per_icb[:, self.lead]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .inputs import ICBs, months_after_start
+from .inputs import START_DATE, ICBs, months_after_start
 
 MERGER_DATE = "2026-04"
 
@@ -25,6 +25,7 @@ class Boards:
         icbs: The ICBs, with the board governing each from 1 April 2026.
         trusts_per_icb: (K,) trusts in each ICB (weights of a merged board's members).
         merged: Whether the mergers take effect (``scenario.icb.merged_boards``).
+        start: The run's first month, "YYYY-MM" (``scenario.start.date``).
 
     Attributes:
         merge_month: The run's month in which the mergers take effect.
@@ -32,8 +33,9 @@ class Boards:
         lead: (K,) the first ICB of each ICB's board (whose yearly draw the board uses).
     """
 
-    def __init__(self, icbs: ICBs, trusts_per_icb: np.ndarray, merged: bool) -> None:
-        self.merge_month = months_after_start(MERGER_DATE)
+    def __init__(self, icbs: ICBs, trusts_per_icb: np.ndarray, merged: bool,
+                 start: str = START_DATE) -> None:
+        self.merge_month = months_after_start(MERGER_DATE, start)
         board = icbs.board if merged else np.arange(len(icbs))
         self.same_board = (board[:, None] == board[None, :]).astype(float)
         self.lead = np.array([np.flatnonzero(board == b)[0] for b in board])

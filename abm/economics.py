@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from . import programmes
 from .config import ScenarioConfig, StrategyConfig
 from .inputs import EnglandData
 from .population import EMBEDDED, MONTHS_PER_YEAR, PILOTING, Population
@@ -40,10 +41,13 @@ class Institutions:
     icb_pooled_share: np.ndarray  # (R, K)
     vendor_pilot_factor: np.ndarray  # (I,)
     vendor_running_factor: np.ndarray  # (I,)
+    delivered: np.ndarray  # (I,) bool: delivered by a programme on its dates (no flat subsidy)
+    site_running_share: np.ndarray  # (R, I) share of an open site's running cost its trust pays
 
     def of_replications(self, reps: np.ndarray) -> Institutions:
         """The decisions of replications ``reps`` only."""
         return replace(self, programme_live=self.programme_live[reps],
+                       site_running_share=self.site_running_share[reps],
                        icb_priority=self.icb_priority[reps],
                        icb_fund_open=self.icb_fund_open[reps],
                        icb_pooled_share=self.icb_pooled_share[reps])
@@ -72,13 +76,16 @@ class CellEconomics(NamedTuple):
     running_per_month: np.ndarray  # (I,) GBP m a month once embedded, before economies
     duration: np.ndarray  # (I,) pilot duration, months
     running_months: np.ndarray  # (I,) months of running cost within the horizon
+    site_grant_per_month: np.ndarray  # (I,) float64 GBP m the centre pays a site implementing
     # per ICB
     silo: np.ndarray  # (R, K) discount on benefit landing elsewhere
     # per replication and innovation
     pilot_per_month: np.ndarray  # (R, I) GBP m a month of a pilot, before economies
     failure_base: np.ndarray  # (R, I) chance a pilot fails, before infrastructure
+    site_pilot_share: np.ndarray  # (R, I) share of a programme site's pilot its payers still pay
     mandate_bonus: np.ndarray  # (R, I) utility of a national mandate
     national_share: np.ndarray  # (R, I) float64: share the government pays
+    site_running_share: np.ndarray  # (R, I) share of an open site's running cost paid locally
     # per ICB and innovation: shares of each monthly cost
     trust_share: np.ndarray  # (R, K, I) paid by a trust of the ICB
     icb_share: np.ndarray  # (R, K, I) paid by the ICB's scale-up fund (the rest is national)
@@ -94,6 +101,7 @@ class MoneyOwed(NamedTuple):
     icb_due: np.ndarray  # (R, T) ICB funds' share of the trust's costs, GBP m
     full_due: np.ndarray  # (R, I) all payers' costs per innovation, GBP m
     lock_ins: np.ndarray  # (R, T) int64 supported cells embedded in the run
+    programme_due: np.ndarray  # (R,) what the centre pays programme sites (grants, revenue)
     bed_days: np.ndarray  # (R, T) bed days saved
     cash: np.ndarray  # (R, T) cash saved, GBP m
 
@@ -103,7 +111,7 @@ class MoneyOwed(NamedTuple):
         per_trust = (reps, trusts)
         return cls(running_due=np.empty(per_trust), pilots_due=np.empty(per_trust),
                    icb_due=np.empty(per_trust), full_due=np.empty((reps, innovations)),
-                   lock_ins=np.empty(per_trust, dtype=np.int64),
+                   lock_ins=np.empty(per_trust, dtype=np.int64), programme_due=np.empty(reps),
                    bed_days=np.empty(per_trust), cash=np.empty(per_trust))
 
 
@@ -174,6 +182,7 @@ def innovation_factors(data: EnglandData, scenario: ScenarioConfig,
         "running_per_month": (running_full / MONTHS_PER_YEAR).astype(CELL),
         "duration": duration.astype(CELL),
         "running_months": np.maximum(horizon - duration, 0).astype(CELL),
+        "site_grant_per_month": programmes.grant_per_month(data),
         "infrastructure_penalty": CELL(scenario.barriers.infrastructure_penalty),
     }
 
@@ -186,14 +195,15 @@ def adaptation_factors(data: EnglandData, pop: Population, scenario: ScenarioCon
     by_innovation = bar.base_pilot_failure + bar.complexity_failure * (
         innov.complexity * pop.adaptation_need)
     return {"pilot_per_month": (pilot_full / innov.pilot_duration_months).astype(CELL),
-            "failure_base": by_innovation.astype(CELL)}
+            "failure_base": by_innovation.astype(CELL),
+            "site_pilot_share": programmes.grant_cover(data, pilot_full).astype(CELL)}
 
 
 def payer_factors(data: EnglandData, scenario: ScenarioConfig,
                   inst: Institutions) -> dict[str, np.ndarray]:
     """Who pays and what the institutions favour: they change when an institution acts."""
     innov, gov = data.innovations, scenario.government
-    national = gov.national_subsidy_share * inst.programme_live  # (R, I)
+    national = gov.national_subsidy_share * (inst.programme_live & ~inst.delivered)  # (R, I)
     not_national = (1.0 - national).astype(CELL)[:, None, :]
     priority = inst.icb_priority[..., None] == innov.domain  # (R, K, I)
     fund_pays = priority & inst.icb_fund_open[..., None]
@@ -205,6 +215,7 @@ def payer_factors(data: EnglandData, scenario: ScenarioConfig,
         "silo": (scenario.barriers.silo_discount * (1.0 - inst.icb_pooled_share)).astype(CELL),
         "mandate_bonus": (gov.mandate_utility_bonus * mandate).astype(CELL),
         "national_share": national,
+        "site_running_share": inst.site_running_share.astype(CELL),
         "trust_share": not_national - icb_share,
         "icb_share": icb_share,
         "priority_bonus": (scenario.icb.priority_utility_bonus * priority).astype(CELL),
@@ -364,8 +375,10 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, owed):
     """
     state, entered_month, supported = cells.state, cells.entered_month, cells.supported
     core_funded, icb_of_trust = cells.core_funded, cells.icb_of_trust
-    realised = cells.realised_effect
+    realised, site = cells.realised_effect, cells.programme_site
     running_owed, pilots_owed, icb_due = owed.running_due, owed.pilots_due, owed.icb_due
+    programme_due = owed.programme_due
+    programme_due[:] = 0.0
     full_due, lock_ins, bed_days, cash = owed.full_due, owed.lock_ins, owed.bed_days, owed.cash
     running_owed[:] = 0.0
     pilots_owed[:] = 0.0
@@ -387,11 +400,18 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, owed):
                 s = state[r, t, i]
                 if s == PILOTING:
                     pilot = pilot_monthly(e, r, t, i)
+                    if site[r, t, i]:  # the grant pays the rest
+                        pilot = pilot * e.site_pilot_share[r, i]
+                        programme_due[r] += e.site_grant_per_month[i]
                     pilots_due += pilot * e.trust_share[r, k, i]
                     icb_owed += pilot * e.icb_share[r, k, i]
                     full_due[r, i] += pilot
                 elif s == EMBEDDED and not core_funded[r, t, i]:
                     running = running_monthly(e, r, t, i)
+                    if site[r, t, i]:  # the centre meets a share until its revenue ends
+                        local = running * e.site_running_share[r, i]
+                        programme_due[r] += running - local
+                        running = local
                     running_due += running * e.trust_share[r, k, i]
                     icb_owed += running * e.icb_share[r, k, i]
                     full_due[r, i] += running

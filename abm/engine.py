@@ -50,7 +50,7 @@ from .start import start_from_record
 # The streams every replication draws from, by name; their order is the seed layout
 # (``generators.replication_streams``), so the mechanisms' own streams come last.
 # The seed layout: a new stream goes at the end, so the others keep their draws.
-STREAMS = ("init", "dynamics", "institutions", *MECHANISM_STREAMS, "start")
+STREAMS = ("init", "dynamics", "institutions", *MECHANISM_STREAMS, "start", "programmes")
 
 
 class Batch:
@@ -116,7 +116,7 @@ class Batch:
         self.relevant_region = np.maximum(per_region, 1.0).astype(CELL)
         self.relevant_nation = np.maximum(relevant.sum(axis=0), 1.0).astype(CELL)
         self.boards = Boards(icbs, np.bincount(trusts.icb, minlength=n_icb),
-                             self.scenario.icb.merged_boards)
+                             self.scenario.icb.merged_boards, self.scenario.start.date)
         self.relevant_board = np.maximum(self.boards.pooled(per_icb[None])[0], 1.0).astype(CELL)
         self.trust_index = np.arange(len(trusts))
         self.relevant_per_innovation = self.pop.relevant.sum(axis=0)
@@ -222,7 +222,7 @@ class Batch:
         """The cells' states as the compiled passes read them (the population's arrays)."""
         pop = self.pop
         return Cells(pop.state, pop.entered_month, pop.relevant, pop.supported,
-                     pop.core_funded, self.icb_of_trust, pop.realised_effect)
+                     pop.core_funded, self.icb_of_trust, pop.realised_effect, pop.programme_site)
 
     def state_tally(self) -> StateTally:
         """Counts of the cells by lifecycle state (see ``count_states``).
@@ -374,6 +374,7 @@ class Batch:
         kernels.decide_cells(cells, self.month, words, hazard, utility, self.decision_terms(),
                              self.ending_terms(), self.in_use_in_row, events)
         mechanisms.intervene(words, utility)
+        self.status_quo.delivery.choose_sites(self.month, events)
         if self.has_groups.any():
             kernels.follow_leads(pop.state, pop.relevant, pop.group, self.has_groups, events)
         reps, _, innovations = pop.state.shape
@@ -442,7 +443,7 @@ class Batch:
         flows = self.flows
         flows[:, Flow.SPEND_TRUST_GBP_M] = (paid_running + paid_pilots).sum(axis=1)
         flows[:, Flow.SPEND_ICB_GBP_M] = icb_paid.sum(axis=1)
-        flows[:, Flow.SPEND_NATIONAL_GBP_M] = national_paid + mechanisms_cost
+        flows[:, Flow.SPEND_NATIONAL_GBP_M] = national_paid + mechanisms_cost + owed.programme_due
 
     def _pay_from_funds(self, icb_due: np.ndarray) -> np.ndarray:
         """What each ICB's scale-up fund pays of what is due from it (R, K).

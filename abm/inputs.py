@@ -7,7 +7,7 @@ them into plain NumPy arrays; it knows nothing of the model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
@@ -142,6 +142,45 @@ class StartShares:
     piloting: np.ndarray  # (n_innovations,) share piloting or implementing
 
 
+NO_DATE = -10**6  # a programme that never pays running costs: its support ended long ago
+
+
+@dataclass(frozen=True)
+class Programmes:
+    """National programmes delivered as the NHS ran them (``programmes.csv``).
+
+    Months are counted from April 2025 (``months_after_start``; ``shifted`` counts
+    them from another start); a programme without national revenue has
+    ``revenue_until`` at ``NO_DATE``.
+    """
+
+    innovation: np.ndarray  # (P,) column of the innovation each delivers
+    starts: np.ndarray  # (P,) first month of the programme
+    capital_until: np.ndarray  # (P,) last month sites are funded
+    revenue_until: np.ndarray  # (P,) last month open sites' running costs are met nationally
+    deadline: np.ndarray  # (P,) month by which the target share is due
+    grant_gbp_m: np.ndarray  # (P,) central funding per site
+    revenue_cover: np.ndarray  # (P,) share of a site's running cost met nationally until then
+    target_share: np.ndarray  # (P,) share of relevant trusts the programme aims for
+    chosen_by_icb: np.ndarray  # (P,) bool: systems bid for sites (else chosen nationally)
+
+    def __len__(self) -> int:
+        return len(self.innovation)
+
+    def shifted(self, start: str) -> Programmes:
+        """The same programmes with their months counted from ``start`` ("YYYY-MM")."""
+        shift = months_after_start(START_DATE, start)
+        dates = {name: getattr(self, name) + shift
+                 for name in ("starts", "capital_until", "deadline")}
+        dates["revenue_until"] = np.where(self.revenue_until == NO_DATE, NO_DATE,
+                                          self.revenue_until + shift)
+        return replace(self, **dates)
+
+    def last_month(self) -> np.ndarray:
+        """(P,) the last month each programme runs (funds sites, meets costs or chases a target)."""
+        return np.maximum.reduce([self.capital_until, self.revenue_until, self.deadline])
+
+
 @dataclass(frozen=True)
 class EnglandData:
     """Everything the England default reads from package data."""
@@ -151,12 +190,13 @@ class EnglandData:
     innovations: Innovations
     occupancy_by_month: np.ndarray  # 12 values, index 0 = January, as shares
     start_shares: dict[str, StartShares]  # by start date ("2025-04", "2021-04")
+    programmes: Programmes
 
 
-def months_after_start(date: str) -> int:
-    """Months from the run's first month (``START_DATE``) to ``date`` ("YYYY-MM")."""
+def months_after_start(date: str, start: str = START_DATE) -> int:
+    """Months from a run's first month ``start`` to ``date`` (both "YYYY-MM")."""
     year, month = (int(part) for part in date.split("-"))
-    start_year, start_month = (int(part) for part in START_DATE.split("-"))
+    start_year, start_month = (int(part) for part in start.split("-"))
     return (year - start_year) * 12 + month - start_month
 
 
@@ -295,6 +335,61 @@ def _start_shares(table: pd.DataFrame, innov: Innovations) -> dict[str, StartSha
     return shares
 
 
+def _month(value: str, where: str, column: str) -> int:
+    """A "YYYY-MM" date of ``column`` as months after the start; blank is ``NO_DATE``."""
+    if value == "" and column == "revenue_until":
+        return NO_DATE
+    try:
+        year, month = (int(part) for part in value.split("-"))
+    except ValueError:
+        raise DataError(f"{where}: {column} {value!r} is not a date YYYY-MM") from None
+    if not 1 <= month <= 12:
+        raise DataError(f"{where}: {column} {value!r} is not a date YYYY-MM")
+    return months_after_start(value)
+
+
+def _programmes(table: pd.DataFrame, innov: Innovations) -> Programmes:
+    """National programmes, checked against the catalogue.
+
+    Raises:
+        DataError: On an unknown innovation, one with no national programme in the
+            catalogue, a repeated innovation, a malformed date, a share outside
+            [0, 1], a negative grant, dates out of order or an unknown ``chosen_by``.
+    """
+    where, ids = "programmes.csv", list(innov.innovation_id)
+    if table["innovation_id"].duplicated().any():
+        raise DataError(f"{where}: an innovation has two programmes")
+    columns: dict[str, list] = {name: [] for name in Programmes.__dataclass_fields__}
+    for row in table.itertuples():
+        if row.innovation_id not in ids:
+            raise DataError(f"{where}: innovation_id {row.innovation_id!r} is not in "
+                            "innovations.csv")
+        i = ids.index(row.innovation_id)
+        if not innov.national_programme[i]:
+            raise DataError(f"{where}: {row.innovation_id} has no national_programme in "
+                            "innovations.csv")
+        dates = {c: _month(getattr(row, c), where, c)
+                 for c in ("starts", "capital_until", "revenue_until", "deadline")}
+        if dates["capital_until"] < dates["starts"] or dates["deadline"] < dates["starts"]:
+            raise DataError(f"{where}: {row.innovation_id}: capital_until and deadline must "
+                            "not come before starts")
+        shares = float(row.revenue_cover_share), float(row.target_share)
+        if not all(0.0 <= value <= 1.0 for value in shares):
+            raise DataError(f"{where}: {row.innovation_id}: revenue_cover_share and "
+                            "target_share must lie in [0, 1]")
+        if float(row.grant_gbp_m_per_site) < 0.0:
+            raise DataError(f"{where}: {row.innovation_id}: grant_gbp_m_per_site is negative")
+        if row.chosen_by not in ("national", "icb"):
+            raise DataError(f"{where}: {row.innovation_id}: chosen_by {row.chosen_by!r}; "
+                            "allowed: national, icb")
+        values = {"innovation": i, **dates, "grant_gbp_m": float(row.grant_gbp_m_per_site),
+                  "revenue_cover": shares[0], "target_share": shares[1],
+                  "chosen_by_icb": row.chosen_by == "icb"}
+        for name, value in values.items():
+            columns[name].append(value)
+    return Programmes(**{name: np.array(values) for name, values in columns.items()})
+
+
 @cache
 def england() -> EnglandData:
     """Load the England default from package data (cached; arrays are read-only).
@@ -310,8 +405,10 @@ def england() -> EnglandData:
         innovations=innovations,
         occupancy_by_month=_occupancy_by_month(read_table("ga_occupancy_monthly.csv")),
         start_shares=_start_shares(read_table("start_state.csv"), innovations),
+        programmes=_programmes(read_table("programmes.csv"), innovations),
     )
-    for table in (data.trusts, data.icbs, data.innovations, *data.start_shares.values()):
+    for table in (data.trusts, data.icbs, data.innovations, *data.start_shares.values(),
+                  data.programmes):
         for value in vars(table).values():
             if isinstance(value, np.ndarray):
                 value.flags.writeable = False

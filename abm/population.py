@@ -102,6 +102,7 @@ class Population:
     entered_month: np.ndarray  # int16: the step in which the cell entered its state
     supported: np.ndarray  # bool: carried by the scaler
     core_funded: np.ndarray  # bool: embedded before the start, paid from core budgets
+    programme_site: np.ndarray  # bool: chosen and funded by a national programme
     # dynamic innovation / ICB state
     uncertainty_icb: np.ndarray  # (R, K, I) coefficient of variation seen in each ICB
     belief_icb: np.ndarray  # (R, K, I) effect each ICB's trusts expect, x the catalogue mean
@@ -148,6 +149,7 @@ class Cells(NamedTuple):
     core_funded: np.ndarray  # (R, T, I) bool: embedded before the start (core budgets pay)
     icb_of_trust: np.ndarray  # (T,) intp ICB of each trust
     realised_effect: np.ndarray  # (R, T, I) float32 effect the trust gets, x catalogue mean
+    programme_site: np.ndarray  # (R, T, I) bool: chosen and funded by a national programme
 
 
 class StateTally(NamedTuple):
@@ -272,6 +274,7 @@ def initial_population(
         entered_month=np.broadcast_to(entered, per_cell).copy(),
         supported=np.zeros(per_cell, dtype=bool),
         core_funded=np.broadcast_to(state == EMBEDDED, per_cell).copy(),
+        programme_site=np.zeros(per_cell, dtype=bool),
         uncertainty_icb=np.broadcast_to(innov.evidence_uncertainty,
                                         (reps, len(data.icbs), n_innov)).copy(),
         belief_icb=np.ones((reps, len(data.icbs), n_innov)),

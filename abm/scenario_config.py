@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .fields import Strict, param, share
 from .inputs import trust_count
 
-SCENARIO_NAMES = ("england", "england_calibrated", "england_recorded_start")
+SCENARIO_NAMES = ("england", "england_calibrated", "england_recorded_start", "england_grounded",
+                  "england_hindcast")
 
 
 class PopulationConfig(Strict):
@@ -232,8 +233,17 @@ class GovernmentConfig(Strict):
         "nhs_reorganisation_interval shows frequent resets; a strategy is less exposed than a "
         "single programme because it has more constituencies", (0.1, 0.6))
     national_subsidy_share: float = share(
-        0.6, "Share of a national programme's pilot and running cost paid nationally",
-        "assumption", (0.3, 0.9))
+        0.6, "Share of a national programme's pilot and running cost paid nationally (flat "
+        "programmes: every innovation under 'programmes: flat', and under 'recorded' those "
+        "without a row in abm/data/programmes.csv)", "assumption", (0.3, 0.9))
+    programmes: Literal["flat", "recorded"] = Field(
+        "flat", description="How national programmes work. 'recorded': each programme of "
+        "abm/data/programmes.csv runs on its own dates, funds sites it chooses (nationally or "
+        "by systems' bids) with a grant per site to reach its target by its deadline, meets "
+        "a share of open sites' running costs until its revenue ends (the cliff edge), and "
+        "its cost falls on the centre; 'flat': every national programme of the catalogue is "
+        "live from the start and pays national_subsidy_share of every trust's costs",
+        json_schema_extra={"unit": "label", "source": "facts.csv via abm/data/programmes.csv"})
     national_awareness_p_per_year: float = param(
         1.0, "Extra awareness rate for national programmes (central promotion)", "per year",
         ge=0.0, le=12.0, plausible=(0.3, 2.0))
@@ -288,22 +298,38 @@ class ObservationConfig(Strict):
 
 
 class StartConfig(Strict):
-    """What is in use at month 0 beyond the EPRs of the trusts named in trusts.csv."""
+    """When the run starts, and what is in use at month 0 beyond the named trusts' EPRs."""
 
-    recorded: Literal["none", "2025-04"] = Field(
+    date: Literal["2025-04", "2021-04"] = Field(
+        "2025-04", description="Calendar month of month 0, the start of a financial year: "
+        "April 2025 (the default) or April 2021 (the hindcast); dated inputs (national "
+        "programmes, the ICB mergers of April 2026) fall in the run on their dates. Elections "
+        "are set by government.first_election_month, counted from this month",
+        json_schema_extra={"unit": "year-month", "source": "assumption: the run's calendar"})
+    recorded: Literal["none", "2025-04", "2021-04"] = Field(
         "none", description="Start each innovation at the shares of relevant trusts embedded "
         "and piloting that the record gives for this date (abm/data/start_state.csv, each row "
         "with its facts.csv keys, range and confidence); 'none': only the EPRs named in "
         "trusts.csv are in use, as the shipped calibration assumes",
         json_schema_extra={"unit": "label", "source": "facts.csv via abm/data/start_state.csv"})
 
+    @model_validator(mode="after")
+    def _recorded_at_the_start(self) -> StartConfig:
+        if self.recorded not in ("none", self.date):
+            raise ValueError(f"recorded {self.recorded!r} is not the run's start date "
+                             f"{self.date!r}; allowed: 'none' or {self.date!r}")
+        return self
+
 
 class ScenarioConfig(Strict):
     """The setting: England's trusts and ICBs plus the uncertain conditions."""
 
-    name: Literal["england", "england_calibrated", "england_recorded_start"] = Field(
+    name: Literal[SCENARIO_NAMES] = Field(
         "england", description="Scenario name (england_calibrated: fitted to the NHS record; "
-        "england_recorded_start: innovations start at their recorded use in April 2025)")
+        "england_recorded_start: innovations start at their recorded use in April 2025; "
+        "england_grounded: that start with the ICB mergers of April 2026 and national "
+        "programmes on their recorded dates; england_hindcast: the grounded scenario started "
+        "in April 2021)")
     population: PopulationConfig = PopulationConfig()
     diffusion: DiffusionConfig = DiffusionConfig()
     barriers: BarrierConfig = BarrierConfig()

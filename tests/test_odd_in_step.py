@@ -1,4 +1,4 @@
-"""The ODD document names only parameters, facts and columns that exist, and every mechanism block."""
+"""The ODD names only parameters, facts and columns that exist, and every mechanism block."""
 
 import re
 from pathlib import Path
@@ -28,7 +28,7 @@ PATHS = config_paths(RunConfig, "") | config_paths(StrategyConfig, "strategy")
 LEAF_NAMES = {p.rsplit(".", 1)[-1] for p in PATHS}
 FACT_KEYS = set(read_table("facts.csv")["key"])
 CATALOGUE_COLUMNS = set(read_table("innovations.csv").columns)
-DATA_COLUMNS = set(read_table("icbs.csv").columns)
+DATA_COLUMNS = set(read_table("icbs.csv").columns) | set(read_table("programmes.csv").columns)
 
 
 def output_columns() -> set[str]:

@@ -24,6 +24,7 @@ from ..economics import Institutions
 from ..effects import log_belief
 from ..generators import uniforms
 from ..population import MONTHS_PER_YEAR, Flow
+from ..programmes import Delivery
 
 if TYPE_CHECKING:
     from ..engine import Batch
@@ -47,8 +48,9 @@ class StatusQuo:
         batch.icb_priority = np.full((reps, n_icb), -1)
         batch.icb_fund_left_gbp_m = np.zeros((reps, n_icb))
         batch.vendor_pilot_factor, batch.vendor_running_factor = self._vendor_prices()
-        batch.programme_live = np.broadcast_to(innov.national_programme,
-                                               (reps, len(innov))).copy()
+        self.delivery = Delivery(batch)
+        batch.programme_live = self.delivery.live_at(
+            0, np.broadcast_to(innov.national_programme, (reps, len(innov))).copy())
         batch.elections_held = 0
         batch.reform_live = np.ones(reps, dtype=bool)  # no government has stopped the strategy
 
@@ -70,6 +72,7 @@ class StatusQuo:
         """
         batch = self.batch
         changed, stopped = self._government(month)
+        changed |= self._programme_dates(month)
         if month % MONTHS_PER_YEAR == 0:  # April: a new financial year (the run starts in April)
             batch.icb_priority = institutions.plan_years(batch.institution_rngs,
                                                          len(batch.data.icbs))
@@ -106,6 +109,21 @@ class StatusQuo:
             changed[:] = True
         return changed, stopped
 
+    def _programme_dates(self, month: int) -> np.ndarray:
+        """Programmes start and end on their dates; revenue support ends on its date.
+
+        Returns (R,) whether who pays changed in each replication.
+        """
+        batch, delivery = self.batch, self.delivery
+        if not delivery.on:
+            return np.zeros(batch.reps, dtype=bool)
+        live = delivery.live_at(month, batch.programme_live)
+        changed = (live != batch.programme_live).any(axis=1)
+        batch.programme_live[:] = live
+        if (delivery.programmes.revenue_until == month - 1).any():
+            changed[:] = True
+        return changed
+
     def _merge_boards(self) -> None:
         """1 April 2026: the members of each new board pool what their ICBs held.
 
@@ -138,6 +156,9 @@ class StatusQuo:
             icb_pooled_share=batch.icb_pooled,
             vendor_pilot_factor=batch.vendor_pilot_factor,
             vendor_running_factor=batch.vendor_running_factor,
+            delivered=self.delivery.delivered,
+            site_running_share=self.delivery.site_running_share(batch.month,
+                                                                batch.programme_live),
         )
 
     def refresh_payers(self, reps: np.ndarray) -> None:

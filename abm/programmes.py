@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .generators import uniforms
-from .inputs import NO_DATE, EnglandData
+from .inputs import NO_DATE, DataError, EnglandData
 from .kernels import EVENT_NONE, EVENT_START
 from .population import AWARE, EMBEDDED, PILOTING, UNAWARE
 
@@ -74,6 +74,9 @@ class Delivery:
         self.batch = batch
         data, reps = batch.data, batch.reps
         programmes = self.programmes = data.programmes.shifted(batch.scenario.start.date)
+        if (programmes.innovation >= len(data.innovations)).any():
+            raise DataError("programmes: an innovation column is not in the catalogue; data "
+                            "with another catalogue needs its own programmes")
         self.on = batch.scenario.government.programmes == RECORDED
         self.delivered = np.zeros(len(data.innovations), dtype=bool)
         self.delivered[programmes.innovation] = self.on

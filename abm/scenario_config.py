@@ -305,7 +305,7 @@ class StartConfig(Strict):
         "April 2025 (the default) or April 2021 (the hindcast); dated inputs (national "
         "programmes, the ICB mergers of April 2026) fall in the run on their dates. Elections "
         "are set by government.first_election_month, counted from this month",
-        json_schema_extra={"unit": "year-month", "source": "assumption: the run's calendar"})
+        json_schema_extra={"unit": "label", "source": "assumption: the run's calendar"})
     recorded: Literal["none", "2025-04", "2021-04"] = Field(
         "none", description="Start each innovation at the shares of relevant trusts embedded "
         "and piloting that the record gives for this date (abm/data/start_state.csv, each row "

@@ -58,7 +58,10 @@ def generic_innovation_data():
         running_cost_gbp_m_per_year=np.array([0.0]), infrastructure_need=np.array([0.0]),
         external_benefit_share=np.array([0.0]), pilot_duration_months=np.array([6]),
         time_to_benefit_months=np.array([3]))
-    return dataclasses.replace(data, innovations=type(data.innovations)(**fields))
+    no_programmes = dataclasses.replace(
+        data.programmes, **{k: v[:0] for k, v in vars(data.programmes).items()})
+    return dataclasses.replace(data, innovations=type(data.innovations)(**fields),
+                               programmes=no_programmes)
 
 
 def bass_curve(p: float, q: float, years: np.ndarray) -> np.ndarray:

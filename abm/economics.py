@@ -23,7 +23,7 @@ from numba import njit
 from . import programmes
 from .config import ScenarioConfig, StrategyConfig
 from .inputs import EnglandData
-from .population import EMBEDDED, MONTHS_PER_YEAR, PILOTING, Population
+from .population import EMBEDDED, MONTHS_PER_YEAR, MULTI_YEAR, PILOTING, Population
 
 CELL = np.float32  # per-cell arithmetic: ample precision, half the memory traffic
 TINY = CELL(1e-9)
@@ -76,6 +76,8 @@ class CellEconomics(NamedTuple):
     running_per_month: np.ndarray  # (I,) GBP m a month once embedded, before economies
     duration: np.ndarray  # (I,) pilot duration, months
     running_months: np.ndarray  # (I,) months of running cost within the horizon
+    financed_months: np.ndarray  # (I,) months of a pilot's cost to be met when it starts
+    capital_share: np.ndarray  # (I,) share of a pilot's cost paid from capital (multi-year)
     site_grant_per_month: np.ndarray  # (I,) float64 GBP m the centre pays a site implementing
     # per ICB
     silo: np.ndarray  # (R, K) discount on benefit landing elsewhere
@@ -100,6 +102,7 @@ class MoneyOwed(NamedTuple):
     pilots_due: np.ndarray  # (R, T) trust's share of pilot costs, GBP m
     icb_due: np.ndarray  # (R, T) ICB funds' share of the trust's costs, GBP m
     full_due: np.ndarray  # (R, I) all payers' costs per innovation, GBP m
+    capital_due: np.ndarray  # (R, T) trust's share of pilot costs payable from capital, GBP m
     lock_ins: np.ndarray  # (R, T) int64 supported cells embedded in the run
     programme_due: np.ndarray  # (R,) what the centre pays programme sites (grants, revenue)
     bed_days: np.ndarray  # (R, T) bed days saved
@@ -110,6 +113,7 @@ class MoneyOwed(NamedTuple):
         """Unwritten arrays of these shapes (``tally_money`` fills them)."""
         per_trust = (reps, trusts)
         return cls(running_due=np.empty(per_trust), pilots_due=np.empty(per_trust),
+                   capital_due=np.empty(per_trust),
                    icb_due=np.empty(per_trust), full_due=np.empty((reps, innovations)),
                    lock_ins=np.empty(per_trust, dtype=np.int64), programme_due=np.empty(reps),
                    bed_days=np.empty(per_trust), cash=np.empty(per_trust))
@@ -162,11 +166,20 @@ def unit_factors(data: EnglandData, pop: Population,
     }
 
 
+def financed_months(scenario: ScenarioConfig, duration: np.ndarray) -> np.ndarray:
+    """(I,) months of a pilot's cost a trust must meet when it starts: all, or the financed part."""
+    finance = scenario.finance
+    if finance.financing != MULTI_YEAR:
+        return duration.astype(float)
+    return np.minimum(duration, finance.financed_months).astype(float)
+
+
 def innovation_factors(data: EnglandData, scenario: ScenarioConfig,
                        inst: Institutions) -> dict[str, np.ndarray]:
     """The per-innovation constants of a run."""
     innov = data.innovations
     horizon = scenario.diffusion.planning_horizon_months
+    multi_year = scenario.finance.financing == MULTI_YEAR
     duration = innov.pilot_duration_months
     benefit_months = np.maximum(horizon - duration - innov.time_to_benefit_months, 0)
     running_full = innov.running_cost_gbp_m_per_year * inst.vendor_running_factor
@@ -182,6 +195,8 @@ def innovation_factors(data: EnglandData, scenario: ScenarioConfig,
         "running_per_month": (running_full / MONTHS_PER_YEAR).astype(CELL),
         "duration": duration.astype(CELL),
         "running_months": np.maximum(horizon - duration, 0).astype(CELL),
+        "financed_months": financed_months(scenario, duration).astype(CELL),
+        "capital_share": (innov.capital_share * multi_year).astype(CELL),
         "site_grant_per_month": programmes.grant_per_month(data),
         "infrastructure_penalty": CELL(scenario.barriers.infrastructure_penalty),
     }
@@ -276,8 +291,12 @@ def running_monthly(e, r, t, i):
 
 @njit(cache=True, inline="always")
 def pilot_total(e, r, t, k, i):
-    """The trust's share of the whole pilot's cost (what it must be able to pay)."""
-    return (pilot_monthly(e, r, t, i) * e.trust_share[r, k, i]) * e.duration[i]
+    """The trust's share of the pilot's cost it must be able to meet when it starts.
+
+    The whole pilot with yearly financing; its first ``financed_months`` with
+    multi-year financing (``capital_share`` of it from capital).
+    """
+    return (pilot_monthly(e, r, t, i) * e.trust_share[r, k, i]) * e.financed_months[i]
 
 
 @njit(cache=True, inline="always")
@@ -377,8 +396,9 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, owed):
     core_funded, icb_of_trust = cells.core_funded, cells.icb_of_trust
     realised, site = cells.realised_effect, cells.programme_site
     running_owed, pilots_owed, icb_due = owed.running_due, owed.pilots_due, owed.icb_due
-    programme_due = owed.programme_due
+    programme_due, capital_owed = owed.programme_due, owed.capital_due
     programme_due[:] = 0.0
+    capital_owed[:] = 0.0
     full_due, lock_ins, bed_days, cash = owed.full_due, owed.lock_ins, owed.bed_days, owed.cash
     running_owed[:] = 0.0
     pilots_owed[:] = 0.0
@@ -394,7 +414,7 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, owed):
             if paying_in_row[r, t] == 0:
                 continue
             k = icb_of_trust[t]
-            running_due = pilots_due = icb_owed = saved = cash_here = 0.0
+            running_due = pilots_due = capital_due = icb_owed = saved = cash_here = 0.0
             locked = 0
             for i in range(innovations):
                 s = state[r, t, i]
@@ -403,7 +423,10 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, owed):
                     if site[r, t, i]:  # the grant pays the rest
                         pilot = pilot * e.site_pilot_share[r, i]
                         programme_due[r] += e.site_grant_per_month[i]
-                    pilots_due += pilot * e.trust_share[r, k, i]
+                    trust_part = pilot * e.trust_share[r, k, i]
+                    capital = trust_part * e.capital_share[i]
+                    pilots_due += trust_part - capital
+                    capital_due += capital
                     icb_owed += pilot * e.icb_share[r, k, i]
                     full_due[r, i] += pilot
                 elif s == EMBEDDED and not core_funded[r, t, i]:
@@ -421,5 +444,6 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, owed):
                         saved += e.effect_bed_days[i] * scale
                         cash_here += e.effect_cash[i] * scale
             running_owed[r, t], pilots_owed[r, t] = running_due, pilots_due
+            capital_owed[r, t] = capital_due
             icb_due[r, t], lock_ins[r, t] = icb_owed, locked
             bed_days[r, t], cash[r, t] = saved, cash_here

@@ -305,6 +305,7 @@ class Batch:
         """Whether and how fast every aware cell starts a pilot."""
         diff = self.scenario.diffusion
         return DecisionTerms(budget=self.pop.budget_gbp_m.astype(CELL),
+                             capital=self.pop.capital_gbp_m.astype(CELL),
                              free=self.pop.free_capacity.astype(CELL),
                              pilot_need=self.pilot_need, group=self.pop.group,
                              lead_weight=self.lead_weight, unit_trusts=self.unit_trusts,
@@ -348,8 +349,9 @@ class Batch:
             terms.uncertainty_icb[r, k, column], terms.risk_weight[r, column],
             terms.bonus[r, column])
         free = decision.free[r, row]
-        able = kernels.can_start(decision.budget[r, row],
-                                 econ.pilot_total(self.economics, r, row, k, column), free,
+        able = kernels.can_start(decision.budget[r, row], decision.capital[r, row],
+                                 econ.pilot_total(self.economics, r, row, k, column),
+                                 self.economics.capital_share[column], free,
                                  self.pilot_need[column]) and \
             decision.unit_trusts[r, row] >= decision.min_unit_trusts[column]
         lead = decision.group[r, row]
@@ -427,6 +429,9 @@ class Batch:
         unpaid_share = 1.0 - icb_paid / np.maximum(icb_due, 1e-12)
         pilots_due += owed.icb_due * unpaid_share[:, self.data.trusts.icb]
         national_paid = (owed.full_due * economics.national_share).sum(axis=1)
+        paid_capital = np.minimum(pop.capital_gbp_m, owed.capital_due)
+        pilots_due += owed.capital_due - paid_capital  # what capital cannot pay falls on revenue
+        pop.capital_gbp_m = pop.capital_gbp_m - paid_capital
         self.mechanisms.charge(owed, running_due, pilots_due)
         paid_running = np.minimum(pop.budget_gbp_m, running_due)
         paid_pilots = np.minimum(pop.budget_gbp_m - paid_running, pilots_due)
@@ -441,7 +446,7 @@ class Batch:
             self.status_quo.refresh_payers(np.flatnonzero(closed))
         mechanisms_cost = self.mechanisms.national_cost_gbp_m()
         flows = self.flows
-        flows[:, Flow.SPEND_TRUST_GBP_M] = (paid_running + paid_pilots).sum(axis=1)
+        flows[:, Flow.SPEND_TRUST_GBP_M] = (paid_running + paid_pilots + paid_capital).sum(axis=1)
         flows[:, Flow.SPEND_ICB_GBP_M] = icb_paid.sum(axis=1)
         flows[:, Flow.SPEND_NATIONAL_GBP_M] = national_paid + mechanisms_cost + owed.programme_due
 

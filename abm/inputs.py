@@ -120,6 +120,7 @@ class Innovations:
     external_benefit_share: np.ndarray
     time_to_benefit_months: np.ndarray
     adaptation_need: np.ndarray
+    capital_share: np.ndarray  # share of an implementation's cost that is capital
 
     def __len__(self) -> int:
         return len(self.innovation_id)
@@ -288,6 +289,7 @@ def _innovations(table: pd.DataFrame) -> Innovations:
         external_benefit_share=num("external_benefit_share"),
         time_to_benefit_months=num("time_to_benefit_months").astype(int),
         adaptation_need=num("adaptation_need"),
+        capital_share=num("capital_share"),
     )
 
 

@@ -58,6 +58,7 @@ class DecisionTerms(NamedTuple):
     """Whether and how fast an aware trust starts a pilot (``cell_decision``), float32."""
 
     budget: np.ndarray  # (R, T) GBP m unspent this year
+    capital: np.ndarray  # (R, T) GBP m of capital for change unspent this year
     free: np.ndarray  # (R, T) free absorptive capacity
     pilot_need: np.ndarray  # (I,) capacity a pilot needs to start
     group: np.ndarray  # (R, T) lead of each trust's decision unit
@@ -128,9 +129,15 @@ def cell_decision(utility, sharpness, rate, free, able, weight):
 
 
 @njit(cache=True)
-def can_start(budget, pilot_cost, free_capacity, pilot_need):
-    """Whether a trust can pay its share of a pilot from this year's budget and staff it."""
-    return (budget >= pilot_cost) & (free_capacity >= pilot_need)
+def can_start(budget, capital, pilot_cost, capital_share, free_capacity, pilot_need):
+    """Whether a trust can meet its share of a pilot from this year's money and staff it.
+
+    The revenue part must come from the budget; the capital part from capital for
+    change, or from the budget where capital falls short.
+    """
+    revenue_part = pilot_cost * (_F32(1.0) - capital_share)
+    return (budget >= revenue_part) & (budget + capital >= pilot_cost) & \
+        (free_capacity >= pilot_need)
 
 
 @njit(cache=True)
@@ -195,7 +202,8 @@ def decide_cells(cells, month, words, hazard_icb, utility, decision, ending, in_
     state, relevant, icb_of_trust = cells.state, cells.relevant, cells.icb_of_trust
     economics, d, e = utility.economics, decision, ending
     shortlisted_in_row = np.empty(state.shape[:2], dtype=np.int32)
-    _hear(state, words, relevant, icb_of_trust, hazard_icb, d.budget, d.free, economics,
+    _hear(state, words, relevant, icb_of_trust, hazard_icb, d.budget, d.capital, d.free,
+          economics,
           d.pilot_need, d.group, d.lead_weight, d.unit_trusts, d.min_unit_trusts, d.rate,
           events, shortlisted_in_row)
     _decide(state, words, icb_of_trust, hazard_icb, economics, utility.log_belief,
@@ -209,7 +217,7 @@ def decide_cells(cells, month, words, hazard_icb, utility, decision, ending, in_
 
 
 @njit(cache=True)
-def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, economics,
+def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, capital, free, economics,
           pilot_need, group, lead_weight, unit_trusts, min_unit_trusts, rate, events,
           shortlisted_in_row):
     """Unaware cells hearing of an innovation; the aware cells that could start a pilot.
@@ -226,7 +234,7 @@ def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, econom
     for r in range(reps):
         for t in range(trusts):
             k = icb_of_trust[t]
-            cash, room = budget[r, t], free[r, t]
+            cash, room, capital_left = budget[r, t], free[r, t], capital[r, t]
             capacity_rate = rate * min(room, _F32(1.0))
             lead, own_weight, unit = group[r, t], lead_weight[r, t], unit_trusts[r, t]
             n_shortlisted = 0
@@ -236,8 +244,9 @@ def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, free, econom
                 hazard = hazard_icb[r, k, i]
                 hears = unaware & relevant[t, i] & (u < hazard)
                 threshold = hazard if unaware else _F32(1.0)
-                able = can_start(cash, econ.pilot_total(economics, r, t, k, i), room,
-                                 pilot_need[i]) & (unit >= min_unit_trusts[i])
+                able = can_start(cash, capital_left, econ.pilot_total(economics, r, t, k, i),
+                                 economics.capital_share[i], room, pilot_need[i]) & \
+                    (unit >= min_unit_trusts[i])
                 weight = unit_weight(lead, t, own_weight, relevant[lead, i])
                 ceiling = threshold * (capacity_rate * weight)
                 shortlisted = ((s == AWARE) | hears) & able & (u < ceiling)

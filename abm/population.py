@@ -64,6 +64,15 @@ GA_BEDS_PER_UNIT_SIZE = 760.0  # 101,900 G&A beds over 134 acute trusts (facts.c
 TRUST_SECTOR_TURNOVER_GBP_M = 124_000.0  # a year (facts.csv: trust_sector_turnover_2024)
 
 
+MULTI_YEAR = "multi_year"
+
+
+def capital_for_change_share(scenario: ScenarioConfig) -> float:
+    """Share of turnover a trust gets each year as capital for change (0 with yearly financing)."""
+    finance = scenario.finance
+    return finance.capital_for_change_share if finance.financing == MULTI_YEAR else 0.0
+
+
 def turnover_gbp_m_per_year(size: np.ndarray) -> np.ndarray:
     """Each trust's turnover: the trust sector's, shared by size."""
     return TRUST_SECTOR_TURNOVER_GBP_M * size / size.sum()
@@ -84,6 +93,8 @@ class Population:
     pfi: np.ndarray
     occupancy_offset: np.ndarray
     allocation_gbp_m_per_year: np.ndarray
+    capital_allocation_gbp_m_per_year: np.ndarray  # capital for change (multi-year financing)
+    capital_gbp_m: np.ndarray  # capital for change left this year
     beds: np.ndarray  # (T,) shared
     relevant: np.ndarray  # (T, I) bool, shared
     # dynamic trust attributes (R, T)
@@ -259,6 +270,9 @@ def initial_population(
         **drawn,
         allocation_gbp_m_per_year=np.broadcast_to(
             turnover * scenario.population.transformation_budget_share, per_trust).copy(),
+        capital_allocation_gbp_m_per_year=np.broadcast_to(
+            turnover * capital_for_change_share(scenario), per_trust).copy(),
+        capital_gbp_m=np.zeros(per_trust),
         beds=GA_BEDS_PER_UNIT_SIZE * trusts.size,
         relevant=relevant,
         budget_gbp_m=np.zeros(per_trust),

@@ -273,12 +273,34 @@ class VendorConfig(Strict):
 
 
 class FinanceConfig(Strict):
-    """Money equivalents of benefit."""
+    """Money equivalents of benefit, and how trusts pay for change."""
 
     cost_per_bed_day_gbp: float = param(
         400.0, "Value of one general and acute bed day saved", "GBP per bed day",
         "assumption: NHS reference costs put an excess bed day at about GBP 300-450",
         ge=0.0, le=5000.0, plausible=(300.0, 600.0))
+    financing: Literal["yearly", "multi_year"] = Field(
+        "yearly", description="How trusts pay for change. 'yearly': the trust's whole share "
+        "of a pilot must be affordable from this year's transformation budget, and all of it "
+        "is revenue; 'multi_year': a trust must be able to meet only the first "
+        "financed_months of an implementation when it starts (the rest falls in later "
+        "years, as trusts finance large implementations), and the catalogue's capital_share "
+        "of it is paid from a yearly capital allocation for change "
+        "(capital_for_change_share), what that cannot pay falling on the revenue budget",
+        json_schema_extra={"unit": "label", "source": "facts.csv: capital_regime_operating_vs_"
+                           "pdc (high); assumption: the rule a trust's board applies"})
+    capital_for_change_share: float = param(
+        0.002, "Share of a trust's turnover available each year as capital for change "
+        "(financing: multi_year): operational capital left after maintenance, backlog and "
+        "equipment replacement; unspent capital lapses at the year end", "share of turnover",
+        "facts.csv: dhsc_cdel_2024_25_outturn, providers_share_dhsc_capital_2021_22 (high): "
+        "providers spend about 8.6 GBP bn of capital a year, 7 % of their turnover; "
+        "assumption: most of it maintains and replaces, so the part for change is a judgement",
+        ge=0.0, le=0.1, plausible=(0.001, 0.006))
+    financed_months: int = param(
+        12, "Months of an implementation's cost a trust must be able to meet when it starts "
+        "(financing: multi_year)", "months", "assumption: one financial year, as a business "
+        "case phases its costs", ge=1, le=60, plausible=(6, 24))
 
 
 class ObservationConfig(Strict):
@@ -327,9 +349,9 @@ class ScenarioConfig(Strict):
     name: Literal[SCENARIO_NAMES] = Field(
         "england", description="Scenario name (england_calibrated: fitted to the NHS record; "
         "england_recorded_start: innovations start at their recorded use in April 2025; "
-        "england_grounded: that start with the ICB mergers of April 2026 and national "
-        "programmes on their recorded dates; england_hindcast: the grounded scenario started "
-        "in April 2021)")
+        "england_grounded: that start with the ICB mergers of April 2026, national "
+        "programmes on their recorded dates and multi-year financing; england_hindcast: the "
+        "grounded scenario started in April 2021)")
     population: PopulationConfig = PopulationConfig()
     diffusion: DiffusionConfig = DiffusionConfig()
     barriers: BarrierConfig = BarrierConfig()

@@ -143,6 +143,7 @@ class StatusQuo:
         repay = np.minimum(pop.transition_debt_gbp_m, pop.allocation_gbp_m_per_year)
         pop.transition_debt_gbp_m -= repay
         pop.budget_gbp_m = pop.allocation_gbp_m_per_year - repay
+        pop.capital_gbp_m = pop.capital_allocation_gbp_m_per_year.copy()
         self.batch.flows[:, Flow.SPEND_TRANSITION_GBP_M] += repay.sum(axis=1)
 
     def payers(self) -> Institutions:

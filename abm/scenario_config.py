@@ -317,6 +317,17 @@ class ObservationConfig(Strict):
         "assumption: 170 CDC sites in December 2025 (facts.csv: cdc_sites_dec2025, high) over "
         "the 146 acute and community trusts the innovation is relevant to gives 1.16 if every "
         "one ran a CDC; some host several, some none", ge=0.1, le=10.0, plausible=(1.0, 1.6))
+    surgical_hubs_per_trust: float = param(
+        1.0, "Elective surgical hubs per trust running the elective_surgical_hub innovation "
+        "(piloting or embedded)", "hubs per trust", "assumption: one hub a host trust; some "
+        "trusts host two, some hubs serve several trusts (facts.csv: surgical_hubs_dec2025, "
+        "123 hubs, against 134 relevant acute trusts)", ge=0.1, le=10.0, plausible=(0.8, 1.3))
+    virtual_ward_beds_per_trust: float = param(
+        80.0, "Virtual ward beds per trust running the virtual_wards innovation (piloting or "
+        "embedded)", "beds per trust", "assumption: 12,651 beds in October 2024 (facts.csv: "
+        "virtual_ward_capacity_oct2024, medium) over the 177 trusts the innovation is relevant "
+        "to gives 71 if every one ran a virtual ward; fewer do", ge=1.0, le=1000.0,
+        plausible=(50.0, 130.0))
 
 
 class StartConfig(Strict):

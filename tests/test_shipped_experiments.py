@@ -34,12 +34,14 @@ SMALLER = {
                   "experiment.max_simulations=10", "experiment.replications_per_simulation=1",
                   "experiment.recovery_checks=1", "experiment.recovery_population_size=5",
                   "experiment.recovery_max_simulations=10"],
+    "hindcast": ["replications=2"],
 }
 OWN_TABLES = {"compare_strategies": ["comparison", "curves"], "bass_fit": ["bass_fit"],
               "win_map": ["win_map"], "win_map_scaler_price": ["win_map"],
               "win_map_pooled_budgets": ["win_map"], "scenario_discovery": ["discovery"],
               "sensitivity": ["sensitivity", "sobol_convergence"],
-              "calibrate": ["calibration_draws", "calibration_targets", "calibration_recovery"]}
+              "calibrate": ["calibration_draws", "calibration_targets", "calibration_recovery"],
+              "hindcast": ["hindcast", "hindcast_bands"]}
 
 
 def test_every_shipped_experiment_is_covered():

@@ -87,8 +87,8 @@ def seeded_global_numpy(seed: int) -> Iterator[None]:
 
 
 
-def status_quo(cfg: RunConfig) -> StrategyConfig:
-    """The one strategy a calibration runs: the status quo, every mechanism off.
+def status_quo(cfg: RunConfig, experiment: str = "calibrate") -> StrategyConfig:
+    """The one strategy a calibration (or hindcast) runs: the status quo, every mechanism off.
 
     Its settings are kept, so a calibrated setting that acts in every strategy (such as
     ``strategy.consolidation.sovereignty_resistance`` on background mergers) is applied.
@@ -98,7 +98,8 @@ def status_quo(cfg: RunConfig) -> StrategyConfig:
     """
     on = [f"{s.name}.{m}" for s in cfg.strategies for m in mechanisms_on(s)]
     if len(cfg.strategies) != 1 or on:
-        raise ConfigError("experiment=calibrate: only the status quo is calibrated; use "
+        raise ConfigError(f"experiment={experiment}: only the status quo is compared with the "
+                          "record; use "
                           f"strategy=status_quo (got {[s.name for s in cfg.strategies]}"
                           + (f", mechanisms on: {on}" if on else "") + ")")
     return cfg.strategies[0]

@@ -11,12 +11,13 @@ import pandas as pd
 from ..config import RunConfig
 from ..runner import Results, run_experiment
 from ..summary import format_summary, summary_table
-from . import bass_fit, compare, discovery, sensitivity, win_map
+from . import bass_fit, compare, discovery, hindcast, sensitivity, win_map
 from .samples import require_outcomes
 from .settings import (
     BassFit,
     Calibrate,
     CompareStrategies,
+    Hindcast,
     ScenarioDiscovery,
     Sensitivity,
     WinMap,
@@ -54,6 +55,16 @@ def run_configured(cfg: RunConfig, experiment, progress: bool = False,
         # The manifest's time is the whole experiment's: the fit and the predictive runs.
         results = replace(done.results, seconds=time.perf_counter() - start)
         return Outcome(results, done.tables, done.text)
+    if isinstance(experiment, Hindcast):
+        from .calibrate import status_quo
+
+        status_quo(cfg, "hindcast")
+        results = run_experiment(cfg, progress=progress)
+        table = hindcast.bands(results.innovation_steps, cfg)
+        monthly = hindcast.monthly_bands(results.innovation_steps, cfg)
+        text = format_summary(summary_table(results.runs, results.run_innovations), cfg)
+        return Outcome(results, {"hindcast": table, "hindcast_bands": monthly},
+                       text + "\n\n" + hindcast.format_bands(table))
     if isinstance(experiment, (CompareStrategies, BassFit)):
         results = run_experiment(cfg, progress=progress)
         text = format_summary(summary_table(results.runs, results.run_innovations), cfg)

@@ -132,14 +132,20 @@ class Calibrate(Strict):
         return holdout
 
 
+class Hindcast(Strict):
+    """The status quo set beside the record's dated series on the calendar."""
+
+    name: Literal["hindcast"] = "hindcast"
+
+
 class Experiment(Strict):
     """Wrapper used to validate any experiment by its name."""
 
     experiment: Annotated[CompareStrategies | WinMap | Sensitivity | BassFit | ScenarioDiscovery
-                          | Calibrate,
+                          | Calibrate | Hindcast,
                           Field(discriminator="name")]
 
 
 NAMES = ("compare_strategies", "win_map", "sensitivity", "bass_fit", "scenario_discovery",
-         "calibrate")
+         "calibrate", "hindcast")
 CONFIG_FILES = (*NAMES, "win_map_scaler_price", "win_map_pooled_budgets")

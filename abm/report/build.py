@@ -36,6 +36,8 @@ from . import figures as F
 from . import style as S
 from .calibration import RECOVERY_TABLE, calibration_views
 from .calibration import TABLES as CALIBRATION_TABLES
+from .hindcast import TABLE as HINDCAST_TABLE
+from .hindcast import hindcast_figure
 from .icb_figures import icb_benefit_per_head, icb_inequality, icb_tile_map
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
@@ -44,7 +46,7 @@ TRAJECTORY_TABLES = ("steps", "innovation_steps", "icb_steps", "run_innovations"
 REQUIRED_FILES = tuple(f"{t}.parquet" for t in TABLES) + ("config.yaml", "manifest.json")
 OPTIONAL_TABLES = {"win_map": A.WIN_MAP_COLUMNS, "sensitivity": A.SENSITIVITY_COLUMNS,
                    "bass_fit": A.BASS_COLUMNS, "discovery": A.DISCOVERY_COLUMNS,
-                   **CALIBRATION_TABLES, **RECOVERY_TABLE}
+                   **CALIBRATION_TABLES, **RECOVERY_TABLE, **HINDCAST_TABLE}
 ODD_PATH = odd_path()
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -200,6 +202,9 @@ def _analysis_views(optional: dict[str, pd.DataFrame], facts: pd.DataFrame) -> l
                           A.bass_coefficients(optional["bass_fit"], facts,
                                               _package_csv("innovations.csv"))))
     views.extend(View(*view) for view in calibration_views(optional))
+    if "hindcast" in optional and "hindcast_bands" in optional:
+        views.append(View("hindcast", "The record's dated series",
+                          hindcast_figure(optional["hindcast"], optional["hindcast_bands"])))
     return views
 
 

@@ -63,15 +63,14 @@ def test_model_values_follow_the_observation_settings() -> None:
     assert "2030-01" not in set(values["date"])
 
 
-def test_inside_means_between_the_band_ends(monkeypatch) -> None:
+def test_inside_means_between_the_band_ends() -> None:
     frame = steps("elective_surgical_hub", 24, 134, [0] * 40,
                   list(range(80, 120)))  # March 2023
     points = pd.DataFrame({"series": ["surgical_hubs", "surgical_hubs"],
                            "date": ["2023-03", "2031-01"], "value": [89.0, 5.0],
                            "facts": ["surgical_hubs_operational_mar2023"] * 2,
                            "role": ["fit", "holdout"]})
-    monkeypatch.setattr(hindcast, "dated_series", lambda: points)
-    table = hindcast.bands(frame, CFG)
+    table = hindcast.bands(hindcast.model_points(frame, CFG, points), points)
     row = table.iloc[0]
     per_trust = CFG.scenario.observation.surgical_hubs_per_trust
     assert row["model_low"] <= 89.0 <= row["model_high"] and row["inside_band"]

@@ -53,7 +53,14 @@ from ..config import ConfigError, RunConfig, StrategyConfig, mechanisms_on
 from ..inputs import england
 from ..runner import run_batch
 from .space import find, with_values
-from .targets import DISTANCE_KEYS, comparable_innovations, summary_statistics, target
+from .targets import (
+    RECORD_START,
+    Target,
+    comparable_innovations,
+    dated_statistics,
+    summary_statistics,
+    targets_for,
+)
 
 
 @dataclass
@@ -105,9 +112,22 @@ def status_quo(cfg: RunConfig, experiment: str = "calibrate") -> StrategyConfig:
     return cfg.strategies[0]
 
 
-def fit_targets(holdout: tuple[str, ...]) -> tuple[str, ...]:
-    """The targets in the distance: every non-check target not held out."""
-    return tuple(k for k in DISTANCE_KEYS if k not in holdout)
+def fit_targets(targets: tuple[Target, ...], holdout: tuple[str, ...]) -> tuple[str, ...]:
+    """The targets in the distance: those the record lets a fit use, less ``holdout``.
+
+    Raises:
+        ConfigError: If a held-out key is not one of ``targets``, or nothing is left.
+    """
+    known = {t.key for t in targets if t.role != "check"}
+    unknown = [k for k in holdout if k not in known]
+    if unknown:
+        raise ConfigError(f"experiment.holdout: unknown target(s) {unknown} for this run's "
+                          f"start; allowed: {sorted(known)}")
+    keys = tuple(t.key for t in targets if t.role == "fit" and t.key not in holdout)
+    if not keys:
+        raise ConfigError("experiment.holdout: every target is held out; keep at least one "
+                          "in the fit")
+    return keys
 
 
 def simulate(cfg: RunConfig, values: dict[str, float], seed: int, replications: int,
@@ -131,7 +151,13 @@ def simulate(cfg: RunConfig, values: dict[str, float], seed: int, replications: 
 
 def statistics_of(cfg: RunConfig, innovation_steps: pd.DataFrame, runs: pd.DataFrame,
                   run_innovations: pd.DataFrame) -> dict[str, float]:
-    """The distance targets' model values for tables of the scenario in ``cfg``."""
+    """The distance targets' model values for tables of the scenario in ``cfg``.
+
+    A run from April 2021 is compared with the record's dated points (and the merger
+    rate); a run from April 2025 with the summary targets.
+    """
+    if cfg.scenario.start.date == RECORD_START:
+        return dated_statistics(innovation_steps, runs, cfg)
     innov = england().innovations
     comparable = comparable_innovations(dict(zip(innov.innovation_id,
                                                  innov.national_programme, strict=True)))
@@ -140,19 +166,19 @@ def statistics_of(cfg: RunConfig, innovation_steps: pd.DataFrame, runs: pd.DataF
 
 
 def distance(simulated: dict[str, float], observed: dict[str, float],
-             keys: tuple[str, ...]) -> float:
-    """Weighted Euclidean distance over ``keys``: sqrt(sum(((s_k - y_k) / scale_k)^2)).
+             scales: dict[str, float]) -> float:
+    """Weighted Euclidean distance: sqrt(sum(((s_k - y_k) / scale_k)^2)) over ``scales``' keys.
 
     Args:
         simulated: Model value of each target.
         observed: Target value of each target.
-        keys: The targets in the distance.
+        scales: The targets in the distance, each with its tolerance.
 
     Returns:
         The distance (0 when every model value equals its target).
     """
-    return float(np.sqrt(sum(((simulated[k] - observed[k]) / target(k).scale) ** 2
-                             for k in keys)))
+    return float(np.sqrt(sum(((simulated[k] - observed[k]) / scale) ** 2
+                             for k, scale in scales.items())))
 
 
 def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
@@ -161,7 +187,8 @@ def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
     """Run ABC-SMC on the status quo and return the final weighted population.
 
     Args:
-        cfg: Base configuration (its seed seeds the fit; months must reach 60).
+        cfg: Base configuration (its seed seeds the fit; its start date chooses the
+            targets, ``targets.targets_for``; months must reach the targets' months).
         parameters: Parameter paths fitted, each with a uniform prior over its
             plausible range.
         holdout: Targets left out of the distance.
@@ -183,7 +210,9 @@ def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
     from .abc_sampler import SeededMappingSampler
 
     logging.getLogger("ABC").setLevel(logging.WARNING)
-    keys = fit_targets(holdout)
+    targets = {t.key: t for t in targets_for(cfg.scenario.start.date)}
+    keys = fit_targets(tuple(targets.values()), holdout)
+    scales = {k: targets[k].scale for k in keys}
     specs = [find(p) for p in parameters]
     prior = pyabc.Distribution(**{_key(p.path): pyabc.RV("uniform", p.low, p.high - p.low)
                                   for p in specs})
@@ -193,8 +222,8 @@ def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
         seed = int(np.random.SeedSequence([cfg.seed, draw]).generate_state(1)[0])
         return simulate(cfg, values, seed, replications)
 
-    observed = {k: (observed or {}).get(k, target(k).observed) for k in keys}
-    abc = pyabc.ABCSMC(model, prior, pyabc.FunctionDistance(partial(distance, keys=keys)),
+    observed = {k: (observed or {}).get(k, targets[k].observed) for k in keys}
+    abc = pyabc.ABCSMC(model, prior, pyabc.FunctionDistance(partial(distance, scales=scales)),
                        population_size=population_size,
                        sampler=SeededMappingSampler(workers), eps=pyabc.MedianEpsilon())
     abc.sampler.show_progress = False

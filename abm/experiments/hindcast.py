@@ -76,11 +76,11 @@ def calendar_month(start: str, step: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def monthly_bands(innovation_steps: pd.DataFrame, cfg: RunConfig) -> pd.DataFrame:
-    """Every series' median and 95 % band over replications, month by month of the run.
+def monthly_values(innovation_steps: pd.DataFrame, cfg: RunConfig) -> pd.DataFrame:
+    """Every series' model value for each replication and month of the run.
 
     Returns:
-        One row per series and month: series, date, model_median, model_low, model_high.
+        One row per series, replication and step: series, replication, date, model.
     """
     observation, start = cfg.scenario.observation, cfg.scenario.start.date
     frames = []
@@ -90,14 +90,19 @@ def monthly_bands(innovation_steps: pd.DataFrame, cfg: RunConfig) -> pd.DataFram
             value = part["relevant_trusts"] - part["n_embedded"]
         else:
             value = (part["n_piloting"] + part["n_embedded"]) * getattr(observation, per_trust)
-        grouped = value.astype(float).groupby(part["step"])
-        frame = pd.DataFrame({"model_median": grouped.median(),
-                              "model_low": grouped.quantile(BAND[0]),
-                              "model_high": grouped.quantile(BAND[1])}).reset_index()
-        frame.insert(0, "date", [calendar_month(start, int(s)) for s in frame["step"]])
-        frames.append(frame.drop(columns="step").assign(series=series))
-    columns = ["series", "date", "model_median", "model_low", "model_high"]
-    return pd.concat(frames, ignore_index=True)[columns]
+        frames.append(pd.DataFrame({
+            "series": series, "replication": part["replication"].to_numpy(),
+            "date": [calendar_month(start, int(s)) for s in part["step"]],
+            "model": value.to_numpy(dtype=float)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def monthly_bands(values: pd.DataFrame) -> pd.DataFrame:
+    """Median and 95 % band over replications of ``monthly_values``, per series and month."""
+    grouped = values.groupby(["series", "date"], sort=False)["model"]
+    return pd.DataFrame({"model_median": grouped.median(),
+                         "model_low": grouped.quantile(BAND[0]),
+                         "model_high": grouped.quantile(BAND[1])}).reset_index()
 
 
 def model_points(innovation_steps: pd.DataFrame, cfg: RunConfig,
@@ -133,8 +138,12 @@ def model_points(innovation_steps: pd.DataFrame, cfg: RunConfig,
     return pd.concat(frames, ignore_index=True)
 
 
-def bands(innovation_steps: pd.DataFrame, cfg: RunConfig) -> pd.DataFrame:
+def bands(values: pd.DataFrame, points: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each point of the record beside the model's median and 95 % band.
+
+    Args:
+        values: The model's value of each point per replication (``model_points``).
+        points: The record's points (``dated_series`` when None).
 
     Returns:
         One row per point of the record: series, date, role, record, facts, the
@@ -142,8 +151,7 @@ def bands(innovation_steps: pd.DataFrame, cfg: RunConfig) -> pd.DataFrame:
         the record lies in the band, and ``in_run`` (False: the point falls outside
         the run's months and has no model values).
     """
-    points = dated_series()
-    values = model_points(innovation_steps, cfg, points)
+    points = dated_series() if points is None else points
     summary = values.groupby(["series", "date"], sort=False)["model"].agg(
         model_mean="mean", model_median="median",
         model_low=lambda v: v.quantile(BAND[0]), model_high=lambda v: v.quantile(BAND[1]),
@@ -156,6 +164,13 @@ def bands(innovation_steps: pd.DataFrame, cfg: RunConfig) -> pd.DataFrame:
     table["inside_band"] = inside & table["in_run"]
     return table[["series", "date", "role", "record", "facts", "model_mean", "model_median",
                   "model_low", "model_high", "replications", "inside_band", "in_run"]]
+
+
+def tables(innovation_steps: pd.DataFrame, cfg: RunConfig) -> dict[str, pd.DataFrame]:
+    """The hindcast's two tables for runs at one configuration (``hindcast``, ``hindcast_bands``)."""
+    points = dated_series()
+    return {"hindcast": bands(model_points(innovation_steps, cfg, points), points),
+            "hindcast_bands": monthly_bands(monthly_values(innovation_steps, cfg))}
 
 
 def format_bands(table: pd.DataFrame) -> str:

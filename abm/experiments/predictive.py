@@ -29,7 +29,8 @@ from ..inputs import england
 from ..runner import Results, run_experiment
 from . import bass_fit, calibrate
 from .settings import Calibrate
-from .targets import TARGETS, comparable_innovations, median_years_to_half
+from . import hindcast
+from .targets import RECORD_START, Target, comparable_innovations, median_years_to_half, targets_for
 
 BAND = (0.025, 0.975)
 BASS_REPLICATIONS = 40  # Bass curves are fitted on the first runs only (about 30 fits each)
@@ -79,6 +80,27 @@ def predictive_statistics(cfg: RunConfig, results: Results, draws: int) -> pd.Da
     return pd.DataFrame(rows)
 
 
+def posterior_hindcast(cfg: RunConfig, results: Results, draws: int) -> dict[str, pd.DataFrame]:
+    """The record's dated points over the posterior predictive bands (``hindcast`` tables).
+
+    Each replication's values use its own posterior draw's observation settings.
+    """
+    from ..posterior import load_posterior
+    from .space import with_values
+
+    posterior, points = load_posterior(cfg.posterior), hindcast.dated_series()
+    at_points, monthly = [], []
+    for draw in range(draws):
+        reps = [r for r in range(cfg.replications) if posterior.draw_of(r) == draw]
+        draw_cfg = with_values(cfg.model_copy(update={"posterior": None}),
+                               posterior.values_of(draw))
+        steps = results.innovation_steps[results.innovation_steps["replication"].isin(reps)]
+        at_points.append(hindcast.model_points(steps, draw_cfg, points))
+        monthly.append(hindcast.monthly_values(steps, draw_cfg))
+    return {"hindcast": hindcast.bands(pd.concat(at_points, ignore_index=True), points),
+            "hindcast_bands": hindcast.monthly_bands(pd.concat(monthly, ignore_index=True))}
+
+
 def _checks(results: Results, months: int) -> dict[str, tuple[float, float, float]]:
     innov = england().innovations
     national = dict(zip(innov.innovation_id, innov.national_programme, strict=True))
@@ -94,10 +116,10 @@ def _checks(results: Results, months: int) -> dict[str, tuple[float, float, floa
 
 
 def target_table(predictive: pd.DataFrame, defaults: dict[str, float], checks: dict,
-                 holdout: tuple[str, ...]) -> pd.DataFrame:
+                 holdout: tuple[str, ...], targets: tuple[Target, ...]) -> pd.DataFrame:
     """Each target against its posterior predictive band, with its role in the fit."""
     rows = []
-    for t in TARGETS:
+    for t in targets:
         if t.role == "check":
             median, low, high = checks[t.key]
             consistent = (median >= t.observed / 3) if t.key == "median_years_to_half" \
@@ -106,7 +128,8 @@ def target_table(predictive: pd.DataFrame, defaults: dict[str, float], checks: d
         else:
             median, low, high = _band(predictive[t.key].to_numpy())
             consistent = bool(low <= t.observed <= high)
-            role, default = ("holdout" if t.key in holdout else "fit"), defaults[t.key]
+            held = t.key in holdout or t.role == "holdout"
+            role, default = ("holdout" if held else "fit"), defaults[t.key]
         rows.append({"target": t.key, "description": t.description, "role": role,
                      "observed": t.observed, "unit": t.unit, "facts": t.facts,
                      "confidence": t.confidence, "scale": t.scale,
@@ -150,15 +173,20 @@ def run_calibration(cfg: RunConfig, settings: Calibrate, output_dir: Path | None
         predictive = predictive_statistics(ppc_cfg, results, n)
     seed = int(np.random.SeedSequence([cfg.seed, 2**32]).generate_state(1)[0])
     defaults = calibrate.simulate(cfg, {}, seed, 4 * settings.replications_per_simulation)
-    targets = target_table(predictive, defaults, _checks(results, cfg.months), settings.holdout)
+    dated = cfg.scenario.start.date == RECORD_START
+    chosen = targets_for(cfg.scenario.start.date)
+    checks = {} if dated else _checks(results, cfg.months)
+    targets = target_table(predictive, defaults, checks, settings.holdout, chosen)
     parameters = calibrate.parameter_table(result.draws, settings.parameters)
-    keys = calibrate.fit_targets(settings.holdout)
+    keys = calibrate.fit_targets(chosen, settings.holdout)
     history = result.history.assign(total_simulations=result.simulations,
                                     seconds=round(result.seconds, 1),
                                     distance_targets=", ".join(keys))
     tables = {"calibration_draws": result.draws, "calibration_parameters": parameters,
               "calibration_targets": targets, "calibration_history": history,
               "calibration_predictive": predictive}
+    if dated:
+        tables.update(posterior_hindcast(ppc_cfg, results, n))
     text = summary_text(parameters, targets, result, keys)
     if settings.recovery_checks:
         with tempfile.TemporaryDirectory() as scratch:

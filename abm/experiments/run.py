@@ -60,11 +60,9 @@ def run_configured(cfg: RunConfig, experiment, progress: bool = False,
 
         status_quo(cfg, "hindcast")
         results = run_experiment(cfg, progress=progress)
-        table = hindcast.bands(results.innovation_steps, cfg)
-        monthly = hindcast.monthly_bands(results.innovation_steps, cfg)
+        tables = hindcast.tables(results.innovation_steps, cfg)
         text = format_summary(summary_table(results.runs, results.run_innovations), cfg)
-        return Outcome(results, {"hindcast": table, "hindcast_bands": monthly},
-                       text + "\n\n" + hindcast.format_bands(table))
+        return Outcome(results, tables, text + "\n\n" + hindcast.format_bands(tables["hindcast"]))
     if isinstance(experiment, (CompareStrategies, BassFit)):
         results = run_experiment(cfg, progress=progress)
         text = format_summary(summary_table(results.runs, results.run_innovations), cfg)

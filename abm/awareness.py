@@ -13,15 +13,17 @@ _F32 = np.float32
 
 
 @njit(cache=True)
-def peer_awareness(users_icb, region_of_icb, relevant_icb, relevant_region, relevant_nation,
-                   weights, external, imitation, peer, rate, hazard, nation):
+def peer_awareness(users_icb, local_users, local_relevant, region_of_icb, relevant_region,
+                   relevant_nation, weights, external, imitation, peer, rate, hazard, nation):
     """Peer use seen from each ICB, the monthly chance of hearing, and national use (in place).
 
     A trust sees the share of relevant trusts using an innovation in its ICB, its
     region and the nation, weighted by ``weights`` (ICB, region, nation); every trust
     of an ICB sees the same, so ``peer`` and ``hazard`` are (R, K, I). The hazard
     turns the yearly rate, ``external`` (R, I) plus ``imitation`` x peer use, into a
-    monthly probability. ``nation`` is (R, I).
+    monthly probability. ``nation`` is (R, I). The local term is ``local_users`` (R, K, I)
+    over ``local_relevant`` (K, I): the ICB's own users, or its whole board's once
+    boards have merged; the region's and the nation's are summed from ``users_icb``.
 
     ``rate`` and ``hazard`` carry over from the last call: the hazard is worked out
     again only where the rate changed (most months, use changes for a few
@@ -57,7 +59,7 @@ def peer_awareness(users_icb, region_of_icb, relevant_icb, relevant_region, rele
         for k in range(n_icbs):
             g = region_of_icb[k]
             for i in range(innovations):  # branch-free, so that it vectorises
-                seen = w_icb * (users_icb[r, k, i] / relevant_icb[k, i]) + region_term[g, i]
+                seen = w_icb * (local_users[r, k, i] / local_relevant[k, i]) + region_term[g, i]
                 seen += nation_term[i]
                 peer[r, k, i] = seen
                 yearly[i] = external[r, i] + imitation * seen

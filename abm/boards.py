@@ -40,6 +40,9 @@ class Boards:
         self.same_board = (board[:, None] == board[None, :]).astype(float)
         self.lead = np.array([np.flatnonzero(board == b)[0] for b in board])
         self.any_merged = bool((self.same_board.sum(axis=1) > 1).any())
+        # the member ICBs of each board with more than one, in ICB order
+        self.boards = [np.flatnonzero(board == b) for b in dict.fromkeys(board)
+                       if (board == b).sum() > 1]
         weights = self.same_board * np.maximum(trusts_per_icb, 1)[None, :]
         self.member_weight = weights / weights.sum(axis=1, keepdims=True)
 
@@ -48,21 +51,41 @@ class Boards:
         return self.any_merged and month >= self.merge_month
 
     def pooled(self, per_icb: np.ndarray) -> np.ndarray:
-        """Board totals, given to each member ICB: (R, K, ...) -> (R, K, ...)."""
-        return np.einsum("rk...,jk->rj...", per_icb, self.same_board).astype(per_icb.dtype)
+        """Board totals, given to each member ICB: (R, K, ...) -> (R, K, ...).
+
+        Summed member by member in a fixed order, so a replication's numbers do not
+        depend on the batch it runs in.
+        """
+        out = per_icb.copy()
+        for members in self.boards:
+            out[:, members] = _in_order(per_icb, members)[:, None]
+        return out
 
     def averaged(self, per_icb: np.ndarray) -> np.ndarray:
         """Board means weighted by members' trusts, given to each member: (R, K, ...)."""
-        return np.einsum("rk...,jk->rj...", per_icb, self.member_weight).astype(per_icb.dtype)
+        out = per_icb.copy()
+        for members in self.boards:
+            weights = self.member_weight[members[0], members]
+            shape = (1, len(members)) + (1,) * (per_icb.ndim - 2)
+            weighted = per_icb[:, members] * weights.reshape(shape)
+            out[:, members] = _in_order(weighted, np.arange(len(members)))[:, None]
+        return out.astype(per_icb.dtype)
 
     def lowest(self, per_icb: np.ndarray) -> np.ndarray:
         """Board minimum, given to each member ICB: (R, K, ...) -> (R, K, ...)."""
         out = per_icb.copy()
-        for k in np.flatnonzero(self.same_board.sum(axis=1) > 1):
-            members = self.same_board[k] > 0
-            out[:, k] = per_icb[:, members].min(axis=1)
+        for members in self.boards:
+            out[:, members] = per_icb[:, members].min(axis=1)[:, None]
         return out
 
     def of_lead(self, per_icb: np.ndarray) -> np.ndarray:
         """Each member ICB given its board lead's value: (R, K, ...) -> (R, K, ...)."""
         return per_icb[:, self.lead]
+
+
+def _in_order(values: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """values[:, members[0]] + values[:, members[1]] + ..., added in that order."""
+    total = values[:, members[0]].copy()
+    for k in members[1:]:
+        total += values[:, k]
+    return total

@@ -205,7 +205,8 @@ def _run_tables(batch: Batch, keys: dict[str, np.ndarray], record: dict[str, np.
     total = dict(zip(FLOW_NAMES, record["flows"].sum(axis=1).T, strict=True))  # name -> (R,)
     spend = sum(total[name] for name in SPEND_COLUMNS)
     relevant = record["state_counts"][0, 0].sum(axis=0)
-    initial_share = batch.pop.core_funded[0].sum(axis=0) / relevant
+    # each replication's own start (a recorded start differs between replications)
+    initial_share = batch.pop.core_funded.sum(axis=1) / relevant  # (R, I)
     already_half = initial_share >= 0.5  # e.g. the EPR: no time to 50 % to measure
     time_to_half = np.where(already_half, np.nan, first_month_reaching(embedded_share))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -227,6 +228,7 @@ def _run_tables(batch: Batch, keys: dict[str, np.ndarray], record: dict[str, np.
         **benefit_distribution(record["icb_benefit_gbp_m"].sum(axis=1),
                                batch.data.icbs.population),
         "mergers": total["mergers"],
+        "pilots_under_way_at_start": batch.pilots_at_start,
         "mean_pressure": record["mean_pressure"].mean(axis=1),
         "innovations_reaching_50pct": np.isfinite(time_to_half).sum(axis=1),
     }
@@ -234,8 +236,8 @@ def _run_tables(batch: Batch, keys: dict[str, np.ndarray], record: dict[str, np.
         "innovation": _tiled_text(batch.data.innovations.innovation_id, reps),
         "time_to_50pct_months": time_to_half.ravel(),
         "reached_50pct": np.isfinite(time_to_half).ravel(),
-        "above_50pct_at_start": np.tile(already_half, reps),
-        "embedded_share_start": np.tile(initial_share, reps),
+        "above_50pct_at_start": already_half.ravel(),
+        "embedded_share_start": initial_share.ravel(),
     }
     for label, month in YEAR_CHECKPOINTS.items():
         # A run shorter than the checkpoint has no value there (NaN, not the last month).

@@ -45,7 +45,7 @@ def draw_true_effects(pop: Population, data: EnglandData, scenario: ScenarioConf
 
 @njit(cache=True)
 def learn_from_pilots(uncertainty_icb, belief_icb, log_belief_icb, observed, evidence,
-                      completed_icb, signal_icb):
+                      completed_icb, signal_icb, own_completed, own_signal):
     """Each ICB's doubt falls and its belief moves towards what its observed pilots showed.
 
     Every pilot an ICB observes removes the share ``evidence`` of its remaining doubt
@@ -64,6 +64,9 @@ def learn_from_pilots(uncertainty_icb, belief_icb, log_belief_icb, observed, evi
         evidence: Share of the remaining doubt one observed pilot removes.
         completed_icb: (R, K, I) pilots completed in each ICB this month.
         signal_icb: (R, K, I) sum of the effects those pilots revealed.
+        own_completed: (R, K, I) the pilots each ICB counts as its own: its own, or
+            its whole board's once boards have merged (``completed_icb`` otherwise).
+        own_signal: (R, K, I) the sum of the effects those revealed.
     """
     reps, icbs, innovations = belief_icb.shape
     kept = 1.0 - evidence
@@ -81,7 +84,7 @@ def learn_from_pilots(uncertainty_icb, belief_icb, log_belief_icb, observed, evi
                 uncertainty_icb[r, k, i] *= doubt_left
                 if national_n == 0.0:
                     continue
-                own_n, own_sum = np.float64(completed_icb[r, k, i]), signal_icb[r, k, i]
+                own_n, own_sum = np.float64(own_completed[r, k, i]), own_signal[r, k, i]
                 others_n = national_n - own_n
                 base = (national_sum - own_sum) / others_n if others_n > 0 else own_sum / own_n
                 shown = base + (own_sum - own_n * base) / seen

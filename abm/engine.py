@@ -35,6 +35,7 @@ from .mechanisms import MECHANISM_STREAMS, CapacityTerms, Mechanisms, StatusQuo
 from .population import (
     COUNTED,
     MONTHS_PER_YEAR,
+    PILOTING,
     Cells,
     Flow,
     StateTally,
@@ -83,6 +84,7 @@ class Batch:
         self.dynamics_rngs, self.institution_rngs = self.rngs["dynamics"], self.rngs["institutions"]
         self.pop = initial_population(self.data, scenario, self.rngs["init"])
         start_from_record(self.pop, self.data, scenario, self.rngs["start"])
+        self.pilots_at_start = (self.pop.state == PILOTING).sum(axis=(1, 2))  # (R,) under way
         self._build_static_arrays()
         self.status_quo = StatusQuo(self, self.rngs["init"])
         draw_true_effects(self.pop, self.data, scenario, self.rngs["init"])
@@ -273,14 +275,15 @@ class Batch:
         external = (diff.external_influence_p_per_year
                     + gov.national_awareness_p_per_year * self.programme_live
                     + scenario.vendors.marketing_p_per_year * innov.vendor_product)
-        users_icb, relevant_icb = self.state_tally()[2], self.relevant_icb
+        users_icb = self.state_tally()[2]
+        local_users, local_relevant = users_icb, self.relevant_icb
         if self.boards.acting(self.month):  # a merged board's trusts watch all its members
-            users_icb, relevant_icb = self.boards.pooled(users_icb), self.relevant_board
+            local_users, local_relevant = self.boards.pooled(users_icb), self.relevant_board
         peer = np.empty_like(users_icb)
         nation = np.empty((self.reps, users_icb.shape[2]), dtype=CELL)
         w_icb, w_region = self.peer_weights()
         weights = np.array([w_icb, w_region, 1.0 - w_icb - w_region], dtype=CELL)
-        peer_awareness(users_icb, self.data.icbs.region, relevant_icb,
+        peer_awareness(users_icb, local_users, local_relevant, self.data.icbs.region,
                        self.relevant_region, self.relevant_nation, weights,
                        external.astype(CELL), CELL(diff.imitation_q_per_year), peer,
                        self.awareness_rate, self.hazard, nation)
@@ -400,15 +403,16 @@ class Batch:
         pop.completed_pilots += per_innovation
         pop.failed_pilots += outcomes.failed
         completed, signal = outcomes.completed_icb, outcomes.signal_icb
+        own, own_signal = completed, signal
         merged = self.boards.acting(self.month)
         if merged:  # a merged board learns from all its members' pilots, as one
-            completed, signal = self.boards.pooled(completed), self.boards.pooled(signal)
-        observed = self.mechanisms.observed_pilots(completed, per_innovation)
+            own, own_signal = self.boards.pooled(completed), self.boards.pooled(signal)
+        observed = self.mechanisms.observed_pilots(own, per_innovation)
         if merged:
             observed = self.boards.averaged(observed)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
         learn_from_pilots(pop.uncertainty_icb, pop.belief_icb, self.log_belief, observed,
-                          evidence, completed, signal)
+                          evidence, completed, signal, own, own_signal)
 
     # ------------------------------------------------------------------ money and benefit
 

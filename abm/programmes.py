@@ -22,6 +22,7 @@ pilot and running costs until an election drops it, as before.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -71,7 +72,8 @@ class Delivery:
     """
 
     def __init__(self, batch: Batch) -> None:
-        self.batch = batch
+        # a proxy, so that a finished batch is freed at once (no reference cycle)
+        self.batch = weakref.proxy(batch)
         data, reps = batch.data, batch.reps
         programmes = self.programmes = data.programmes.shifted(batch.scenario.start.date)
         if (programmes.innovation >= len(data.innovations)).any():

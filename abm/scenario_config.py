@@ -14,8 +14,7 @@ from pydantic import Field, model_validator
 from .fields import Strict, param, share
 from .inputs import trust_count
 
-SCENARIO_NAMES = ("england", "england_calibrated", "england_recorded_start", "england_grounded",
-                  "england_hindcast")
+SCENARIO_NAMES = ("england", "england_calibrated", "england_hindcast", "england_flat")
 
 
 class PopulationConfig(Strict):
@@ -204,11 +203,11 @@ class ICBConfig(Strict):
         "trusts per year", "facts.csv: trust_mergers_per_year, trust_acquisitions_2014_2025 "
         "(medium)", ge=0.0, le=100.0, plausible=(1.0, 5.0))
     merged_boards: bool = Field(
-        False, description="From April 2026 (month 12) the twelve ICBs abolished on 1 April 2026 "
+        True, description="From April 2026 (month 12) the twelve ICBs abolished on 1 April 2026 "
         "act as the six boards that succeeded them (abm/data/icbs.csv: board_from_2026_04_01, "
         "a split ICB placed whole with the successor taking most of its residents): one "
         "priority domain a year, one scale-up fund, one peer group and shared evidence from "
-        "pilots; off: the 42 ICBs of 2025 govern throughout",
+        "pilots (the default); off: the 42 ICBs of 2025 govern throughout",
         json_schema_extra={"unit": "flag", "source": "facts.csv: icb_count_2026, "
                            "icb_abolition_2026 (high); split ICBs placed by assumption"})
 
@@ -237,7 +236,8 @@ class GovernmentConfig(Strict):
         "programmes: every innovation under 'programmes: flat', and under 'recorded' those "
         "without a row in abm/data/programmes.csv)", "assumption", (0.3, 0.9))
     programmes: Literal["flat", "recorded"] = Field(
-        "flat", description="How national programmes work. 'recorded': each programme of "
+        "recorded", description="How national programmes work. 'recorded' (the default): each "
+        "programme of "
         "abm/data/programmes.csv runs on its own dates, funds sites it chooses (nationally or "
         "by systems' bids) with a grant per site to reach its target by its deadline, meets "
         "a share of open sites' running costs until its revenue ends (the cliff edge), and "
@@ -280,9 +280,9 @@ class FinanceConfig(Strict):
         "assumption: NHS reference costs put an excess bed day at about GBP 300-450",
         ge=0.0, le=5000.0, plausible=(300.0, 600.0))
     financing: Literal["yearly", "multi_year"] = Field(
-        "yearly", description="How trusts pay for change. 'yearly': the trust's whole share "
+        "multi_year", description="How trusts pay for change. 'yearly': the trust's whole share "
         "of a pilot must be affordable from this year's transformation budget, and all of it "
-        "is revenue; 'multi_year': a trust must be able to meet only the first "
+        "is revenue; 'multi_year' (the default): a trust must be able to meet only the first "
         "financed_months of an implementation when it starts (the rest falls in later "
         "years, as trusts finance large implementations), and the catalogue's capital_share "
         "of it is paid from a yearly capital allocation for change "
@@ -340,10 +340,10 @@ class StartConfig(Strict):
         "are set by government.first_election_month, counted from this month",
         json_schema_extra={"unit": "label", "source": "assumption: the run's calendar"})
     recorded: Literal["none", "2025-04", "2021-04"] = Field(
-        "none", description="Start each innovation at the shares of relevant trusts embedded "
-        "and piloting that the record gives for this date (abm/data/start_state.csv, each row "
-        "with its facts.csv keys, range and confidence); 'none': only the EPRs named in "
-        "trusts.csv are in use, as the shipped calibration assumes",
+        "2025-04", description="Start each innovation at the shares of relevant trusts "
+        "embedded and piloting that the record gives for this date (abm/data/start_state.csv, "
+        "each row with its facts.csv keys, range and confidence; the default: April 2025); "
+        "'none': only the EPRs named in trusts.csv are in use",
         json_schema_extra={"unit": "label", "source": "facts.csv via abm/data/start_state.csv"})
 
     @model_validator(mode="after")
@@ -358,11 +358,11 @@ class ScenarioConfig(Strict):
     """The setting: England's trusts and ICBs plus the uncertain conditions."""
 
     name: Literal[SCENARIO_NAMES] = Field(
-        "england", description="Scenario name (england_calibrated: fitted to the NHS record; "
-        "england_recorded_start: innovations start at their recorded use in April 2025; "
-        "england_grounded: that start with the ICB mergers of April 2026, national "
-        "programmes on their recorded dates and multi-year financing; england_hindcast: the "
-        "grounded scenario started in April 2021)")
+        "england", description="Scenario name (england: England as the record shows it in "
+        "April 2025, run as the NHS runs; england_calibrated: the same with the values "
+        "fitted to the record; england_hindcast: the same started in April 2021; "
+        "england_flat: the structure before it was grounded, every innovation but the named "
+        "EPRs un-adopted, flat programmes, yearly financing, 42 ICBs throughout)")
     population: PopulationConfig = PopulationConfig()
     diffusion: DiffusionConfig = DiffusionConfig()
     barriers: BarrierConfig = BarrierConfig()

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .inputs import EnglandData
+from .inputs import DataError, EnglandData
 from .population import EMBEDDED, LONG_BEFORE_START, PILOTING, Population
 from .scenario_config import ScenarioConfig
 
@@ -44,6 +44,9 @@ def start_from_record(pop: Population, data: EnglandData, scenario: ScenarioConf
     if as_of == NO_RECORD:
         return
     shares = data.start_shares[as_of]
+    if len(shares.embedded) != len(data.innovations):
+        raise DataError(f"start_state.csv ({as_of}) is for another catalogue: data with its own "
+                        "innovations needs its own start shares, or scenario.start.recorded: none")
     named = pop.state[0] == EMBEDDED  # (T, I): named in the data, the same in every replication
     named_share = named.sum(axis=0) / np.maximum(pop.relevant.sum(axis=0), 1)
     embed_chance = np.where(named.any(axis=0), 0.0, shares.embedded)

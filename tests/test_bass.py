@@ -42,6 +42,7 @@ def barriers_off(p: float, q: float):
         "government": {"national_awareness_p_per_year": 0.0},
         "vendors": {"marketing_p_per_year": 0.0},
         "icb": {"background_mergers_per_year": 0.0},
+        "start": {"recorded": "none"},  # the Bass curve starts with no adopters
     }})
 
 
@@ -92,7 +93,7 @@ def test_adoption_follows_the_bass_curve(p, q):
 
 def test_barriers_slow_adoption_below_the_bass_curve():
     """With the default barriers back on, adoption is slower than the Bass limit."""
-    cfg = parse_config({})
+    cfg = parse_config({"scenario": {"start": {"recorded": "none"}}})  # no adopters at start
     data = generic_innovation_data()
     model = NHSReformModel(cfg.scenario, cfg.strategies[0], rng=replication_seed(11, 0),
                            months=60, data=data).run()

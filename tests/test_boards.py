@@ -5,7 +5,7 @@
 * Before the mergers take effect a run is the same as without them, draw for draw.
 * After, a merged board's members share one priority, one fund, one body of
   evidence and one peer group; the funds never pay more than they hold.
-* Off (the default), nothing changes.
+* Off (england_flat), nothing changes.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from abm.runner import replication_seed
 
 CFG = compose_run_config()
 STRATEGIES = {s.name: s for s in CFG.strategies}
-MERGED = CFG.scenario.model_copy(update={"icb": CFG.scenario.icb.model_copy(
-    update={"merged_boards": True})})
+MERGED = CFG.scenario  # the default: the mergers take effect
+APART = CFG.scenario.model_copy(update={"icb": CFG.scenario.icb.model_copy(
+    update={"merged_boards": False})})
 REPS = 6
 
 
@@ -57,7 +58,7 @@ def test_boards_act_only_from_their_date_and_only_when_asked() -> None:
 
 
 def test_a_run_is_unchanged_until_the_mergers_take_effect() -> None:
-    before, after = batch(CFG.scenario).run(12), batch(MERGED).run(12)
+    before, after = batch(APART).run(12), batch(MERGED).run(12)
     np.testing.assert_array_equal(before.pop.state, after.pop.state)
     np.testing.assert_array_equal(before.flows, after.flows)
 
@@ -75,7 +76,7 @@ def test_a_merged_board_acts_as_one(strategy) -> None:
 
 
 def test_merged_boards_change_the_run_after_their_date() -> None:
-    apart, merged = batch(CFG.scenario).run(48), batch(MERGED).run(48)
+    apart, merged = batch(APART).run(48), batch(MERGED).run(48)
     assert not np.array_equal(apart.pop.state, merged.pop.state)
     assert (merged.icb_fund_left_gbp_m >= 0).all()
 

@@ -21,7 +21,13 @@ from abm.config import ConfigError
 from abm.experiments import calibrate
 from abm.experiments.run import run_configured
 from abm.experiments.settings import Calibrate
-from abm.experiments.targets import DISTANCE_KEYS, TARGETS, target
+from abm.experiments.targets import (
+    DISTANCE_KEYS,
+    SERIES_SCALE,
+    TARGETS,
+    dated_targets,
+    target,
+)
 
 MERGERS = "scenario.icb.background_mergers_per_year"
 
@@ -34,17 +40,30 @@ def short_cfg(compose_config):
 
 def test_distance_is_zero_at_the_targets_and_grows_away_from_them():
     observed = {k: target(k).observed for k in DISTANCE_KEYS}
-    assert calibrate.distance(observed, observed, DISTANCE_KEYS) == 0.0
+    scales = {k: target(k).scale for k in DISTANCE_KEYS}
+    assert calibrate.distance(observed, observed, scales) == 0.0
     previous = 0.0
     for steps in (0.5, 1.0, 2.0, 4.0):
         moved = dict(observed)
         moved["cdc_sites_month_23"] += steps * target("cdc_sites_month_23").scale
-        d = calibrate.distance(moved, observed, DISTANCE_KEYS)
+        d = calibrate.distance(moved, observed, scales)
         assert d == pytest.approx(steps)
         assert d > previous
         previous = d
     # a held-out target does not count
-    assert calibrate.distance(moved, observed, ("mergers_per_year",)) == 0.0
+    assert calibrate.distance(moved, observed, {"mergers_per_year": 0.5}) == 0.0
+
+
+def test_each_dated_series_weighs_the_same_in_the_distance():
+    fitted = [t for t in dated_targets() if t.role == "fit" and t.key != "mergers_per_year"]
+    for series, one_scale in SERIES_SCALE.items():
+        points = [t for t in fitted if t.key.startswith(series)]
+        assert len(points) >= 2
+        observed = {t.key: t.observed for t in points}
+        # every point of the series one series scale off: the series adds 1, however many
+        moved = {k: v + one_scale for k, v in observed.items()}
+        scales = {t.key: t.scale for t in points}
+        assert calibrate.distance(moved, observed, scales) == pytest.approx(1.0)
 
 
 def test_every_target_names_its_source_and_only_checks_lack_a_scale():
@@ -57,7 +76,8 @@ def test_calibration_recovers_a_known_merger_rate(short_cfg, tmp_path):
     truth = 4.2
     # synthetic targets made by the model itself at a known parameter value
     synthetic = calibrate.simulate(short_cfg, {MERGERS: truth}, seed=99, replications=16)
-    others = tuple(k for k in DISTANCE_KEYS if k != "mergers_per_year")
+    others = tuple(t.key for t in dated_targets()
+                   if t.role == "fit" and t.key != "mergers_per_year")
     result = calibrate.fit(short_cfg, (MERGERS,), others, population_size=15, generations=2,
                            max_simulations=120, replications=4, db_path=tmp_path / "h.db",
                            observed=synthetic)
@@ -98,7 +118,8 @@ def test_same_seed_gives_the_same_posterior(short_cfg, tmp_path):
 
 def test_recovery_checks_fit_the_models_own_data_at_prior_draws(short_cfg, tmp_path):
     parameters = (MERGERS,)
-    others = tuple(k for k in DISTANCE_KEYS if k != "mergers_per_year")
+    others = tuple(t.key for t in dated_targets()
+                   if t.role == "fit" and t.key != "mergers_per_year")
     recovery = calibrate.recovery_checks(short_cfg, parameters, others, checks=3,
                                          population_size=12, generations=2,
                                          max_simulations=80, replications=2,
@@ -141,7 +162,7 @@ def test_shipped_experiment_config_composes(compose_config):
 
 def test_calibration_runs_on_a_hydra_launcher_and_writes_its_tables(tmp_path):
     nhs_abm = str(Path(sys.executable).with_name("nhs-abm"))
-    tiny = ["experiment=calibrate", "months=60", "progress=false",
+    tiny = ["experiment=calibrate", "progress=false",
             "experiment.population_size=5", "experiment.generations=1",
             "experiment.max_simulations=10", "experiment.replications_per_simulation=1",
             "experiment.recovery_checks=0"]
@@ -162,8 +183,8 @@ def test_calibration_runs_on_a_hydra_launcher_and_writes_its_tables(tmp_path):
 
     # the tables: every target with its role, the holdout predicted, bands around medians
     targets = single.tables["calibration_targets"]
-    assert set(targets["target"]) == {t.key for t in TARGETS}
-    assert targets.set_index("target").loc["cdc_sites_month_53", "role"] == "holdout"
+    assert set(targets["target"]) == {t.key for t in dated_targets()}
+    assert targets.set_index("target").loc["cdc_sites_2025_12", "role"] == "holdout"
     fitted = targets[targets["role"] == "fit"]
     assert (fitted["band_low"] <= fitted["simulated_median"]).all()
     assert (fitted["simulated_median"] <= fitted["band_high"]).all()

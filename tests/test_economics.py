@@ -69,7 +69,9 @@ def _whole_array_economics(batch: Batch) -> dict[str, np.ndarray]:
         mandate &= innov.time_to_benefit_months <= gov.quick_win_months
     utility += (gov.mandate_utility_bonus * mandate).astype(CELL)[:, None, :]
     return {"utility_base": utility, "cost_horizon_gbp_m": cost,
-            "pilot_total_trust_gbp_m": pilot * trust_share * duration.astype(CELL),
+            # what the trust must meet when it starts: the first financed months (multi-year)
+            "pilot_total_trust_gbp_m": pilot * trust_share * np.minimum(
+                duration, scenario.finance.financed_months).astype(CELL),
             "pilot_monthly_gbp_m": pilot, "running_monthly_gbp_m": running,
             "effect_bed_days": bed_days, "effect_gbp_m": cash, "failure_probability": failure}
 

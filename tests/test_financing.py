@@ -1,7 +1,7 @@
 """How trusts pay for change (``scenario.finance.financing``).
 
-* Yearly (the default): no capital for change, the whole pilot must be affordable.
-* Multi-year: only the first ``financed_months`` must be met when a pilot starts;
+* Yearly (england_flat): no capital for change, the whole pilot must be affordable.
+* Multi-year (the default): only the first ``financed_months`` must be met when a pilot starts;
   its capital part is paid from capital for change, what that cannot pay falls on
   the revenue budget; capital lapses each April; spend counts what capital paid.
 * The start rule, over its whole input space: more money never stops a start;
@@ -24,8 +24,9 @@ from abm.runner import replication_seed
 
 CFG = compose_run_config()
 STATUS_QUO = next(s for s in CFG.strategies if s.name == "status_quo")
-MULTI_YEAR = CFG.scenario.model_copy(update={"finance": CFG.scenario.finance.model_copy(
-    update={"financing": "multi_year"})})
+MULTI_YEAR = CFG.scenario  # the default
+YEARLY = CFG.scenario.model_copy(update={"finance": CFG.scenario.finance.model_copy(
+    update={"financing": "yearly"})})
 REPS = 4
 F32 = np.float32
 
@@ -39,7 +40,7 @@ def column(name: str) -> int:
 
 
 def test_yearly_financing_has_no_capital_and_counts_the_whole_pilot() -> None:
-    run = batch(CFG.scenario)
+    run = batch(YEARLY)
     assert not run.pop.capital_allocation_gbp_m_per_year.any()
     assert not run.economics.capital_share.any()
     np.testing.assert_array_equal(run.economics.financed_months, run.economics.duration)

@@ -153,11 +153,23 @@ def test_money_tally_matches_whole_array_sums(batch: Batch) -> None:
     piloting = pop.state == PILOTING
     running = (pop.state == EMBEDDED) & ~pop.core_funded
     trust_share, icb_share = econ.trust_share[:, icb], econ.icb_share[:, icb]
-    pilot, run = matrices["pilot_monthly_gbp_m"], matrices["running_monthly_gbp_m"]
+    site = pop.programme_site
+    # a programme site pays what its grant leaves, and its share of running costs
+    pilot = matrices["pilot_monthly_gbp_m"] * np.where(site, econ.site_pilot_share[:, None], 1)
+    full_run = matrices["running_monthly_gbp_m"]
+    run = full_run * np.where(site, econ.site_running_share[:, None], 1)
+    capital = econ.capital_share  # paid from capital for change (multi-year financing)
     np.testing.assert_allclose(owed.running_due, (running * run * trust_share).sum(-1),
                                rtol=1e-5)
     np.testing.assert_allclose(owed.pilots_due,
-                               (piloting * pilot * trust_share).sum(-1), rtol=1e-5)
+                               (piloting * pilot * trust_share * (1 - capital)).sum(-1),
+                               rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(owed.capital_due,
+                               (piloting * pilot * trust_share * capital).sum(-1),
+                               rtol=1e-5, atol=1e-9)
+    grants = (piloting & site) * econ.site_grant_per_month
+    np.testing.assert_allclose(owed.programme_due, grants.sum((1, 2)) + (
+        running * site * (full_run - run)).sum((1, 2)), rtol=1e-5, atol=1e-9)
     np.testing.assert_allclose(owed.icb_due, (piloting * pilot * icb_share
                                                  + running * run * icb_share).sum(-1),
                                rtol=1e-5, atol=1e-9)
@@ -219,7 +231,9 @@ def test_awareness_hazard_follows_peer_use_after_many_months(batch: Batch) -> No
                           for r in range(batch.reps)])
     np.testing.assert_allclose(nation, users.sum(axis=1) / batch.relevant_nation, rtol=1e-6)
     w_icb, w_region = batch.peer_weights()
-    seen = w_icb * users / batch.relevant_icb + \
+    local = batch.boards.pooled(users) / batch.relevant_board  # merged boards from month 12
+    assert batch.boards.acting(batch.month)
+    seen = w_icb * local + \
         w_region * (by_region / batch.relevant_region)[:, icbs.region] + \
         (1.0 - w_icb - w_region) * nation[:, None, :]
     np.testing.assert_allclose(peer, seen, rtol=1e-5)

@@ -2,7 +2,7 @@
 
 * The data table is checked: unknown innovations, dates, shares, grants and who
   chooses are refused by name.
-* Flat (the default): nothing is delivered, no site is ever chosen.
+* Flat (england_flat): nothing is delivered, no site is ever chosen.
 * Recorded: each programme is live on its dates only; sites are relevant trusts
   not yet using the innovation, no more than the target and the capital allow;
   a site's trust pays only what its grant leaves; the centre pays the grant and
@@ -25,9 +25,8 @@ from abm.runner import replication_seed
 
 CFG = compose_run_config()
 STATUS_QUO = next(s for s in CFG.strategies if s.name == "status_quo")
-RECORDED = CFG.scenario.model_copy(update={
-    "government": CFG.scenario.government.model_copy(update={"programmes": "recorded"}),
-    "start": CFG.scenario.start.model_copy(update={"recorded": "2025-04"})})
+RECORDED = CFG.scenario  # the default: programmes on their dates, the April 2025 start
+FLAT = compose_run_config("scenario=england_flat").scenario
 REPS = 6
 
 
@@ -70,7 +69,7 @@ def test_a_broken_programme_row_is_refused_by_name(field, value, message) -> Non
 
 
 def test_flat_programmes_deliver_nothing() -> None:
-    run = batch(CFG.scenario)
+    run = batch(FLAT)
     assert not run.status_quo.delivery.delivered.any()
     run.run(12)
     assert not run.pop.programme_site.any()

@@ -1,6 +1,6 @@
 """England as the record shows it at the start (``scenario.start.recorded``).
 
-* With no recorded start, only the EPRs of the named trusts are in use (the default).
+* With no recorded start (england_flat), only the EPRs of the named trusts are in use.
 * With the April 2025 record, each innovation starts embedded and piloting at the
   recorded shares of its relevant trusts, over many replications; named EPRs stay.
 * The start is common to every strategy and leaves every other draw as it was.
@@ -24,8 +24,9 @@ from abm.runner import replication_seed
 
 CFG = compose_run_config()
 STRATEGIES = {s.name: s for s in CFG.strategies}
-RECORDED = CFG.scenario.model_copy(update={"start": CFG.scenario.start.model_copy(
-    update={"recorded": "2025-04"})})
+RECORDED = CFG.scenario  # the default starts from the April 2025 record
+NO_RECORD = CFG.scenario.model_copy(update={"start": CFG.scenario.start.model_copy(
+    update={"recorded": "none"})})
 REPS = 48
 
 
@@ -39,7 +40,7 @@ def recorded() -> Batch:
 
 
 def test_without_a_recorded_start_only_the_named_eprs_are_in_use() -> None:
-    pop = batch(CFG.scenario, reps=4).pop
+    pop = batch(NO_RECORD, reps=4).pop
     data = england()
     epr = list(data.innovations.innovation_id).index("electronic_patient_record")
     in_use = pop.state != UNAWARE
@@ -77,7 +78,7 @@ def test_named_trusts_keep_their_epr_and_only_relevant_trusts_start_anything(rec
 def test_the_start_is_common_to_every_strategy_and_leaves_other_draws_alone(recorded) -> None:
     scaler = batch(RECORDED, "scaler_led")
     np.testing.assert_array_equal(scaler.pop.state, recorded.pop.state)
-    plain = batch(CFG.scenario)
+    plain = batch(NO_RECORD)
     for name in ("risk_aversion", "capacity_base", "champion", "realised_effect"):
         np.testing.assert_array_equal(getattr(plain.pop, name), getattr(recorded.pop, name),
                                       err_msg=name)

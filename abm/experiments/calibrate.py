@@ -73,6 +73,11 @@ class Fit:
     seconds: float
 
 
+def _from_unit(spec, position):
+    """The value at ``position`` (0 to 1) of a parameter's plausible range."""
+    return spec.low + position * (spec.high - spec.low)
+
+
 def _key(path: str) -> str:
     """The name pyabc stores a parameter path under (no dots)."""
     return path.replace(".", "__")
@@ -214,10 +219,14 @@ def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
     keys = fit_targets(tuple(targets.values()), holdout)
     scales = {k: targets[k].scale for k in keys}
     specs = [find(p) for p in parameters]
-    prior = pyabc.Distribution(**{_key(p.path): pyabc.RV("uniform", p.low, p.high - p.low)
-                                  for p in specs})
+    # Each parameter is fitted as its position in its plausible range (0 to 1), so the
+    # perturbation kernel's covariance has no scale disparity: a share of 0.002 beside
+    # a horizon of 36 months once made it numerically singular (proposals off its
+    # support got density zero and the weights stopped being a distribution).
+    prior = pyabc.Distribution(**{_key(p.path): pyabc.RV("uniform", 0.0, 1.0) for p in specs})
+
     def model(particle: dict) -> dict[str, float]:
-        values = {p.path: float(particle[_key(p.path)]) for p in specs}
+        values = {p.path: _from_unit(p, float(particle[_key(p.path)])) for p in specs}
         draw = int(np.random.randint(0, 2**32 - 1))  # the task's own seeded generator
         seed = int(np.random.SeedSequence([cfg.seed, draw]).generate_state(1)[0])
         return simulate(cfg, values, seed, replications)
@@ -236,7 +245,7 @@ def fit(cfg: RunConfig, parameters: tuple[str, ...], holdout: tuple[str, ...],
     seconds = time.perf_counter() - start
     frame, w = history.get_distribution(m=0, t=history.max_t)
     dist = history.get_weighted_distances(t=history.max_t)
-    draws = pd.DataFrame({p.path: frame[_key(p.path)].to_numpy() for p in specs})
+    draws = pd.DataFrame({p.path: _from_unit(p, frame[_key(p.path)].to_numpy()) for p in specs})
     draws = draws.assign(weight=w / w.sum(), distance=dist["distance"].to_numpy(),
                          generation=int(history.max_t))
     draws.insert(0, "particle", np.arange(len(draws)))

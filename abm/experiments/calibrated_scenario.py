@@ -49,8 +49,10 @@ def scenario_yaml(run_dir: Path | str) -> str:
     lines = [
         "# England calibrated to the NHS record: the England default with the posterior",
         "# medians of the ABC-SMC calibration of the status quo (experiments/README.md,",
-        "# docs/ODD.md section 6.1). Intervals, targets and what does not fit: the run's",
-        "# calibration_*.parquet tables and report. Produced by",
+        "# docs/ODD.md section 6.1), fitted on the scenario "
+        f"{config['scenario']['name']} (start {config['scenario']['start']['date']}).",
+        "# Intervals, targets and what does not fit: the run's calibration_*.parquet tables",
+        "# and report. Produced by",
         f"#   nhs-abm experiment=calibrate seed={config['seed']} months={config['months']} \\",
         f"#     experiment.population_size={experiment['population_size']} "
         f"experiment.generations={experiment['generations']} \\",

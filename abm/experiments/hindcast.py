@@ -167,7 +167,7 @@ def bands(values: pd.DataFrame, points: pd.DataFrame | None = None) -> pd.DataFr
 
 
 def tables(innovation_steps: pd.DataFrame, cfg: RunConfig) -> dict[str, pd.DataFrame]:
-    """The hindcast's two tables for runs at one configuration (``hindcast``, ``hindcast_bands``)."""
+    """The hindcast tables (``hindcast``, ``hindcast_bands``) for runs at one configuration."""
     points = dated_series()
     return {"hindcast": bands(model_points(innovation_steps, cfg, points), points),
             "hindcast_bands": monthly_bands(monthly_values(innovation_steps, cfg))}

@@ -27,9 +27,8 @@ import pandas as pd
 from ..config import RunConfig
 from ..inputs import england
 from ..runner import Results, run_experiment
-from . import bass_fit, calibrate
+from . import bass_fit, calibrate, hindcast
 from .settings import Calibrate
-from . import hindcast
 from .targets import RECORD_START, Target, comparable_innovations, median_years_to_half, targets_for
 
 BAND = (0.025, 0.975)

@@ -40,6 +40,7 @@ from ..experiments.calibrate import coverage_table
 from ..experiments.win_map import NO_CLEAR_WINNER, tally
 from . import analysis_figures as A
 from . import calibration as C
+from . import hindcast as H
 from . import style as S
 from .build import ReportInputError, View, write_pngs
 from .published_tables import RUNS, PublishError, load_tables, refresh_tables
@@ -166,10 +167,10 @@ def _bass(frame: pd.DataFrame) -> dict:
 
 def _calibration(tables: dict[str, pd.DataFrame]) -> dict:
     targets = tables["calibration_targets"]
-    fit = targets[targets["role"] == "fit"]
+    fit, held = targets[targets["role"] == "fit"], targets[targets["role"] == "holdout"]
     return {"targets": targets.to_dict("records"), "fit": len(fit),
             "fit_consistent": int(fit["consistent"].astype(bool).sum()),
-            "consistent_names": list(fit.loc[fit["consistent"].astype(bool), "target"]),
+            "holdout": len(held), "holdout_consistent": int(held["consistent"].astype(bool).sum()),
             "parameters": tables["calibration_parameters"].to_dict("records"),
             "simulations": _simulations(tables["calibration_history"]),
             "generations": len(tables["calibration_history"]),
@@ -370,8 +371,8 @@ FIGURES: tuple[tuple[str, str, Callable[[dict], go.Figure]], ...] = (
      _sensitivity_figure("sobol")),
     ("bass", "Bass coefficients fitted to the model's adoption curves",
      _bass_figure),
-    ("calibration-targets", "Calibration targets against the predictive bands",
-     lambda t: C.targets_figure(t["calibration_targets"])),
+    ("hindcast", "The record's dated points over the calibrated status quo's predictive bands",
+     lambda t: H.hindcast_figure(t["hindcast"], t["hindcast_bands"])),
     ("calibration-parameters", "Calibrated parameters over their prior ranges",
      lambda t: C.parameters_figure(t["calibration_draws"], t["calibration_parameters"])),
     ("calibration-recovery", "Recovery of known parameter values",

@@ -21,6 +21,7 @@ import pandas as pd
 from ..summary import summary_table
 from . import analysis_figures as A
 from . import calibration as C
+from .hindcast import TABLE as HINDCAST_TABLE
 
 
 class PublishError(Exception):
@@ -103,6 +104,10 @@ TABLES = {t.name: t for t in (
             tuple(c for c in columns if c not in ("target", "description", "role", "unit",
                                                   "confidence", "consistent", "parameter")))
       for name, columns in C.TABLES.items()),
+    *(Table(name, "calibrate", f"{name}.parquet", columns,
+            tuple(c for c in columns if c in ("record", "model_median", "model_low",
+                                              "model_high")))
+      for name, columns in HINDCAST_TABLE.items()),
     Table("calibration_recovery", "calibrate", "calibration_recovery.parquet",
           (*C.RECOVERY_TABLE["calibration_recovery"], "simulations"),
           ("check", "truth", "posterior_median", "ci_low", "ci_high", "rank", "simulations")),

@@ -360,9 +360,11 @@ def test_calibration_tables_agree(page, t):
         assert agrees(row["Default"], r.default)
         assert agrees_triple(row["Posterior median [95 % interval]"], r.posterior_median,
                              r.ci_low, r.ci_high)
-    fit = k[k["role"] == "fit"]
-    assert (f"{int(fit['consistent'].sum())} of {len(fit)} fitted\n  targets"
-            in section(page, "## Headline findings"))
+    fit, held = k[k["role"] == "fit"], k[k["role"] == "holdout"]
+    headline = " ".join(section(page, "## Headline findings").split())
+    assert (f"holds {int(fit['consistent'].sum())} of the {len(fit)} points of the record in "
+            f"the fit and {int(held['consistent'].sum())} of the {len(held)} held-out points"
+            in headline)
 
 
 def test_recovery_table_agrees(page, t):

@@ -86,11 +86,18 @@ class ScenarioDiscovery(Strict):
 CALIBRATED_PARAMETERS = (
     "scenario.diffusion.planning_horizon_months",
     "scenario.diffusion.decision_rate_per_month",
+    "scenario.diffusion.embedded_discontinuation_per_year",
     "scenario.population.risk_aversion_mean",
     "scenario.population.transformation_budget_share",
-    "scenario.government.national_subsidy_share",
+    "scenario.finance.capital_for_change_share",
+    "scenario.barriers.base_pilot_failure",
+    "scenario.barriers.unfunded_fade_per_month",
+    "scenario.government.mandate_utility_bonus",
+    "scenario.government.national_awareness_p_per_year",
     "scenario.icb.background_mergers_per_year",
     "scenario.observation.cdc_sites_per_trust",
+    "scenario.observation.surgical_hubs_per_trust",
+    "scenario.observation.virtual_ward_beds_per_trust",
 )
 
 

@@ -171,7 +171,7 @@ def recovery_figure(recovery: pd.DataFrame) -> go.Figure:
         true value; points on the diagonal are recovered exactly.
     """
     parameters = list(pd.unique(recovery["parameter"]))
-    cols = 2
+    cols = 2 if len(parameters) <= 8 else 3  # many parameters: a compact grid
     rows = -(-len(parameters) // cols)
     coverage = recovery.groupby("parameter", sort=False)["covered"].mean()
     fig = make_subplots(rows=rows, cols=cols, vertical_spacing=0.5 / rows,
@@ -203,7 +203,7 @@ def recovery_figure(recovery: pd.DataFrame) -> go.Figure:
     base_layout(fig, "Calibration: does the method recover known values?",
                 "Simulation-based calibration: posterior median and 95 % interval against "
                 "the value that made the data; dotted: recovered exactly", reading,
-                height=240 * rows + 140)
+                height=(240 if cols == 2 else 150) * rows + 140)
     fig.update_xaxes(title_text="true value", title_font_size=11)
     fig.update_yaxes(title_text="posterior", title_font_size=11)
     fig.update_annotations(font_size=12)

@@ -1,8 +1,14 @@
 """Calibration targets from the NHS record and the model statistics compared with them.
 
-Each target is a published series from ``facts.csv`` (rows with a source; the
-confidence column is carried through), turned into one number the status quo can
-be compared with without changing a mechanism:
+Which targets a run meets depends on when it starts (``targets_for``). A run from
+April 2021 (the hindcast; the shipped calibration) meets every dated point of
+``abm/data/dated_series.csv`` on the calendar, with the merger rate
+(``dated_targets``, ``dated_statistics``; each series weighs the same). A run from
+April 2025 meets the summary targets below.
+
+Each summary target is a published series from ``facts.csv`` (rows with a source;
+the confidence column is carried through), turned into one number the status quo
+can be compared with without changing a mechanism:
 
 * **EPR holdouts** (30 trusts without an EPR in June 2022, 21 in November 2023,
   19 in May 2025): the yearly hazard with which a holdout goes live,

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .appraisal import appraise
 from .population import STATE_NAMES
 from .reporters import FLOW_NAMES
 
@@ -223,6 +224,9 @@ def _run_tables(batch: Batch, keys: dict[str, np.ndarray], record: dict[str, np.
         "saving_gbp_m": total["saving_gbp_m"],
         "spend_gbp_m": spend,
         "net_benefit_gbp_m": total["benefit_gbp_m"] + total["saving_gbp_m"] - spend,
+        "strategy_spend_gbp_m": total["strategy_spend_gbp_m"],
+        **appraise({name: record["flows"][:, :, i] for i, name in enumerate(FLOW_NAMES)},
+                   batch.scenario),
         "benefit_per_spend": benefit_per_spend,
         "value_per_spend": value_per_spend,
         **benefit_distribution(record["icb_benefit_gbp_m"].sum(axis=1),

@@ -102,6 +102,7 @@ class MoneyOwed(NamedTuple):
     pilots_due: np.ndarray  # (R, T) trust's share of pilot costs, GBP m
     icb_due: np.ndarray  # (R, T) ICB funds' share of the trust's costs, GBP m
     full_due: np.ndarray  # (R, I) all payers' costs per innovation, GBP m
+    running_full: np.ndarray  # (R,) all payers' running costs of embedded innovations, GBP m
     capital_due: np.ndarray  # (R, T) trust's share of pilot costs payable from capital, GBP m
     lock_ins: np.ndarray  # (R, T) int64 supported cells embedded in the run
     programme_due: np.ndarray  # (R,) what the centre pays programme sites (grants, revenue)
@@ -115,6 +116,7 @@ class MoneyOwed(NamedTuple):
         return cls(running_due=np.empty(per_trust), pilots_due=np.empty(per_trust),
                    capital_due=np.empty(per_trust),
                    icb_due=np.empty(per_trust), full_due=np.empty((reps, innovations)),
+                   running_full=np.empty(reps),
                    lock_ins=np.empty(per_trust, dtype=np.int64), programme_due=np.empty(reps),
                    bed_days=np.empty(per_trust), cash=np.empty(per_trust))
 
@@ -400,6 +402,8 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, owed):
     programme_due[:] = 0.0
     capital_owed[:] = 0.0
     full_due, lock_ins, bed_days, cash = owed.full_due, owed.lock_ins, owed.bed_days, owed.cash
+    running_full = owed.running_full
+    running_full[:] = 0.0
     running_owed[:] = 0.0
     pilots_owed[:] = 0.0
     icb_due[:] = 0.0
@@ -431,6 +435,7 @@ def tally_money(paying_in_row, cells, month, benefit_delay, economics, owed):
                     full_due[r, i] += pilot
                 elif s == EMBEDDED and not core_funded[r, t, i]:
                     running = running_monthly(e, r, t, i)
+                    running_full[r] += running
                     if site[r, t, i]:  # the centre meets a share until its revenue ends
                         local = running * e.site_running_share[r, i]
                         programme_due[r] += running - local

@@ -92,6 +92,7 @@ class Batch:
         self.mechanisms = Mechanisms(self)
         self.month = 0  # months completed
         self.flows = np.zeros((self.reps, len(Flow)))
+        self.strategy_spent_gbp_m = np.zeros(self.reps)  # the programme's commitments so far
         self.bed_days_by_trust = np.zeros(self.pop.budget_gbp_m.shape)
         self.benefit_by_trust_gbp_m = np.zeros(self.pop.budget_gbp_m.shape)
         self.record: dict[str, list[np.ndarray]] = {name: [] for name in reporters.REPORTERS}
@@ -436,6 +437,7 @@ class Batch:
         paid_capital = np.minimum(pop.capital_gbp_m, owed.capital_due)
         pilots_due += owed.capital_due - paid_capital  # what capital cannot pay falls on revenue
         pop.capital_gbp_m = pop.capital_gbp_m - paid_capital
+        self.flows[:, Flow.RUNNING_COST_GBP_M] = owed.running_full
         self.mechanisms.charge(owed, running_due, pilots_due)
         paid_running = np.minimum(pop.budget_gbp_m, running_due)
         paid_pilots = np.minimum(pop.budget_gbp_m - paid_running, pilots_due)
@@ -453,6 +455,19 @@ class Batch:
         flows[:, Flow.SPEND_TRUST_GBP_M] = (paid_running + paid_pilots + paid_capital).sum(axis=1)
         flows[:, Flow.SPEND_ICB_GBP_M] = icb_paid.sum(axis=1)
         flows[:, Flow.SPEND_NATIONAL_GBP_M] = national_paid + mechanisms_cost + owed.programme_due
+        flows[:, Flow.STRATEGY_SPEND_GBP_M] = self.mechanisms.programme_cost_gbp_m()
+        self._end_spent_programmes(flows[:, Flow.STRATEGY_SPEND_GBP_M])
+
+    def _end_spent_programmes(self, committed: np.ndarray) -> None:
+        """A programme whose commitments reach the strategy's spend cap ends, as if stopped."""
+        self.strategy_spent_gbp_m += committed
+        cap = self.strategy.spend_cap_gbp_m
+        if cap is None:
+            return
+        spent = self.reform_live & (self.strategy_spent_gbp_m >= cap)
+        if spent.any():
+            self.reform_live &= ~spent
+            self.mechanisms.stop(np.flatnonzero(spent))
 
     def _pay_from_funds(self, icb_due: np.ndarray) -> np.ndarray:
         """What each ICB's scale-up fund pays of what is due from it (R, K).

@@ -52,6 +52,8 @@ class Flow(IntEnum):
     BENEFIT_BED_DAYS = 13
     BENEFIT_GBP_M = 14  # innovations' benefit: bed days valued, and cash
     SAVING_GBP_M = 15  # what the mechanisms save themselves (merged back offices)
+    RUNNING_COST_GBP_M = 16  # all payers' recurring cost of what is embedded (and lock-in)
+    STRATEGY_SPEND_GBP_M = 17  # what the strategy's own programme commits (its spend cap)
 
 
 FLOW_NAMES = tuple(flow.name.lower() for flow in Flow)

@@ -1,7 +1,7 @@
 """The scenario's settings: England's trusts and ICBs and the uncertain conditions.
 
 One block per part of the world the model describes (population, diffusion,
-barriers, pressure, ICBs, government, vendors, finance, observation), each
+barriers, pressure, ICBs, government, vendors, finance, observation, appraisal), each
 parameter with its meaning, unit, allowed and plausible range and source.
 """
 
@@ -330,6 +330,61 @@ class ObservationConfig(Strict):
         plausible=(50.0, 130.0))
 
 
+class AppraisalConfig(Strict):
+    """How a run's money is appraised, as a UK business case would (HM Treasury's Green Book).
+
+    These do not change the simulation: they turn its monthly costs and benefits
+    into present values. They are conventions and one stated assumption about the
+    future (persistence), not uncertainties of the model, so experiments that
+    sample the uncertainties leave them alone; the robust comparison reports its
+    results at both ends of the persistence range.
+    """
+
+    price_base_year: Literal[2025] = Field(
+        2025, description="Year whose prices every sum is in (real prices: the model has no "
+        "inflation, and its costs and values are taken as prices of the financial year that "
+        "starts in April of this year, the first year of the appraisal)",
+        json_schema_extra={"unit": "label", "source": "assumption: the catalogue's costs and "
+                           "the value of a bed day are current estimates, used without a "
+                           "deflator"})
+    discount_rate: float = param(
+        0.035, "Social time preference rate: a cost or benefit in year y of the appraisal "
+        "weighs 1 / (1 + rate)^y (year 0, the run's first 12 months, is not discounted)",
+        "share a year", "facts.csv: green_book_stpr_years_0_30 (the low end is the rate "
+        "without pure time preference that the Green Book's 2026 review considers)", ge=0.0, le=0.2,
+        plausible=(0.03, 0.035))
+    discount_rate_after_30_years: float = param(
+        0.03, "Social time preference rate from year 31 of the appraisal", "share a year",
+        "facts.csv: green_book_stpr_years_31_75", ge=0.0, le=0.2, plausible=(0.025, 0.03))
+    health_discount_rate: float = param(
+        0.015, "The Green Book's lower rate for health effects. The model values bed days "
+        "freed at their cost (a resource, not a health effect), so the headline discounts "
+        "them at the social time preference rate; npsv_bed_days_at_health_rate_gbp_m "
+        "discounts them at this rate instead, as a sensitivity", "share a year",
+        "facts.csv: green_book_health_discount_rate", ge=0.0, le=0.2, plausible=(0.01, 0.015))
+    persistence_years: float = param(
+        5.0, "Years after the simulated horizon for which what is embedded at the end keeps "
+        "yielding its last month's benefit and savings, less its running costs, falling at "
+        "the model's own rate of discontinuation "
+        "(diffusion.embedded_discontinuation_per_year); counted in present values as a "
+        "residual value", "years", "assumption within facts.csv: green_book_residual_value "
+        "(a residual value at the end of the appraisal period is to be counted); how long a "
+        "redesign embedded in a trust's practice keeps yielding is not in the record, so the "
+        "robust comparison gives results at both ends of the plausible range", ge=0.0,
+        le=60.0, plausible=(0.0, 10.0))
+    optimism_bias: float = param(
+        0.41, "Share by which costs are raised in the optimism-bias sensitivity "
+        "(npsv_optimism_bias_gbp_m, bcr_optimism_bias). The Green Book applies such an "
+        "uplift in the central case and lowers it as risks are costed; here the headline "
+        "leaves costs as the model makes them and this column shows the uplift", "share of "
+        "cost", "facts.csv: green_book_optimism_bias_outsourcing_opex_upper, "
+        "green_book_optimism_bias_equipment_capex_lower, "
+        "green_book_optimism_bias_equipment_capex_upper (the default is the upper bound for "
+        "outsourcing, since most of the model's costs are products and services bought in "
+        "and run; the plausible range spans the bounds for equipment and development)",
+        ge=0.0, le=5.0, plausible=(0.1, 2.0))
+
+
 class StartConfig(Strict):
     """When the run starts, and what is in use at month 0 beyond the named trusts' EPRs."""
 
@@ -373,4 +428,5 @@ class ScenarioConfig(Strict):
     vendors: VendorConfig = VendorConfig()
     finance: FinanceConfig = FinanceConfig()
     observation: ObservationConfig = ObservationConfig()
+    appraisal: AppraisalConfig = AppraisalConfig()
     start: StartConfig = StartConfig()

@@ -194,6 +194,14 @@ class StrategyConfig(Strict):
     scaler: ScalerConfig = ScalerConfig()
     open_platform: OpenPlatformConfig = OpenPlatformConfig()
     consolidation: ConsolidationConfig = ConsolidationConfig()
+    spend_cap_gbp_m: float | None = param(
+        None, "Most the strategy's own programme may commit over the run: the scaler's fees "
+        "and lock-in fees, the platform's national cost and trusts' charges for taking part, "
+        "the transition cost of the mergers the programme adds. In the month the sum reaches "
+        "the cap the programme ends, as it does when a government stops it; what was done "
+        "stays. None: no cap. The lever of an equal-cost comparison", "GBP m over the run",
+        "assumption: a spending envelope set by the centre", ge=0.0, le=100000.0,
+        plausible=(25.0, 1000.0))
 
 
 MECHANISMS = tuple(name for name, field in StrategyConfig.model_fields.items()

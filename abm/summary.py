@@ -112,3 +112,97 @@ def interval_text(row, column: str, fmt: str = ".3f") -> str:
     """A summary table cell as ``mean [low, high]`` (``fmt`` for each number)."""
     mean, low, high = (getattr(row, f"{column}{end}") for end in ("", "_low", "_high"))
     return f"{mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
+
+
+APPRAISAL_BASELINE = "status_quo"
+# DfT's value-for-money categories of a benefit-cost ratio, the lower bound of each
+# (facts.csv: green_book_vfm_bcr_low_threshold)
+VALUE_FOR_MONEY = ((2.0, "high"), (1.5, "medium"), (1.0, "low"), (float("-inf"), "poor"))
+
+
+def value_for_money(bcr: float) -> str:
+    """The value-for-money category of a benefit-cost ratio ("n/a" when undefined)."""
+    if not np.isfinite(bcr):
+        return "n/a"
+    return next(name for low, name in VALUE_FOR_MONEY if bcr >= low)
+
+
+def appraisal_table(runs: pd.DataFrame, baseline: str = APPRAISAL_BASELINE) -> pd.DataFrame:
+    """One row per strategy: present values by payer, NPSV and BCR, and against ``baseline``.
+
+    The increments are paired by replication (common random numbers): the
+    strategy's present value of benefits and of costs less the baseline's, their
+    NPSV with a t-interval, and the incremental BCR (extra benefit over extra
+    cost, where the strategy costs more). Without the baseline among the runs,
+    the increments are NaN.
+    """
+    base = runs[runs["strategy"] == baseline].set_index("replication")
+    rows = []
+    for strategy, group in runs.groupby("strategy", sort=False):
+        row: dict[str, object] = {"strategy": strategy}
+        for column in ("pv_benefit_gbp_m", "pv_residual_value_gbp_m", "pv_cost_trust_gbp_m",
+                       "pv_cost_icb_gbp_m", "pv_cost_national_gbp_m", "pv_cost_gbp_m"):
+            row[column] = group[column].mean()
+        mean, low, high = mean_interval(group["npsv_gbp_m"])
+        row.update(npsv_gbp_m=mean, npsv_gbp_m_low=low, npsv_gbp_m_high=high,
+                   bcr=row["pv_benefit_gbp_m"] / row["pv_cost_gbp_m"])
+        paired = group.set_index("replication")
+        extra = {c: (paired[c] - base[c]).dropna() if len(base) else pd.Series(dtype=float)
+                 for c in ("pv_benefit_gbp_m", "pv_cost_gbp_m", "npsv_gbp_m",
+                           "npsv_optimism_bias_gbp_m", "npsv_no_persistence_gbp_m",
+                           "npsv_bed_days_at_health_rate_gbp_m")}
+        mean, low, high = mean_interval(extra["npsv_gbp_m"])
+        added_benefit, added_cost = extra["pv_benefit_gbp_m"].mean(), extra["pv_cost_gbp_m"].mean()
+        row.update(
+            extra_pv_benefit_gbp_m=added_benefit, extra_pv_cost_gbp_m=added_cost,
+            extra_npsv_gbp_m=mean, extra_npsv_gbp_m_low=low, extra_npsv_gbp_m_high=high,
+            extra_npsv_optimism_bias_gbp_m=extra["npsv_optimism_bias_gbp_m"].mean(),
+            extra_npsv_no_persistence_gbp_m=extra["npsv_no_persistence_gbp_m"].mean(),
+            extra_npsv_bed_days_at_health_rate_gbp_m=(
+                extra["npsv_bed_days_at_health_rate_gbp_m"].mean()),
+            incremental_bcr=added_benefit / added_cost if added_cost > 1e-9 else np.nan)
+        row["value_for_money"] = value_for_money(row["incremental_bcr"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_appraisal(table: pd.DataFrame, cfg: RunConfig) -> str:
+    """The appraisal in the terms of a business case, for the terminal."""
+    a = cfg.scenario.appraisal
+    lines = [
+        f"Appraisal (HM Treasury Green Book): present values, GBP m, real {a.price_base_year} "
+        f"prices, discounted at {a.discount_rate:.1%} a year; residual value: "
+        f"{a.persistence_years:g} years of persistence after the horizon.",
+        f"{'strategy':<15}{'PV benefit':>11}{'of it after':>12}{'PV cost':>9}{'trusts':>8}"
+        f"{'ICBs':>7}{'centre':>8}  {'NPSV [95% CI]':<22}{'BCR':>6}",
+    ]
+    for row in table.itertuples():
+        lines.append(
+            f"{row.strategy:<15}{row.pv_benefit_gbp_m:>11.0f}{row.pv_residual_value_gbp_m:>12.0f}"
+            f"{row.pv_cost_gbp_m:>9.0f}{row.pv_cost_trust_gbp_m:>8.0f}{row.pv_cost_icb_gbp_m:>7.0f}"
+            f"{row.pv_cost_national_gbp_m:>8.0f}  {interval_text(row, 'npsv_gbp_m', '.0f'):<22}"
+            f"{row.bcr:>6.2f}")
+    others = table[table["extra_pv_cost_gbp_m"].notna() & (table["strategy"] != APPRAISAL_BASELINE)]
+    if len(others):
+        lines += [
+            "",
+            f"Against the {APPRAISAL_BASELINE.replace('_', ' ')}, paired by replication:",
+            f"{'strategy':<15}{'+PV benefit':>12}{'+PV cost':>10}  {'+NPSV [95% CI]':<24}"
+            f"{'BCR':>6}  {'value for money':<16}{'+OB':>7}{'no pers.':>9}{'health':>8}",
+        ]
+        for row in others.itertuples():
+            bcr = "n/a" if np.isnan(row.incremental_bcr) else f"{row.incremental_bcr:.2f}"
+            lines.append(
+                f"{row.strategy:<15}{row.extra_pv_benefit_gbp_m:>12.0f}"
+                f"{row.extra_pv_cost_gbp_m:>10.0f}  "
+                f"{interval_text(row, 'extra_npsv_gbp_m', '.0f'):<24}{bcr:>6}  "
+                f"{row.value_for_money:<16}{row.extra_npsv_optimism_bias_gbp_m:>7.0f}"
+                f"{row.extra_npsv_no_persistence_gbp_m:>9.0f}"
+                f"{row.extra_npsv_bed_days_at_health_rate_gbp_m:>8.0f}")
+        lines += [
+            f"BCR: extra benefit over extra cost (n/a where the strategy costs no more); +OB: "
+            f"+NPSV with costs raised {a.optimism_bias:.0%} for optimism bias; no pers.: with",
+            f"nothing counted after the horizon; health: bed days discounted at "
+            f"{a.health_discount_rate:.1%}. Value-for-money categories: DfT's.",
+        ]
+    return "\n".join(lines)

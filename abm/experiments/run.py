@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..config import RunConfig
 from ..runner import Results, run_experiment
-from ..summary import format_summary, summary_table
+from ..summary import appraisal_table, format_appraisal, format_summary, summary_table
 from . import bass_fit, compare, discovery, hindcast, sensitivity, win_map
 from .samples import require_outcomes
 from .settings import (
@@ -71,6 +71,7 @@ def run_configured(cfg: RunConfig, experiment, progress: bool = False,
             return Outcome(results, {"bass_fit": table}, text + "\n\n" + _format_bass(table))
         tables, extra = compare.compare(results, experiment.outcomes, experiment.baseline,
                                         experiment.interval)
+        text += "\n\n" + format_appraisal(appraisal_table(results.runs, experiment.baseline), cfg)
         return Outcome(results, tables, text + ("\n\n" + extra if extra else ""))
     if isinstance(experiment, (WinMap, Sensitivity)):
         require_outcomes([experiment.outcome], "experiment.outcome")

@@ -16,7 +16,8 @@ Interval = Literal["t", "bootstrap"]
 OUTCOMES = ("embedded_share_y5", "embedded_share_y10", "pilots_scaled", "pilots_abandoned",
             "benefit_gbp_m", "saving_gbp_m", "spend_gbp_m", "net_benefit_gbp_m",
             "benefit_per_spend", "value_per_spend", "benefit_per_head_gbp",
-            "icb_benefit_per_head_lowest_fifth_gbp")
+            "icb_benefit_per_head_lowest_fifth_gbp", "pv_benefit_gbp_m", "pv_cost_gbp_m",
+            "npsv_gbp_m", "strategy_spend_gbp_m")
 DEFAULT_OUTCOME = "benefit_gbp_m"  # the innovations' benefit realised, GBP m over the run
 DISCOVERY_OUTCOMES = ("benefit_gbp_m", "net_benefit_gbp_m", "embedded_share_y10")
 

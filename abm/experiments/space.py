@@ -28,6 +28,7 @@ from ..config import (
 )
 
 OBSERVATION = "scenario.observation."
+APPRAISAL = "scenario.appraisal."
 
 
 @dataclass(frozen=True)
@@ -69,11 +70,12 @@ def uncertainties() -> list[Parameter]:
 
     Every scenario parameter, then how strongly each mechanism works (its strategy
     block's uncertainties). The observation block (how model counts map onto
-    published counts) is left out: it does not change the simulation. A mechanism's
+    published counts) and the appraisal block (how money is appraised) are left
+    out: they do not change the simulation. A mechanism's
     uncertainty applies to every strategy that switches the mechanism on.
     """
     scenario = [p for p in _walk(ScenarioConfig, "scenario.", "uncertainty")
-                if not p.path.startswith(OBSERVATION)]
+                if not p.path.startswith((OBSERVATION, APPRAISAL))]
     return scenario + [p for p in _strategy_parameters() if p.kind == "uncertainty"]
 
 

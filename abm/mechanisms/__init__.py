@@ -135,6 +135,10 @@ class Mechanisms:
         """ODD step 10: the mechanisms' national cost this month, GBP m."""
         return sum(part.national_cost_gbp_m() for part in self._parts.values())
 
+    def programme_cost_gbp_m(self) -> np.ndarray | float:
+        """ODD step 10: what the strategy's programme committed this month, GBP m."""
+        return sum(part.programme_cost_gbp_m() for part in self._parts.values())
+
 
 __all__ = ["MECHANISMS", "MECHANISM_NAMES", "MECHANISM_STREAMS", "CapacityTerms", "Mechanism",
            "Mechanisms", "StatusQuo"]

@@ -124,3 +124,10 @@ class Mechanism:
     def national_cost_gbp_m(self) -> np.ndarray | float:
         """ODD step 10: the mechanism's national cost this month, GBP m, (R,) or one for all."""
         return 0.0
+
+    def programme_cost_gbp_m(self) -> np.ndarray | float:
+        """ODD step 10: what the strategy's own programme committed this month, GBP m, (R,).
+
+        Counted against ``strategy.spend_cap_gbp_m`` whoever pays it.
+        """
+        return 0.0

@@ -67,6 +67,7 @@ class Consolidation(Mechanism):
                                  * turnover_gbp_m_per_year(batch.data.trusts.size))
         self.background_per_year = batch.scenario.icb.background_mergers_per_year
         self.strategic_per_year = self.config.mergers_per_year * self.enabled
+        self.programme_cost = np.zeros(batch.reps)
 
     def rates_per_year(self) -> np.ndarray:
         """(R,) mergers proposed a year in each replication: background, plus the programme's."""
@@ -105,7 +106,11 @@ class Consolidation(Mechanism):
         batch, cfg = self.batch, self.config
         pop = batch.pop
         merged = np.zeros(pop.group.shape, dtype=bool)
-        monthly = (self.rates_per_year() / MONTHS_PER_YEAR).tolist()
+        rates = self.rates_per_year()
+        monthly = (rates / MONTHS_PER_YEAR).tolist()
+        # the programme's part of the month's mergers: its share of the rate
+        programme_share = self.strategic_per_year * batch.reform_live / np.maximum(rates, 1e-12)
+        self.programme_cost[:] = 0.0
         for r, rng in enumerate(self.rngs["mergers"]):
             proposals = rng.poisson(monthly[r])
             if not proposals:
@@ -120,6 +125,7 @@ class Consolidation(Mechanism):
             batch.flows[r, Flow.MERGERS] += mergers
             batch.flows[r, Flow.MERGERS_BLOCKED] += blocked
             batch.flows[r, Flow.SPEND_TRANSITION_GBP_M] += paid
+            self.programme_cost[r] = mergers * cfg.transition_cost_gbp_m * programme_share[r]
             batch.has_groups[r] |= mergers > 0
         merged_reps = np.flatnonzero(merged.any(axis=1))
         if len(merged_reps):  # decision units grew: volume gains and scale economies changed
@@ -127,6 +133,10 @@ class Consolidation(Mechanism):
             in_unit = np.take_along_axis(led_by(pop.group), pop.group, axis=1) > 1
             self.first_merged[in_unit & (self.first_merged < 0)] = month
         self.month = month
+
+    def programme_cost_gbp_m(self) -> np.ndarray | float:
+        """The transition cost of the programme's part of this month's mergers."""
+        return self.programme_cost
 
     def saving_gbp_m(self) -> np.ndarray | float:
         """(R, T) back-office savings of the trusts merged at least the lag ago (every merger)."""

@@ -128,3 +128,10 @@ class OpenPlatform(Mechanism):
         if not self.enabled:
             return 0.0
         return self.config.platform_cost_gbp_m_per_year / MONTHS_PER_YEAR * self._live()
+
+    def programme_cost_gbp_m(self) -> np.ndarray | float:
+        """The platform's national cost and every trust's charge for taking part."""
+        if not self.enabled:
+            return 0.0
+        trusts = self.batch.pop.n_trusts * self.config.trust_cost_gbp_m_per_year
+        return self.national_cost_gbp_m() + trusts / MONTHS_PER_YEAR * self._live()

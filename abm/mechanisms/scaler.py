@@ -190,8 +190,16 @@ class Scaler(Mechanism):
         fees = self.accepted * cfg.price_gbp_m
         running_due += lock_in
         pilots_due += fees
-        self.batch.flows[:, Flow.SCALER_REVENUE_GBP_M] = lock_in.sum(1) + fees.sum(1)
+        flows = self.batch.flows
+        flows[:, Flow.SCALER_REVENUE_GBP_M] = lock_in.sum(1) + fees.sum(1)
+        flows[:, Flow.RUNNING_COST_GBP_M] += lock_in.sum(1)  # recurring while the contract lasts
         self.accepted[:] = 0.0
+
+    def programme_cost_gbp_m(self) -> np.ndarray | float:
+        """The scaler's fees and lock-in fees this month (its revenue)."""
+        if not self.enabled:
+            return 0.0
+        return self.batch.flows[:, Flow.SCALER_REVENUE_GBP_M]
 
 
 def learning_factor(deployments_by_module: np.ndarray, exponent: float,

@@ -201,7 +201,7 @@ class StrategyConfig(Strict):
         "the cap the programme ends, as it does when a government stops it; what was done "
         "stays. None: no cap. The lever of an equal-cost comparison", "GBP m over the run",
         "assumption: a spending envelope set by the centre", ge=0.0, le=100000.0,
-        plausible=(25.0, 1000.0))
+        plausible=(5.0, 1000.0))
 
 
 MECHANISMS = tuple(name for name, field in StrategyConfig.model_fields.items()

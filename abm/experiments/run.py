@@ -18,6 +18,7 @@ from .settings import (
     Calibrate,
     CompareStrategies,
     Hindcast,
+    RobustComparison,
     ScenarioDiscovery,
     Sensitivity,
     WinMap,
@@ -77,6 +78,10 @@ def run_configured(cfg: RunConfig, experiment, progress: bool = False,
         require_outcomes([experiment.outcome], "experiment.outcome")
     if isinstance(experiment, ScenarioDiscovery):
         require_outcomes(experiment.outcomes, "experiment.outcomes")
+    if isinstance(experiment, RobustComparison):
+        require_outcomes([experiment.objective], "experiment.objective")
+        require_outcomes(experiment.pareto_objectives, "experiment.pareto_objectives")
+        return _robust(cfg, experiment, progress, start, output_dir)
     if isinstance(experiment, WinMap):
         table, runs = win_map.win_map(cfg, experiment.x, list(experiment.x_values), experiment.y,
                                       list(experiment.y_values), experiment.outcome,
@@ -95,6 +100,20 @@ def run_configured(cfg: RunConfig, experiment, progress: bool = False,
         return Outcome(_point_results(runs, time.perf_counter() - start),
                        {"discovery": boxes}, _format_boxes(boxes))
     raise TypeError(f"unknown experiment {experiment!r}")
+
+
+def _robust(cfg: RunConfig, settings: RobustComparison, progress: bool, start: float,
+            output_dir: Path | None) -> Outcome:
+    from .policy_search import write_strategies  # imports Optuna only when searching
+    from .robust import robust_comparison
+
+    done = robust_comparison(cfg, settings, progress)
+    text = done.text
+    if output_dir is not None:
+        write_strategies(output_dir / "strategy", done.strategy_files)
+        text += (f"\nTuned strategy configs: {output_dir / 'strategy'} (copy one into "
+                 "configs/strategy/ to run it by name)")
+    return Outcome(_point_results(done.runs, time.perf_counter() - start), done.tables, text)
 
 
 def _sensitivity(cfg: RunConfig, settings: Sensitivity, progress: bool, start: float) -> Outcome:

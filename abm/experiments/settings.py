@@ -148,14 +148,72 @@ class Hindcast(Strict):
     name: Literal["hindcast"] = "hindcast"
 
 
+PARETO_OBJECTIVES = ("npsv_gbp_m", "embedded_share_y10", "icb_benefit_gini", "pv_cost_gbp_m")
+MINIMISED = ("icb_benefit_gini", "pv_cost_gbp_m", "spend_gbp_m", "strategy_spend_gbp_m",
+             "pilots_abandoned", "pv_cost_trust_gbp_m", "pv_cost_icb_gbp_m",
+             "pv_cost_national_gbp_m")  # outcomes where less is better
+
+
+class RobustComparison(Strict):
+    """Each strategy at its best, at equal cost and across plausible futures."""
+
+    name: Literal["robust_comparison"] = "robust_comparison"
+    objective: str = Field("npsv_gbp_m", description="Per-run outcome each strategy's levers "
+                           "are tuned to maximise, and on which regret and satisficing are "
+                           "judged (net present social value by default)")
+    tuning_trials: int = Field(48, ge=1, le=10_000,
+                               description="Optuna trials per strategy (TPE sampler)")
+    tuning_replications: int = Field(16, ge=1, le=10_000, description="Replications of each "
+                                     "trial, kept apart from those the comparison is judged on")
+    tuning_spend_cap_gbp_m: float | None = Field(
+        None, ge=0.0, description="Fix every strategy's spend cap at this value while tuning "
+        "(for example: adoption under a spend cap, with objective=embedded_share_y10); None "
+        "tunes the cap with the other levers")
+    trials_per_round: int = Field(4, ge=1, le=256, description="Trials proposed together and "
+                                  "run in parallel; the results depend on this, not on workers")
+    pareto_objectives: tuple[str, ...] = Field(
+        PARETO_OBJECTIVES, description="Outcomes traded off in each strategy's Pareto front "
+        "(NSGA-II); costs and inequality are minimised, the others maximised")
+    pareto_trials: int = Field(48, ge=0, le=10_000,
+                               description="NSGA-II trials per strategy (0: no Pareto fronts)")
+    pareto_replications: int = Field(8, ge=1, le=10_000)
+    frontier_caps_gbp_m: tuple[float, ...] = Field(
+        (10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0), description="Spend caps of the "
+        "cost-effectiveness frontier, each strategy at its tuned levers (and uncapped)")
+    frontier_replications: int = Field(16, ge=2, le=10_000)
+    futures: int = Field(200, ge=10, le=100_000,
+                         description="Latin-hypercube futures over every uncertainty")
+    posterior_futures: int = Field(50, ge=0, le=100_000, description="Futures drawn from the "
+                                   "posterior draws, when the run gives posterior= (0: none)")
+    future_replications: int = Field(8, ge=1, le=10_000)
+    margin: float = Field(0.0, description="Advantage over the status quo on the objective "
+                          "a strategy must exceed to satisfice in a future")
+    extreme_trials: int = Field(24, ge=0, le=10_000, description="Trials of the directed "
+                                "search for each strategy's best and worst conditions (0: none)")
+    extreme_parameters: int = Field(8, ge=1, le=100, description="Uncertainties the directed "
+                                    "search varies: those that best explain the strategy's "
+                                    "advantage across the futures")
+    extreme_replications: int = Field(8, ge=2, le=10_000)
+    depth: int = Field(3, ge=1, le=6, description="Depth of the CART trees of scenario "
+                       "discovery on the futures")
+    sampling_seed: int = Field(1, ge=0, description="Seed of the futures and the optimisers")
+
+    @field_validator("pareto_objectives")
+    @classmethod
+    def _two_or_more(cls, objectives: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(objectives)) < 2:
+            raise ValueError("a Pareto front needs at least two different objectives")
+        return objectives
+
+
 class Experiment(Strict):
     """Wrapper used to validate any experiment by its name."""
 
     experiment: Annotated[CompareStrategies | WinMap | Sensitivity | BassFit | ScenarioDiscovery
-                          | Calibrate | Hindcast,
+                          | Calibrate | Hindcast | RobustComparison,
                           Field(discriminator="name")]
 
 
 NAMES = ("compare_strategies", "win_map", "sensitivity", "bass_fit", "scenario_discovery",
-         "calibrate", "hindcast")
+         "calibrate", "hindcast", "robust_comparison")
 CONFIG_FILES = (*NAMES, "win_map_scaler_price", "win_map_pooled_budgets")

@@ -39,6 +39,8 @@ from .calibration import TABLES as CALIBRATION_TABLES
 from .hindcast import TABLE as HINDCAST_TABLE
 from .hindcast import hindcast_figure
 from .icb_figures import icb_benefit_per_head, icb_inequality, icb_tile_map
+from .robust import TABLES as ROBUST_TABLES
+from .robust import appraisal_figure, robust_views
 
 TABLES = ("steps", "innovation_steps", "icb_steps", "runs", "run_innovations")
 # Many-point experiments (win map, sensitivity, discovery) write these empty.
@@ -46,7 +48,7 @@ TRAJECTORY_TABLES = ("steps", "innovation_steps", "icb_steps", "run_innovations"
 REQUIRED_FILES = tuple(f"{t}.parquet" for t in TABLES) + ("config.yaml", "manifest.json")
 OPTIONAL_TABLES = {"win_map": A.WIN_MAP_COLUMNS, "sensitivity": A.SENSITIVITY_COLUMNS,
                    "bass_fit": A.BASS_COLUMNS, "discovery": A.DISCOVERY_COLUMNS,
-                   **CALIBRATION_TABLES, **RECOVERY_TABLE, **HINDCAST_TABLE}
+                   **CALIBRATION_TABLES, **RECOVERY_TABLE, **HINDCAST_TABLE, **ROBUST_TABLES}
 ODD_PATH = odd_path()
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -170,12 +172,15 @@ def make_views(run: RunData, facts: pd.DataFrame) -> list[View]:
 def _run_views(run: RunData, facts: pd.DataFrame) -> list[View]:
     """The views of the month-by-month tables."""
     t = run.tables
+    appraisal = [View("appraisal", "Appraisal", appraisal_figure(t["runs"]))] \
+        if "npsv_gbp_m" in t["runs"] else []
     return [
         View("adoption", "Adoption over time",
              F.adoption_curves(t["innovation_steps"], _package_csv("innovations.csv"))),
         View("funnel", "Pilot funnel", F.pilot_funnel(t["runs"])),
         View("time-to-50", "Time to 50 % adoption", F.time_to_half(t["run_innovations"])),
         View("value", "Benefit against spend", F.benefit_vs_spend(t["steps"])),
+        *appraisal,
         View("pressure", "Operational pressure", F.pressure_over_time(t["steps"], facts)),
         View("icb-map", "Adoption by ICB", icb_tile_map(t["icb_steps"],
                                                         _package_csv("icbs.csv"))),
@@ -202,6 +207,7 @@ def _analysis_views(optional: dict[str, pd.DataFrame], facts: pd.DataFrame) -> l
                           A.bass_coefficients(optional["bass_fit"], facts,
                                               _package_csv("innovations.csv"))))
     views.extend(View(*view) for view in calibration_views(optional))
+    views.extend(View(*view) for view in robust_views(optional))
     if "hindcast" in optional and "hindcast_bands" in optional:
         views.append(View("hindcast", "The record's dated series",
                           hindcast_figure(optional["hindcast"], optional["hindcast_bands"])))

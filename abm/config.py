@@ -56,7 +56,7 @@ __all__ = [
 
 @cache
 def shipped_strategies() -> dict[str, StrategyConfig]:
-    """The strategies shipped in ``configs/strategy/`` (every file but ``all.yaml``), typed.
+    """The strategies shipped in ``configs/strategy/`` (not the lists ``all*.yaml``), typed.
 
     The default comparison's (``all.yaml``) come first, in its order; the others follow
     by name. Each file states only what differs from ``StrategyConfig``'s defaults, so it
@@ -68,10 +68,11 @@ def shipped_strategies() -> dict[str, StrategyConfig]:
     files = sorted(folder.glob("*.yaml"), key=lambda f: (order.get(f.stem, len(order)), f.stem))
     found = {}
     for path in files:
-        if path.stem != "all":
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-            raw.pop("defaults", None)
-            found[path.stem] = parse_config(raw, StrategyConfig)
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stem.startswith("all"):  # a list of strategies to compare
+            continue
+        raw.pop("defaults", None)
+        found[path.stem] = parse_config(raw, StrategyConfig)
     return found
 
 

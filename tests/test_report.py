@@ -47,15 +47,15 @@ def test_report_is_one_self_contained_file_with_plotly_inlined_once(report):
     assert path.name == "report.html" and path.is_file()
     assert len(re.findall(r"plotly\.js v\d", html)) == 1
     assert "<script src" not in html and "<link" not in html
-    assert html.count("Plotly.newPlot") == 8  # one per chart, no optional tables here
+    assert html.count("Plotly.newPlot") == 9  # one per chart, no optional tables here
     assert html.count('class="js-plotly-plot"') == 0  # the class is added by the browser
 
 
 def test_report_has_question_run_details_caveats_and_appendix(report, small_run_config):
     _, html = report
     for anchor in ("question", "caveats", "headline", "adoption", "funnel", "time-to-50",
-                   "value", "pressure", "icb-map", "icb-inequality", "icb-benefit", "facts", "run",
-                   "appendix"):
+                   "value", "appraisal", "pressure", "icb-map", "icb-inequality", "icb-benefit",
+                   "facts", "run", "appendix"):
         assert f'id="{anchor}"' in html, anchor
     assert "not facts or forecasts" in html
     assert f"<th>Seed</th><td>{small_run_config.seed}</td>" in html
@@ -90,7 +90,7 @@ def test_adoption_view_says_t_interval_and_n(report, small_run_config):
 
 
 def test_every_view_has_title_reading_and_axis_titles(views):
-    assert len(views) == 8
+    assert len(views) == 9
     for view in views:
         layout = view.figure.layout
         assert layout.title.text, view.anchor
@@ -310,7 +310,7 @@ def test_optional_sections_appear_only_when_their_file_exists(small_run_dir, tmp
     html = build_report(run).read_text(encoding="utf-8")
     for anchor in ("win-map-1", "sensitivity-1", "sensitivity-2", "bass"):
         assert f'id="{anchor}"' in html
-    assert html.count("Plotly.newPlot") == 12
+    assert html.count("Plotly.newPlot") == 13
     (run / "win_map.parquet").unlink()
     html = build_report(run).read_text(encoding="utf-8")
     assert 'id="win-map-1"' not in html and 'id="bass"' in html

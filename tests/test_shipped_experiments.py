@@ -35,13 +35,20 @@ SMALLER = {
                   "experiment.recovery_checks=1", "experiment.recovery_population_size=5",
                   "experiment.recovery_max_simulations=10"],
     "hindcast": ["replications=2"],
+    "robust_comparison": ["experiment.tuning_trials=2", "experiment.tuning_replications=2",
+                          "experiment.pareto_trials=2", "experiment.pareto_replications=2",
+                          "experiment.frontier_replications=2", "experiment.futures=10",
+                          "experiment.future_replications=1", "experiment.extreme_trials=2",
+                          "experiment.extreme_replications=2"],
 }
 OWN_TABLES = {"compare_strategies": ["comparison", "curves"], "bass_fit": ["bass_fit"],
               "win_map": ["win_map"], "win_map_scaler_price": ["win_map"],
               "win_map_pooled_budgets": ["win_map"], "scenario_discovery": ["discovery"],
               "sensitivity": ["sensitivity", "sobol_convergence"],
               "calibrate": ["calibration_draws", "calibration_targets", "calibration_recovery"],
-              "hindcast": ["hindcast", "hindcast_bands"]}
+              "hindcast": ["hindcast", "hindcast_bands"],
+              "robust_comparison": ["tuning", "pareto", "frontier", "robustness",
+                                    "robust_boxes", "extremes", "tuned_levers"]}
 
 
 def test_every_shipped_experiment_is_covered():
@@ -63,6 +70,9 @@ def shipped_points(name: str) -> list[dict[str, float]]:
     if settings.name == "scenario_discovery":
         return discovery.latin_hypercube(space.uncertainties() + space.levers(),
                                          settings.points, settings.sampling_seed)
+    if settings.name == "robust_comparison":
+        return discovery.latin_hypercube(space.uncertainties(), settings.futures,
+                                         settings.sampling_seed)
     return [{}]
 
 
@@ -74,7 +84,7 @@ def test_every_point_of_each_shipped_design_is_a_valid_model(name):
         space.with_values(cfg, point)
     if name == "sensitivity":
         assert len(points) == 10 * (len(space.uncertainties()) + 1)
-    if name == "scenario_discovery":
+    if name in ("scenario_discovery", "robust_comparison"):
         assert len(points) == 200
 
 

@@ -99,7 +99,11 @@ def _search(cfg: RunConfig, strategy: StrategyConfig, study: optuna.Study, trial
         parts = run_strategies(cfg, [(cfg.scenario, s) for s in strategies], replications)
         for trial, runs in zip(asked, parts, strict=True):
             means = runs.mean(numeric_only=True)
-            study.tell(trial, score(means))
+            value = score(means)
+            if not np.all(np.isfinite(value)):
+                raise ConfigError(f"experiment: an objective is undefined in these runs "
+                                  f"({value}); a year-10 share needs months >= 120")
+            study.tell(trial, value)
             rows.append({"trial": trial.number, **trial.params, **fixed,
                          **{f"mean_{k}": v for k, v in means.items()
                             if k not in ("replication", "seed")}})

@@ -125,7 +125,8 @@ def frontier(cfg: RunConfig, tuned: list, s: RobustComparison) -> pd.DataFrame:
     rows = []
     for k, (strategy, cap) in enumerate((t, c) for t in tuned for c in caps):
         runs = parts[k + 1].set_index("replication")
-        row = {"strategy": strategy.name, "spend_cap_gbp_m": np.nan if cap is None else cap,
+        row = {"strategy": base_name(strategy.name),
+               "spend_cap_gbp_m": np.nan if cap is None else cap,
                "capped": cap is not None, "replications": len(runs),
                "strategy_spend_gbp_m": runs["strategy_spend_gbp_m"].mean(),
                "embedded_share_y10": runs["embedded_share_y10"].mean()}
@@ -179,7 +180,7 @@ def regret_table(means: pd.DataFrame, kinds: pd.Series, margin: float) -> pd.Dat
                 regret = (best[inside] - values).to_numpy()
                 advantage = (values - block.loc[inside, BASELINE]).to_numpy()
                 n = len(values)
-                mean_regret = stats.interval(regret)
+                mean_regret = stats.interval(regret, "bootstrap")  # regret is never negative
                 row = {"levers": levers, "futures_kind": kind, "strategy": base_name(strategy),
                        "futures": n, "mean_regret": mean_regret.mean,
                        "mean_regret_low": mean_regret.low, "mean_regret_high": mean_regret.high,
@@ -291,6 +292,7 @@ def extremes(cfg: RunConfig, tuned: list, points: pd.DataFrame, means: pd.DataFr
                     winner = max(trial_means, key=trial_means.get)
                     rows.append({"strategy": base_name(strategy.name), "direction": direction,
                                  "trial": trial.number, "lead": value,
+                                 "searched": " ".join(varied),
                                  "start_future": start, "start_lead": float(target[start]),
                                  "winner": base_name(winner),
                                  **{f"mean_{m}": v for m, v in trial_means.items()},

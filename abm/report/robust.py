@@ -24,7 +24,8 @@ TABLES = {
     "pareto": ("strategy", "trial", "on_front"),
     "robustness": ("levers", "futures_kind", "strategy", "futures", "mean_regret",
                    "mean_regret_low", "mean_regret_high", "max_regret", "best_share"),
-    "extremes": ("strategy", "direction", "trial", "lead", "start_lead", "winner", "found"),
+    "extremes": ("strategy", "direction", "trial", "lead", "searched", "start_lead", "winner",
+                 "found"),
     "robust_boxes": ("levers", "strategy", "judged", "share_of_futures", "rule", "density",
                      "coverage"),
     "tuned_levers": ("strategy", "lever", "default", "tuned", "low", "high"),
@@ -45,7 +46,7 @@ def appraisal_figure(runs: pd.DataFrame) -> go.Figure:
     labels = [strategy_label(s) for s in strategies]
     fig = go.Figure()
     in_run = table["pv_benefit_gbp_m"] - table["pv_residual_value_gbp_m"]
-    benefit_parts = ((in_run, "benefit in the run", "#009E73"),
+    benefit_parts = ((in_run, "benefit and savings in the run", "#009E73"),
                      (table["pv_residual_value_gbp_m"], "benefit after it (residual value)",
                       rgba("#009E73", 0.45)))
     for values, name, colour in benefit_parts:
@@ -79,7 +80,7 @@ def appraisal_figure(runs: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="relative")
     fig.update_xaxes(title_text="Present value, GBP m (costs negative)", zeroline=True,
                      zerolinewidth=2, zerolinecolor="#222222")
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(title_text="Strategy", autorange="reversed")
     return fig
 
 
@@ -92,9 +93,10 @@ def frontier_figure(frontier: pd.DataFrame) -> go.Figure:
     strategies = strategies_in(frontier)
     colours = strategy_colours(strategies)
     fig = go.Figure()
-    most = float(np.nanmax(np.abs(frontier[["extra_pv_cost_gbp_m"]].to_numpy()))) or 1.0
+    costs = frontier["extra_pv_cost_gbp_m"].to_numpy()
+    ends = [min(0.0, float(np.nanmin(costs))), max(0.0, float(np.nanmax(costs)))]
     for ratio, name in ((1.0, "benefit = cost"), (2.0, "benefit = 2 x cost")):
-        fig.add_trace(go.Scatter(x=[-most, most], y=[-ratio * most, ratio * most], mode="lines",
+        fig.add_trace(go.Scatter(x=ends, y=[ratio * e for e in ends], mode="lines",
                                  name=name, line=dict(color="#999999", dash="dash", width=1),
                                  hoverinfo="skip"))
     notes = []
@@ -214,27 +216,26 @@ def robustness_figure(robustness: pd.DataFrame) -> go.Figure:
                "strategy's outcome in the future less this one's (0 where it is best).")
     base_layout(fig, "Robustness across plausible futures",
                 "Pale: default levers; solid: tuned levers. Bars: Wilson 95 % interval "
-                "(shares), t interval over futures (regret)", reading,
+                "(shares), bootstrap 95 % interval over futures (regret)", reading,
                 height=200 + 45 * len(table))
-    fig.update_xaxes(tickformat=".0%", range=[0, 1], row=1, col=1)
-    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="Share of futures", tickformat=".0%", range=[0, 1], row=1,
+                     col=1)
+    fig.update_xaxes(title_text="GBP m", row=1, col=2)
+    fig.update_yaxes(title_text="Strategy (levers)", autorange="reversed")
     return fig
 
 
 def extremes_figure(extremes: pd.DataFrame) -> go.Figure:
     """A table: each strategy's best and worst conditions found, and who wins there."""
     found = extremes[extremes["found"]].drop_duplicates(["strategy", "direction"])
-    params = [c for c in extremes.columns if c.startswith("scenario.") or c.startswith(
-        "strategy.")]
     conditions = []
-    for row in found.to_dict("records"):
-        text = [f"{p.rsplit('.', 1)[-1]} = {row[p]:.3g}" for p in params
-                if p in row and np.isfinite(row[p])]
+    for row in found.to_dict("records"):  # the uncertainties searched, most influential first
+        text = [f"{p.rsplit('.', 1)[-1]} = {row[p]:.3g}" for p in row["searched"].split()]
         conditions.append("; ".join(text[:4]))
     fig = go.Figure(go.Table(
         columnwidth=[1.2, 0.7, 0.8, 0.8, 1.2, 4.0],
         header=dict(values=["Strategy (tuned)", "Case", "Lead found", "Lead in the futures",
-                            "Winner there", "Conditions searched (first four)"],
+                            "Winner there", "Conditions (the four most tied to its lead)"],
                     fill_color="#EEEEEE", align="left"),
         cells=dict(values=[[strategy_label(s) for s in found["strategy"]],
                            list(found["direction"]), [f"{v:.0f}" for v in found["lead"]],

@@ -141,3 +141,12 @@ def test_discovery_boxes_cover_failures_and_wins():
 def test_an_objective_the_runs_cannot_measure_is_refused():
     with pytest.raises(ConfigError, match="undefined"):
         tune(small_cfg(), PLATFORM, "embedded_share_y10", 2, 1, 2, seed=1)
+
+
+def test_regret_on_a_cost_counts_the_cheapest_as_best():
+    from abm.experiments.robust import _better_higher
+
+    cost = pd.DataFrame({"status_quo": [5.0, 5.0], "scaler_led": [3.0, 8.0]})
+    table = regret_table(_better_higher(cost, "pv_cost_gbp_m"), pd.Series(["lhs", "lhs"]), 0.0)
+    scaler = table[table["levers"] == "default"].set_index("strategy").loc["scaler_led"]
+    assert scaler["satisficing_share"] == 0.5 and scaler["max_regret"] == 3.0

@@ -194,6 +194,11 @@ def regret_table(means: pd.DataFrame, kinds: pd.Series, margin: float) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+def _better_higher(means: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Means with the sign turned where less is better, so that regret is always a loss."""
+    return -means if outcome in MINIMISED else means
+
+
 def _share(name: str, k: int, n: int) -> dict[str, float]:
     ci = sps.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
     return {f"{name}_share": k / n, f"{name}_share_low": ci.low, f"{name}_share_high": ci.high}
@@ -341,7 +346,10 @@ def robust_comparison(cfg: RunConfig, s: RobustComparison, progress: bool = Fals
     runs["futures_kind"] = runs["point"].map(dict(enumerate(kinds)))
     means = future_means(runs, s.objective)
     kind_of = pd.Series(kinds, index=range(len(kinds))).loc[means.index]
-    regret = regret_table(means, kind_of, s.margin)
+    regret = pd.concat([regret_table(_better_higher(future_means(runs, outcome), outcome),
+                                     kind_of, s.margin).assign(outcome=outcome)
+                        for outcome in dict.fromkeys((s.objective, *s.robustness_outcomes))],
+                       ignore_index=True)
     lhs = (kind_of == "latin_hypercube").to_numpy()
     points = pd.DataFrame(sample[:int(lhs.sum())])
     points.index = means.index[lhs]
@@ -390,6 +398,8 @@ def format_robust(tables: dict[str, pd.DataFrame], s: RobustComparison) -> str:
         lines.append(f"Across the futures (satisficing: beats the status quo by more than "
                      f"{s.margin:g}; 95 % intervals):")
         for r in tables["robustness"].itertuples():
+            if r.outcome != s.objective:
+                continue
             satisficing = "" if r.strategy == BASELINE else (
                 f"satisfices {r.satisficing_share:.0%} [{r.satisficing_share_low:.0%}, "
                 f"{r.satisficing_share_high:.0%}], ")
@@ -397,6 +407,13 @@ def format_robust(tables: dict[str, pd.DataFrame], s: RobustComparison) -> str:
                          f"best {r.best_share:.0%}, mean regret {r.mean_regret:.0f} "
                          f"[{r.mean_regret_low:.0f}, {r.mean_regret_high:.0f}], "
                          f"max regret {r.max_regret:.0f}")
+    if "robustness" in tables:
+        other = tables["robustness"][(tables["robustness"]["outcome"] != s.objective)
+                                     & (tables["robustness"]["strategy"] != BASELINE)]
+        for (outcome, levers), group in other.groupby(["outcome", "levers"], sort=False):
+            lines.append(f"  on {outcome}, {levers} levers, satisfices / best: " + "; ".join(
+                f"{r.strategy} {r.satisficing_share:.0%} / {r.best_share:.0%}"
+                for r in group[group["futures_kind"] == "latin_hypercube"].itertuples()))
     if "extremes" in tables:
         lines.append("Best and worst conditions found (lead over the best other strategy):")
         found = tables["extremes"][tables["extremes"]["found"]]

@@ -80,6 +80,7 @@ def run_configured(cfg: RunConfig, experiment, progress: bool = False,
         require_outcomes(experiment.outcomes, "experiment.outcomes")
     if isinstance(experiment, RobustComparison):
         require_outcomes([experiment.objective], "experiment.objective")
+        require_outcomes(experiment.robustness_outcomes, "experiment.robustness_outcomes")
         require_outcomes(experiment.pareto_objectives, "experiment.pareto_objectives")
         return _robust(cfg, experiment, progress, start, output_dir)
     if isinstance(experiment, WinMap):

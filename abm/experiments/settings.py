@@ -186,8 +186,13 @@ class RobustComparison(Strict):
     posterior_futures: int = Field(50, ge=0, le=100_000, description="Futures drawn from the "
                                    "posterior draws, when the run gives posterior= (0: none)")
     future_replications: int = Field(8, ge=1, le=10_000)
-    margin: float = Field(0.0, description="Advantage over the status quo on the objective "
-                          "a strategy must exceed to satisfice in a future")
+    robustness_outcomes: tuple[str, ...] = Field(
+        ("npsv_no_persistence_gbp_m", "embedded_share_y10"), description="Outcomes on which "
+        "regret and satisficing are judged too, beside the objective (by default: NPSV with "
+        "nothing counted after the horizon, the low end of the persistence range; and "
+        "year-10 adoption)")
+    margin: float = Field(0.0, description="Advantage over the status quo a strategy must "
+                          "exceed to satisfice in a future (in the unit of each outcome judged)")
     extreme_trials: int = Field(24, ge=0, le=10_000, description="Trials of the directed "
                                 "search for each strategy's best and worst conditions (0: none)")
     extreme_parameters: int = Field(8, ge=1, le=100, description="Uncertainties the directed "

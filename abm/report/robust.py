@@ -22,7 +22,7 @@ TABLES = {
                  "extra_pv_benefit_gbp_m", "extra_pv_benefit_gbp_m_low",
                  "extra_pv_benefit_gbp_m_high", "extra_npsv_gbp_m", "strategy_spend_gbp_m"),
     "pareto": ("strategy", "trial", "on_front"),
-    "robustness": ("levers", "futures_kind", "strategy", "futures", "mean_regret",
+    "robustness": ("outcome", "levers", "futures_kind", "strategy", "futures", "mean_regret",
                    "mean_regret_low", "mean_regret_high", "max_regret", "best_share"),
     "extremes": ("strategy", "direction", "trial", "lead", "searched", "start_lead", "winner",
                  "found"),
@@ -172,12 +172,14 @@ def pareto_figure(pareto: pd.DataFrame) -> go.Figure:
 
 def robustness_figure(robustness: pd.DataFrame) -> go.Figure:
     """Satisficing share and mean regret of each strategy across the futures, default and tuned."""
-    table = robustness[robustness["futures_kind"] == robustness["futures_kind"].iloc[0]]
-    kind = table["futures_kind"].iloc[0].replace("_", " ")
+    first = robustness.iloc[0]  # the objective, over the Latin hypercube
+    table = robustness[(robustness["futures_kind"] == first["futures_kind"])
+                       & (robustness["outcome"] == first["outcome"])]
+    kind = first["futures_kind"].replace("_", " ")
     strategies = strategies_in(table)
     colours = strategy_colours(strategies)
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16, subplot_titles=(
-        "Beats the status quo (share of futures)", "Mean regret, GBP m"))
+        "Beats the status quo (share of futures)", f"Mean regret on {first['outcome']}"))
     notes = []
     for levers in ("default", "tuned"):
         part = table[table["levers"] == levers].set_index("strategy")
@@ -220,7 +222,7 @@ def robustness_figure(robustness: pd.DataFrame) -> go.Figure:
                 height=200 + 45 * len(table))
     fig.update_xaxes(title_text="Share of futures", tickformat=".0%", range=[0, 1], row=1,
                      col=1)
-    fig.update_xaxes(title_text="GBP m", row=1, col=2)
+    fig.update_xaxes(title_text=first["outcome"], row=1, col=2)
     fig.update_yaxes(title_text="Strategy (levers)", autorange="reversed")
     return fig
 

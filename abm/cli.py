@@ -37,7 +37,7 @@ from .shipped import config_dir
 CONFIG_DIR = str(config_dir())
 EDGE_KEYS = ("output_dir", "progress", "experiment")
 # Experiments that run replications through the runner, where draw r mod N applies.
-POSTERIOR_EXPERIMENTS = ("compare_strategies", "bass_fit")
+POSTERIOR_EXPERIMENTS = ("compare_strategies", "bass_fit", "robust_comparison")
 
 _store = ConfigStore.instance()
 # Defaults live once, in abm/config.py; the YAML files extend these nodes.

@@ -65,32 +65,33 @@ def summary_table(runs: pd.DataFrame, run_innovations: pd.DataFrame) -> pd.DataF
 
 def format_summary(table: pd.DataFrame, cfg: RunConfig) -> str:
     """Plain-text rendering of the summary table for the terminal: adoption, then value."""
+    w = name_width(table)
     lines = [
         f"Scenario {cfg.scenario.name}"
         + (f" over the posterior draws of {cfg.posterior}" if cfg.posterior else "")
         + f", {cfg.months} months, seed {cfg.seed}; intervals: {INTERVAL_METHOD}.",
         "Embedded share: mean over innovations of the share of relevant trusts with it embedded.",
         "",
-        f"{'strategy':<15}{'n':>5}  {'embedded y5 [95% CI]':<24}{'embedded y10 [95% CI]':<24}"
+        f"{'strategy':<{w}}{'n':>5}  {'embedded y5 [95% CI]':<24}{'embedded y10 [95% CI]':<24}"
         f"{'started':>8}{'scaled':>8}{'abandoned':>10}{'t50 (mo)':>9}{'reach50':>8}",
     ]
     for row in table.itertuples():
         t50 = "never" if np.isnan(row.time_to_50pct_median_months) else \
             f"{row.time_to_50pct_median_months:.0f}"
         lines.append(
-            f"{row.strategy:<15}{row.replications:>5}  "
+            f"{row.strategy:<{w}}{row.replications:>5}  "
             f"{interval_text(row, 'embedded_share_y5'):<24}"
             f"{interval_text(row, 'embedded_share_y10'):<24}"
             f"{row.pilots_started:>8.0f}{row.pilots_scaled:>8.0f}{row.pilots_abandoned:>10.0f}"
             f"{t50:>9}{row.innovation_runs_reaching_50pct:>8.0%}")
     lines += [
         "",
-        f"{'strategy':<15}{'benefit £m [95% CI]':<22}{'saving £m':>10}{'spend £m':>10}  "
+        f"{'strategy':<{w}}{'benefit £m [95% CI]':<22}{'saving £m':>10}{'spend £m':>10}  "
         f"{'net £m [95% CI]':<22}{'ratio':>6}{'£/head':>8}{'lowest 5th':>11}",
     ]
     for row in table.itertuples():
         lines.append(
-            f"{row.strategy:<15}{interval_text(row, 'benefit_gbp_m', '.0f'):<22}"
+            f"{row.strategy:<{w}}{interval_text(row, 'benefit_gbp_m', '.0f'):<22}"
             f"{row.saving_gbp_m:>10.0f}{row.spend_gbp_m:>10.0f}  "
             f"{interval_text(row, 'net_benefit_gbp_m', '.0f'):<22}{row.benefit_per_spend:>6.2f}"
             f"{row.benefit_per_head_gbp:>8.1f}{row.icb_benefit_per_head_lowest_fifth_gbp:>11.1f}")
@@ -106,6 +107,11 @@ def format_summary(table: pd.DataFrame, cfg: RunConfig) -> str:
         "fifth of ICBs with least (9 of 42). Cumulative over the horizon, GBP, 2025 prices.",
     ]
     return "\n".join(lines)
+
+
+def name_width(table: pd.DataFrame) -> int:
+    """Width of the strategy column: 15, or the longest name and a space."""
+    return max(15, 1 + max((len(str(s)) for s in table["strategy"]), default=0))
 
 
 def interval_text(row, column: str, fmt: str = ".3f") -> str:
@@ -168,17 +174,18 @@ def appraisal_table(runs: pd.DataFrame, baseline: str = APPRAISAL_BASELINE) -> p
 
 def format_appraisal(table: pd.DataFrame, cfg: RunConfig) -> str:
     """The appraisal in the terms of a business case, for the terminal."""
+    w = name_width(table)
     a = cfg.scenario.appraisal
     lines = [
         f"Appraisal (HM Treasury Green Book): present values, GBP m, real {a.price_base_year} "
         f"prices, discounted at {a.discount_rate:.1%} a year; residual value: "
         f"{a.persistence_years:g} years of persistence after the horizon.",
-        f"{'strategy':<15}{'PV benefit':>11}{'of it after':>12}{'PV cost':>9}{'trusts':>8}"
+        f"{'strategy':<{w}}{'PV benefit':>11}{'of it after':>12}{'PV cost':>9}{'trusts':>8}"
         f"{'ICBs':>7}{'centre':>8}  {'NPSV [95% CI]':<22}{'BCR':>6}",
     ]
     for row in table.itertuples():
         lines.append(
-            f"{row.strategy:<15}{row.pv_benefit_gbp_m:>11.0f}{row.pv_residual_value_gbp_m:>12.0f}"
+            f"{row.strategy:<{w}}{row.pv_benefit_gbp_m:>11.0f}{row.pv_residual_value_gbp_m:>12.0f}"
             f"{row.pv_cost_gbp_m:>9.0f}{row.pv_cost_trust_gbp_m:>8.0f}{row.pv_cost_icb_gbp_m:>7.0f}"
             f"{row.pv_cost_national_gbp_m:>8.0f}  {interval_text(row, 'npsv_gbp_m', '.0f'):<22}"
             f"{row.bcr:>6.2f}")
@@ -187,13 +194,13 @@ def format_appraisal(table: pd.DataFrame, cfg: RunConfig) -> str:
         lines += [
             "",
             f"Against the {APPRAISAL_BASELINE.replace('_', ' ')}, paired by replication:",
-            f"{'strategy':<15}{'+PV benefit':>12}{'+PV cost':>10}  {'+NPSV [95% CI]':<24}"
+            f"{'strategy':<{w}}{'+PV benefit':>12}{'+PV cost':>10}  {'+NPSV [95% CI]':<24}"
             f"{'BCR':>6}  {'value for money':<16}{'+OB':>7}{'no pers.':>9}{'health':>8}",
         ]
         for row in others.itertuples():
             bcr = "n/a" if np.isnan(row.incremental_bcr) else f"{row.incremental_bcr:.2f}"
             lines.append(
-                f"{row.strategy:<15}{row.extra_pv_benefit_gbp_m:>12.0f}"
+                f"{row.strategy:<{w}}{row.extra_pv_benefit_gbp_m:>12.0f}"
                 f"{row.extra_pv_cost_gbp_m:>10.0f}  "
                 f"{interval_text(row, 'extra_npsv_gbp_m', '.0f'):<24}{bcr:>6}  "
                 f"{row.value_for_money:<16}{row.extra_npsv_optimism_bias_gbp_m:>7.0f}"

@@ -31,6 +31,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ..shipped import odd_path
+from ..summary import appraisal_table
 from . import analysis_figures as A
 from . import figures as F
 from . import style as S
@@ -172,7 +173,7 @@ def make_views(run: RunData, facts: pd.DataFrame) -> list[View]:
 def _run_views(run: RunData, facts: pd.DataFrame) -> list[View]:
     """The views of the month-by-month tables."""
     t = run.tables
-    appraisal = [View("appraisal", "Appraisal", appraisal_figure(t["runs"]))] \
+    appraisal = [View("appraisal", "Appraisal", appraisal_figure(appraisal_table(t["runs"])))] \
         if "npsv_gbp_m" in t["runs"] else []
     return [
         View("adoption", "Adoption over time",

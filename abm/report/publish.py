@@ -41,9 +41,17 @@ from ..experiments.win_map import NO_CLEAR_WINNER, tally
 from . import analysis_figures as A
 from . import calibration as C
 from . import hindcast as H
+from . import robust as R
 from . import style as S
 from .build import ReportInputError, View, write_pngs
-from .published_tables import RUNS, PublishError, load_tables, refresh_tables
+from .published_tables import (
+    RUNS,
+    TUNED_WIN_MAPS,
+    WIN_MAPS,
+    PublishError,
+    load_tables,
+    refresh_tables,
+)
 
 REPORTS_DIR = Path("reports")
 BASELINE = "status_quo"
@@ -156,6 +164,60 @@ def _discovery(frame: pd.DataFrame) -> list[dict]:
     return outcomes
 
 
+def _appraisal(frame: pd.DataFrame) -> list[dict]:
+    """Per strategy: present values by payer, NPSV and BCR, and against the status quo."""
+    rows = []
+    for r in frame.to_dict("records"):
+        r["label"] = S.strategy_label(r["strategy"])
+        rows.append(r)
+    return rows
+
+
+def _robust(tables: dict[str, pd.DataFrame]) -> dict:
+    """The robust comparison: tuned levers, frontier, robustness, boxes and extremes."""
+    robustness = tables["robust_robustness"]
+    objective = str(robustness["outcome"].iloc[0])
+    levers = [{"label": S.strategy_label(s), "rows": g.to_dict("records")}
+              for s, g in tables["robust_tuned_levers"].groupby("strategy", sort=False)]
+    frontier = tables["robust_frontier"]
+    frontier_rows = [{"label": S.strategy_label(s), "rows": g.sort_values(
+        "extra_pv_cost_gbp_m").to_dict("records")}
+        for s, g in frontier.groupby("strategy", sort=False)]
+    judged = []
+    for (outcome, kind), group in robustness.groupby(["outcome", "futures_kind"], sort=False):
+        entries = []
+        for r in group.to_dict("records"):
+            r["label"] = S.strategy_label(r["strategy"])
+            entries.append(r)
+        judged.append({"outcome": outcome, "kind": kind.replace("_", " "),
+                       "futures": int(group["futures"].iloc[0]), "rows": entries})
+    extremes = tables["robust_extremes"]
+    found = extremes[extremes["found"].astype(bool)].drop_duplicates(["strategy", "direction"])
+    cases = []
+    for r in found.to_dict("records"):
+        searched = str(r["searched"]).split()
+        cases.append({"label": S.strategy_label(r["strategy"]), "direction": r["direction"],
+                      "lead": r["lead"], "start_lead": r["start_lead"],
+                      "winner": S.strategy_label(r["winner"]),
+                      "conditions": [(short_parameter(p), r[p]) for p in searched[:3]]})
+    boxes = tables["robust_boxes"]
+    tuned = boxes[boxes["levers"] == "tuned"]
+    discovery = []
+    for (strategy, judged_on), group in tuned.groupby(["strategy", "judged"], sort=False):
+        densest = group.sort_values(["density", "coverage"], ascending=False,
+                                    kind="stable").iloc[0]
+        discovery.append({"label": S.strategy_label(strategy), "judged": judged_on,
+                          "share": group["share_of_futures"].iloc[0],
+                          "rule": densest["rule"], "density": densest["density"],
+                          "coverage": densest["coverage"]})
+    return {"objective": objective, "levers": levers, "frontier": frontier_rows,
+            "judged": judged, "cases": cases, "discovery": discovery,
+            "never_wins": [c["label"] for c in cases
+                           if c["direction"] == "best" and c["lead"] < 0],
+            "never_loses": [c["label"] for c in cases
+                            if c["direction"] == "worst" and c["lead"] > 0]}
+
+
 def _bass(frame: pd.DataFrame) -> dict:
     rows = [{"label": S.strategy_label(s), "innovations": int(g["innovation"].nunique()),
              "fitted": int((g["replications"] > 0).sum()), "p": g["p"].median(),
@@ -195,8 +257,10 @@ def page_context(tables: dict[str, pd.DataFrame]) -> dict:
         "strategies": strategies, "ranked": ranked,
         "baseline": next(r for r in strategies if r["name"] == BASELINE),
         "others": [r for r in strategies if r["name"] != BASELINE],
-        "win_maps": [_win_map(n, tables[n]) for n in ("win_map", "win_map_scaler_price",
-                                                      "win_map_pooled_budgets")],
+        "win_maps": [_win_map(n, tables[n]) for n in WIN_MAPS],
+        "tuned_win_maps": [_win_map(n, tables[n]) for n in TUNED_WIN_MAPS],
+        "appraisal": _appraisal(tables["appraisal"]),
+        "robust": _robust(tables),
         "sensitivity": _sensitivity(tables["sensitivity"], tables["sobol_convergence"]),
         "discovery": _discovery(tables["discovery"]),
         "bass": _bass(tables["bass_fit"]),
@@ -377,6 +441,20 @@ FIGURES: tuple[tuple[str, str, Callable[[dict], go.Figure]], ...] = (
      lambda t: C.parameters_figure(t["calibration_draws"], t["calibration_parameters"])),
     ("calibration-recovery", "Recovery of known parameter values",
      lambda t: C.recovery_figure(t["calibration_recovery"])),
+    ("appraisal", "Present values by payer and net present social value",
+     lambda t: R.appraisal_figure(t["appraisal"])),
+    ("frontier", "Cost-effectiveness frontier of the tuned strategies",
+     lambda t: R.frontier_figure(t["robust_frontier"])),
+    ("pareto", "Pareto fronts of each strategy's levers",
+     lambda t: R.pareto_figure(t["robust_pareto"])),
+    ("robustness", "Satisficing and regret across the futures",
+     lambda t: R.robustness_figure(t["robust_robustness"])),
+    ("win-map-tuned", "Where each strategy wins at tuned levers: pressure and digital maturity",
+     _win_map_figure("win_map_tuned")),
+    ("win-map-scaler-price-tuned", "Where each strategy wins at tuned levers: scaler price and "
+     "risk aversion", _win_map_figure("win_map_scaler_price_tuned")),
+    ("win-map-pooled-budgets-tuned", "Where each strategy wins at tuned levers: silo discount "
+     "and pooled budgets", _win_map_figure("win_map_pooled_budgets_tuned")),
 )
 
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..summary import summary_table
+from ..summary import appraisal_table, summary_table
 from . import analysis_figures as A
 from . import calibration as C
 from .hindcast import TABLE as HINDCAST_TABLE
+from .robust import TABLES as ROBUST_TABLES
 
 
 class PublishError(Exception):
@@ -51,7 +52,18 @@ RUNS = {run.name: run for run in (
     Run("scenario_discovery", "nhs-abm experiment=scenario_discovery",
         "where each strategy fails and where it wins"),
     Run("calibrate", "nhs-abm experiment=calibrate", "calibration to the NHS record"),
+    Run("robust_comparison", "nhs-abm experiment=robust_comparison "
+        "posterior=experiments/calibration/england_calibrated_draws.parquet",
+        "each strategy at its best, at equal cost and across plausible futures"),
+    Run("win_map_tuned", "nhs-abm experiment=win_map strategy=all_tuned",
+        "pressure against digital maturity, at tuned levers"),
+    Run("win_map_scaler_price_tuned", "nhs-abm experiment=win_map_scaler_price "
+        "strategy=all_tuned", "the scaler's price against risk aversion, at tuned levers"),
+    Run("win_map_pooled_budgets_tuned", "nhs-abm experiment=win_map_pooled_budgets "
+        "strategy=all_tuned", "siloed against pooled budgets, at tuned levers"),
 )}
+WIN_MAPS = ("win_map", "win_map_scaler_price", "win_map_pooled_budgets")
+TUNED_WIN_MAPS = tuple(f"{name}_tuned" for name in WIN_MAPS)
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,14 @@ class Table:
     note: str = "copied"
 
 
+APPRAISAL_COLUMNS = ("strategy", "pv_benefit_gbp_m", "pv_residual_value_gbp_m",
+                     "pv_cost_trust_gbp_m", "pv_cost_icb_gbp_m", "pv_cost_national_gbp_m",
+                     "pv_cost_gbp_m", "npsv_gbp_m", "npsv_gbp_m_low", "npsv_gbp_m_high", "bcr",
+                     "extra_pv_benefit_gbp_m", "extra_pv_cost_gbp_m", "extra_npsv_gbp_m",
+                     "extra_npsv_gbp_m_low", "extra_npsv_gbp_m_high",
+                     "extra_npsv_optimism_bias_gbp_m", "extra_npsv_no_persistence_gbp_m",
+                     "extra_npsv_bed_days_at_health_rate_gbp_m", "incremental_bcr",
+                     "value_for_money")
 SUMMARY_COLUMNS = ("strategy", "replications", "embedded_share_y10", "embedded_share_y10_low",
                    "embedded_share_y10_high", "benefit_gbp_m", "benefit_gbp_m_low",
                    "benefit_gbp_m_high", "saving_gbp_m", "spend_gbp_m", "net_benefit_gbp_m",
@@ -90,8 +110,10 @@ TABLES = {t.name: t for t in (
           ("difference", "ci_low", "ci_high", "replications")),
     Table("adoption_curves", "compare_strategies", "curves.parquet", CURVE_COLUMNS,
           CURVE_COLUMNS[3:], "rows of outcome embedded_share_mean"),
+    Table("appraisal", "compare_strategies", "runs.parquet", APPRAISAL_COLUMNS,
+          APPRAISAL_COLUMNS[1:12], "abm.summary.appraisal_table of runs"),
     *(Table(name, name, "win_map.parquet", A.WIN_MAP_COLUMNS, _WIN_NUMERIC)
-      for name in ("win_map", "win_map_scaler_price", "win_map_pooled_budgets")),
+      for name in (*WIN_MAPS, *TUNED_WIN_MAPS)),
     Table("sensitivity", "sensitivity", "sensitivity.parquet", A.SENSITIVITY_COLUMNS,
           ("mu_star", "S1", "ST", "samples")),
     Table("sobol_convergence", "sensitivity", "sobol_convergence.parquet",
@@ -108,6 +130,8 @@ TABLES = {t.name: t for t in (
             tuple(c for c in columns if c in ("record", "model_median", "model_low",
                                               "model_high")))
       for name, columns in HINDCAST_TABLE.items()),
+    *(Table(f"robust_{name}" if not name.startswith("robust") else name, "robust_comparison",
+            f"{name}.parquet", columns, ()) for name, columns in ROBUST_TABLES.items()),
     Table("calibration_recovery", "calibrate", "calibration_recovery.parquet",
           (*C.RECOVERY_TABLE["calibration_recovery"], "simulations"),
           ("check", "truth", "posterior_median", "ci_low", "ci_high", "rank", "simulations")),
@@ -130,6 +154,8 @@ def _extract(table: Table, run_dir: Path) -> pd.DataFrame:
     if table.name == "strategy_summary":
         return summary_table(_read_parquet(run_dir / "runs.parquet"),
                              _read_parquet(run_dir / "run_innovations.parquet"))
+    if table.name == "appraisal":
+        return appraisal_table(_read_parquet(run_dir / "runs.parquet"))[list(APPRAISAL_COLUMNS)]
     frame = _read_parquet(run_dir / table.source)
     if table.name == "adoption_curves":
         frame = frame[frame["outcome"] == "embedded_share_mean"].drop(columns="interval")

@@ -14,7 +14,6 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..summary import appraisal_table
 from .style import base_layout, rgba, round_values, strategies_in, strategy_colours, strategy_label
 
 TABLES = {
@@ -35,13 +34,13 @@ PAYERS = (("pv_cost_trust_gbp_m", "trusts"), ("pv_cost_icb_gbp_m", "ICBs' funds"
 LEVER_DASH = {"default": "dot", "tuned": "solid"}
 
 
-def appraisal_figure(runs: pd.DataFrame) -> go.Figure:
+def appraisal_figure(table: pd.DataFrame) -> go.Figure:
     """Each strategy's present values: benefits (in the run, after it) against costs by payer.
 
-    Bars to the right of zero are benefits, to the left costs; a diamond marks the
-    net present social value with its 95 % t interval over replications.
+    ``table`` is ``summary.appraisal_table`` of a run's ``runs``. Bars to the right of
+    zero are benefits, to the left costs; a diamond marks the net present social value
+    with its 95 % t interval over replications.
     """
-    table = appraisal_table(runs)
     strategies = list(table["strategy"])
     labels = [strategy_label(s) for s in strategies]
     fig = go.Figure()

@@ -36,6 +36,7 @@ STRATEGY_ORDER = STRATEGY_NAMES
 STRATEGY_LABELS = {name: config_label(s) for name, s in shipped_strategies().items()}
 STRATEGY_COLOURS = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(STRATEGY_ORDER)}
 NO_WINNER_COLOUR = "#BBBBBB"
+TUNED = "_tuned"  # suffix of a strategy config tuned by experiment=robust_comparison
 CITED_COLOUR = OKABE_ITO["green"]
 START_DATE = "2025-04-01"  # month 1 of a run is April 2025 (abm.inputs.START_MONTH_OF_YEAR)
 REGION_ORDER = ("North West", "North East and Yorkshire", "Midlands", "East of England",
@@ -63,11 +64,16 @@ def strategies_in(*frames: pd.DataFrame) -> list[str]:
 
 
 def strategy_colours(strategies: Sequence[str]) -> dict[str, str]:
-    """A colour per strategy: fixed for a shipped one, a spare colour not in use otherwise."""
-    taken = {STRATEGY_COLOURS[s] for s in strategies if s in STRATEGY_COLOURS}
+    """A colour per strategy: fixed for a shipped one, a spare colour not in use otherwise.
+
+    A tuned strategy (``<name>_tuned``) takes the colour of the strategy it tunes.
+    """
+    fixed = {s: STRATEGY_COLOURS.get(s) or STRATEGY_COLOURS.get(s.removesuffix(TUNED))
+             for s in strategies}
+    taken = {c for c in fixed.values() if c}
     free = [c for c in SPARE_COLOURS if c not in taken] or list(SPARE_COLOURS)
     spare = iter(free * (1 + len(strategies) // len(free)))
-    return {s: STRATEGY_COLOURS.get(s) or next(spare) for s in strategies}
+    return {s: fixed[s] or next(spare) for s in strategies}
 
 
 def rgba(hex_colour: str, alpha: float) -> str:

@@ -19,6 +19,9 @@ Prints one JSON object:
   workers (so a machine that slows down or speeds up during the benchmark does not
   favour either).
 - ``parallel_speedup_2_workers``: one worker's time over two workers' time.
+- ``robust_comparison`` (with ``--robust N``): the shipped robust comparison
+  (``configs/experiment/robust_comparison.yaml``) with N Latin-hypercube futures, on one
+  worker and on two: seconds, and whether every table is the same (it must be).
 - ``calibration`` (with ``--calibration N``): the shipped calibration's fit
   (``configs/experiment/calibrate.yaml``) stopped after about N simulations, on one
   worker and on two: seconds, simulations per second, and whether both gave the same
@@ -91,6 +94,26 @@ def _calibration_seconds(simulations: int) -> dict:
     return out
 
 
+def _robust_seconds(futures: int) -> dict:
+    """The shipped robust comparison with ``futures`` futures, on 1 and 2 workers."""
+    from abm.cli import compose_experiment
+    from abm.experiments.robust import robust_comparison
+
+    settings = compose_experiment("experiment=robust_comparison").model_copy(
+        update={"futures": futures})
+    out: dict = {"futures": futures}
+    done = {}
+    for workers in (1, 2):
+        cfg = compose_run_config("experiment=robust_comparison", f"workers={workers}")
+        start = time.perf_counter()
+        done[workers] = robust_comparison(cfg, settings)
+        out[f"workers_{workers}"] = {"seconds": round(time.perf_counter() - start, 1),
+                                     "runs": len(done[workers].runs)}
+    out["same_tables"] = all(done[1].tables[k].equals(done[2].tables[k])
+                             for k in done[1].tables) and done[1].runs.equals(done[2].runs)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=None,
@@ -101,7 +124,14 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=120)
     parser.add_argument("--calibration", type=int, default=0,
                         help="simulations of the calibration fit to time (0 to skip)")
+    parser.add_argument("--robust", type=int, default=0,
+                        help="futures of the robust comparison to time (0 to skip)")
+    parser.add_argument("--only-robust", action="store_true",
+                        help="time the robust comparison alone")
     args = parser.parse_args()
+    if args.only_robust:
+        print(json.dumps({"robust_comparison": _robust_seconds(args.robust or 200)}, indent=2))
+        return
     cfg = compose_run_config()
     scenario, size = cfg.scenario, args.replications or cfg.batch_size
     run_batch(scenario, STRATEGIES["status_quo"], 1, list(range(4)), 12)  # warm caches
@@ -140,6 +170,8 @@ def main() -> None:
         result["scale_workers"] = workers
     if args.calibration:
         result["calibration"] = _calibration_seconds(args.calibration)
+    if args.robust:
+        result["robust_comparison"] = _robust_seconds(args.robust)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
                          "platform": platform.platform()}

@@ -144,6 +144,12 @@ def test_every_interval_on_the_page_is_a_row_of_a_table(page, t):
                               strict=True)),
              *zip(k["simulated_median"], k["band_low"], k["band_high"], strict=True),
              *zip(p["posterior_median"], p["ci_low"], p["ci_high"], strict=True)]
+    a, f, r = t["appraisal"], t["robust_frontier"], t["robust_robustness"]
+    known += [*(row for column in ("npsv_gbp_m", "extra_npsv_gbp_m")
+                for row in zip(a[column], a[f"{column}_low"], a[f"{column}_high"], strict=True)),
+              *zip(f["extra_pv_benefit_gbp_m"], f["extra_pv_benefit_gbp_m_low"],
+                   f["extra_pv_benefit_gbp_m_high"], strict=True),
+              *zip(r["mean_regret"], r["mean_regret_low"], r["mean_regret_high"], strict=True)]
     found = TRIPLE.findall(page)
     assert len(found) > 30
     for triple in found:
@@ -163,7 +169,7 @@ def _differences_agree(row: dict[str, str], name: str, diffs: pd.DataFrame,
 
 
 def test_strategy_tables_agree_with_summary_and_comparison(page, t):
-    adoption, value = md_tables(section(page, "## The strategies compared"))
+    adoption, value, *_ = md_tables(section(page, "## The strategies compared"))
     summary = t["strategy_summary"].set_index("strategy")
     diffs = t["comparison"].set_index(["strategy", "outcome"])
     labels = [strategy_label(s) for s in summary.index]
@@ -186,6 +192,26 @@ def test_strategy_tables_agree_with_summary_and_comparison(page, t):
                            (("Benefit minus status quo", "benefit_gbp_m"),
                             ("Net minus status quo", "net_benefit_gbp_m"),
                             ("Benefit per GBP minus status quo", "benefit_per_spend")))
+
+
+def test_appraisal_tables_agree_with_the_appraisal_table(page, t):
+    levels, increments = md_tables(section(page, "### Appraisal as a business case"))
+    a = t["appraisal"].set_index("strategy")
+    assert [r["Strategy"] for r in levels] == [strategy_label(s) for s in a.index]
+    for row, (_, r) in zip(levels, a.iterrows(), strict=True):
+        assert agrees_triple(row["NPSV"], r["npsv_gbp_m"], r["npsv_gbp_m_low"],
+                             r["npsv_gbp_m_high"])
+        for cell, column in (("PV benefit", "pv_benefit_gbp_m"), ("PV cost", "pv_cost_gbp_m"),
+                             ("trusts", "pv_cost_trust_gbp_m"), ("centre",
+                                                                 "pv_cost_national_gbp_m"),
+                             ("BCR", "bcr")):
+            assert agrees(row[cell], r[column]), cell
+    others = a.drop(index="status_quo")
+    for row, (_, r) in zip(increments, others.iterrows(), strict=True):
+        assert agrees_triple(row["Extra NPSV"], r["extra_npsv_gbp_m"], r["extra_npsv_gbp_m_low"],
+                             r["extra_npsv_gbp_m_high"])
+        assert agrees(row["Incremental BCR"], r["incremental_bcr"])
+        assert row["Value for money"] == r["value_for_money"]
 
 
 @pytest.mark.parametrize("words, column", [("Benefit realised", "benefit_gbp_m"),
@@ -494,13 +520,14 @@ def test_refresh_from_run_folders_copies_the_tables(tmp_path, small_run_dir):
     out = tmp_path / "reports" / "tables"
     published_tables.refresh_tables(runs, out)
     for name in published_tables.TABLES:
-        if name != "strategy_summary":
+        if name not in ("strategy_summary", "appraisal"):  # computed from the small run's runs
             pd.testing.assert_frame_equal(pd.read_csv(out / f"{name}.csv"),
                                           pd.read_csv(TABLES / f"{name}.csv"), obj=name)
     pd.testing.assert_frame_equal(pd.read_csv(out / "provenance.csv"),
                                   pd.read_csv(TABLES / "provenance.csv"))
-    assert set(pd.read_csv(out / "strategy_summary.csv")["strategy"]) == {
-        "status_quo", "scaler_led", "open_platform", "consolidation"}
+    for name in ("strategy_summary", "appraisal"):
+        assert set(pd.read_csv(out / f"{name}.csv")["strategy"]) == {
+            "status_quo", "scaler_led", "open_platform", "consolidation"}
 
 
 def test_refresh_from_an_incomplete_folder_leaves_the_tables_alone(tmp_path, small_run_dir):

@@ -181,7 +181,7 @@ def _robust(tables: dict[str, pd.DataFrame]) -> dict:
               for s, g in tables["robust_tuned_levers"].groupby("strategy", sort=False)]
     frontier = tables["robust_frontier"]
     frontier_rows = [{"label": S.strategy_label(s), "rows": g.sort_values(
-        "extra_pv_cost_gbp_m").to_dict("records")}
+        "spend_cap_gbp_m", na_position="last", kind="stable").to_dict("records")}
         for s, g in frontier.groupby("strategy", sort=False)]
     judged = []
     for (outcome, kind), group in robustness.groupby(["outcome", "futures_kind"], sort=False):

@@ -130,7 +130,7 @@ TABLES = {t.name: t for t in (
             tuple(c for c in columns if c in ("record", "model_median", "model_low",
                                               "model_high")))
       for name, columns in HINDCAST_TABLE.items()),
-    *(Table(f"robust_{name}" if not name.startswith("robust") else name, "robust_comparison",
+    *(Table(name if name.startswith("robust_") else f"robust_{name}", "robust_comparison",
             f"{name}.parquet", columns, ()) for name, columns in ROBUST_TABLES.items()),
     Table("calibration_recovery", "calibrate", "calibration_recovery.parquet",
           (*C.RECOVERY_TABLE["calibration_recovery"], "simulations"),

@@ -177,7 +177,7 @@ def robustness_figure(robustness: pd.DataFrame) -> go.Figure:
     kind = first["futures_kind"].replace("_", " ")
     strategies = strategies_in(table)
     colours = strategy_colours(strategies)
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16, subplot_titles=(
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.3, subplot_titles=(
         "Beats the status quo (share of futures)", f"Mean regret on {first['outcome']}"))
     notes = []
     for levers in ("default", "tuned"):
@@ -222,7 +222,7 @@ def robustness_figure(robustness: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(title_text="Share of futures", tickformat=".0%", range=[0, 1], row=1,
                      col=1)
     fig.update_xaxes(title_text=first["outcome"], row=1, col=2)
-    fig.update_yaxes(title_text="Strategy (levers)", autorange="reversed")
+    fig.update_yaxes(title_text="Strategy", autorange="reversed")
     return fig
 
 

@@ -34,7 +34,10 @@ PALETTE = (OKABE_ITO["black"], OKABE_ITO["orange"], OKABE_ITO["blue"],
            OKABE_ITO["vermillion"], *SPARE_COLOURS)
 STRATEGY_ORDER = STRATEGY_NAMES
 STRATEGY_LABELS = {name: config_label(s) for name, s in shipped_strategies().items()}
-STRATEGY_COLOURS = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(STRATEGY_ORDER)}
+_OWN = [name for name in STRATEGY_ORDER if not name.endswith("_tuned")]
+STRATEGY_COLOURS = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(_OWN)}
+STRATEGY_COLOURS |= {name: STRATEGY_COLOURS.get(name.removesuffix("_tuned"), PALETTE[0])
+                     for name in STRATEGY_ORDER if name.endswith("_tuned")}
 NO_WINNER_COLOUR = "#BBBBBB"
 TUNED = "_tuned"  # suffix of a strategy config tuned by experiment=robust_comparison
 CITED_COLOUR = OKABE_ITO["green"]
@@ -68,7 +71,7 @@ def strategy_colours(strategies: Sequence[str]) -> dict[str, str]:
 
     A tuned strategy (``<name>_tuned``) takes the colour of the strategy it tunes.
     """
-    fixed = {s: STRATEGY_COLOURS.get(s) or STRATEGY_COLOURS.get(s.removesuffix(TUNED))
+    fixed = {s: STRATEGY_COLOURS.get(s.removesuffix(TUNED)) or STRATEGY_COLOURS.get(s)
              for s in strategies}
     taken = {c for c in fixed.values() if c}
     free = [c for c in SPARE_COLOURS if c not in taken] or list(SPARE_COLOURS)

@@ -336,8 +336,8 @@ class AppraisalConfig(Strict):
     These do not change the simulation: they turn its monthly costs and benefits
     into present values. They are conventions and one stated assumption about the
     future (persistence), not uncertainties of the model, so experiments that
-    sample the uncertainties leave them alone; the robust comparison reports its
-    results at both ends of the persistence range.
+    sample the uncertainties leave them alone; the robust comparison judges NPSV
+    both with the default persistence and with none.
     """
 
     price_base_year: Literal[2025] = Field(
@@ -369,8 +369,8 @@ class AppraisalConfig(Strict):
         "(diffusion.embedded_discontinuation_per_year); counted in present values as a "
         "residual value", "years", "assumption within facts.csv: green_book_residual_value "
         "(a residual value at the end of the appraisal period is to be counted); how long a "
-        "redesign embedded in a trust's practice keeps yielding is not in the record, so the "
-        "robust comparison gives results at both ends of the plausible range", ge=0.0,
+        "redesign embedded in a trust's practice keeps yielding is not in the record, so "
+        "npsv_no_persistence_gbp_m gives the low end of the range beside it", ge=0.0,
         le=60.0, plausible=(0.0, 10.0))
     optimism_bias: float = param(
         0.41, "Share by which costs are raised in the optimism-bias sensitivity "

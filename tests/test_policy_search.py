@@ -150,3 +150,12 @@ def test_regret_on_a_cost_counts_the_cheapest_as_best():
     table = regret_table(_better_higher(cost, "pv_cost_gbp_m"), pd.Series(["lhs", "lhs"]), 0.0)
     scaler = table[table["levers"] == "default"].set_index("strategy").loc["scaler_led"]
     assert scaler["satisficing_share"] == 0.5 and scaler["max_regret"] == 3.0
+
+
+def test_a_robust_comparison_too_short_for_its_outcomes_is_refused_before_it_runs():
+    from abm.experiments.robust import robust_comparison
+    from abm.experiments.settings import RobustComparison
+
+    with pytest.raises(ConfigError, match="pareto_objectives: embedded_share_y10"):
+        cfg = small_cfg().model_copy(update={"strategies": (StrategyConfig(), SCALER)})
+        robust_comparison(cfg, RobustComparison(objective="npsv_gbp_m", robustness_outcomes=()))

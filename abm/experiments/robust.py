@@ -33,6 +33,7 @@ import optuna
 import pandas as pd
 from scipy import stats as sps
 
+from ..collect import YEAR_CHECKPOINTS
 from ..config import ConfigError, RunConfig
 from ..posterior import load_posterior
 from . import stats
@@ -335,6 +336,7 @@ def robust_comparison(cfg: RunConfig, s: RobustComparison, progress: bool = Fals
     if BASELINE not in names or len(names) < 2:
         raise ConfigError("robust_comparison: needs the status quo and at least one other "
                           f"strategy (strategy=all); got {names}")
+    _require_checkpoints(cfg, s)
     tuned, tuning, files = tune_all(cfg, s)
     pareto = pareto_all(cfg, s)
     cost_frontier = frontier(cfg, tuned, s)
@@ -360,6 +362,18 @@ def robust_comparison(cfg: RunConfig, s: RobustComparison, progress: bool = Fals
               "tuned_levers": _tuned_table(tuned, cfg)}
     tables = {k: v for k, v in tables.items() if len(v)}
     return Robust(tables, runs, format_robust(tables, s), files)
+
+
+def _require_checkpoints(cfg: RunConfig, s: RobustComparison) -> None:
+    """Refuse, before anything runs, an outcome measured at a month the runs do not reach."""
+    fields = {"objective": (s.objective,), "pareto_objectives": s.pareto_objectives,
+              "robustness_outcomes": s.robustness_outcomes}
+    for field, outcomes in fields.items():
+        for outcome in outcomes:
+            for label, month in YEAR_CHECKPOINTS.items():
+                if outcome.endswith(f"_{label}") and cfg.months < month:
+                    raise ConfigError(f"experiment.{field}: {outcome} is measured at month "
+                                      f"{month}, after the run's {cfg.months} months")
 
 
 def _tuned_table(tuned: list, cfg: RunConfig) -> pd.DataFrame:

@@ -54,7 +54,7 @@ def test_every_chart_renders_an_svg(loaded):
     counts = page.eval_on_selector_all(
         ".js-plotly-plot", "divs => divs.map(d => [d.id, d.querySelectorAll('svg.main-svg')"
                            ".length, d.querySelectorAll('g.trace, g.hm image').length])")
-    assert len(counts) == 8
+    assert len(counts) == 9  # the month-by-month views and the appraisal
     for div_id, svgs, marks in counts:
         assert svgs >= 1 and marks > 0, div_id
 
@@ -142,7 +142,7 @@ def test_png_export_writes_one_image_per_chart(small_run_dir, tmp_path):
     images = sorted((tmp_path / "report_png").glob("*.png"))
     assert out.is_file()
     assert [p.name for p in images][:2] == ["01-adoption.png", "02-funnel.png"]
-    assert len(images) == 8
+    assert len(images) == 9
     for image in images:
         assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert image.stat().st_size > 10_000

@@ -93,7 +93,7 @@ def test_a_fixed_cap_is_kept_while_tuning():
 
 def test_a_tuned_config_file_reads_back_as_the_tuned_strategy():
     tuned, _ = tune(small_cfg(), SCALER, "npsv_gbp_m", 3, 1, 3, seed=2)
-    text = strategy_yaml(tuned, SCALER, "note")
+    text = strategy_yaml(tuned, "note")
     body = yaml.safe_load(text)
     assert body.pop("defaults") == ["/defaults/strategy@_here_", "_self_"]
     assert parse_config(body, StrategyConfig) == tuned

@@ -56,15 +56,18 @@ def with_levers(strategy: StrategyConfig, values: dict[str, float]) -> StrategyC
     return parse_config(raw, StrategyConfig)
 
 
+def lever_value(strategy: StrategyConfig, path: str) -> float | None:
+    """The strategy's value of the lever at ``path`` (``strategy.*``; None: no cap)."""
+    value = strategy
+    for key in path.removeprefix("strategy.").split("."):
+        value = getattr(value, key)
+    return value
+
+
 def default_values(strategy: StrategyConfig, params: list[Parameter]) -> dict[str, float]:
     """The strategy's own lever values; no cap counts as the top of the cap's range."""
-    values = {}
-    for p in params:
-        value = strategy.model_dump()
-        for key in p.path.removeprefix("strategy.").split("."):
-            value = value[key]
-        values[p.path] = p.high if value is None else value
-    return values
+    values = {p.path: lever_value(strategy, p.path) for p in params}
+    return {p.path: p.high if values[p.path] is None else values[p.path] for p in params}
 
 
 def run_strategies(cfg: RunConfig, tasks: list[tuple[ScenarioConfig, StrategyConfig]],
@@ -162,16 +165,13 @@ def pareto_front(cfg: RunConfig, strategy: StrategyConfig, objectives: tuple[str
     return history
 
 
-def strategy_yaml(tuned: StrategyConfig, base: StrategyConfig, note: str) -> str:
+def strategy_yaml(tuned: StrategyConfig, note: str) -> str:
     """A Hydra strategy config (``configs/strategy/<name>.yaml``) holding the tuned levers."""
     body: dict = {"name": tuned.name, "label": tuned.label}
     for mechanism in mechanisms_on(tuned):
-        block = {"enabled": True}
-        for p in strategy_levers(tuned):
-            parts = p.path.split(".")
-            if parts[1] == mechanism:
-                block[parts[2]] = getattr(getattr(tuned, mechanism), parts[2])
-        body[mechanism] = block
+        body[mechanism] = {"enabled": True} | {
+            p.path.rsplit(".", 1)[1]: lever_value(tuned, p.path)
+            for p in strategy_levers(tuned) if p.path.split(".")[1] == mechanism}
     if tuned.spend_cap_gbp_m is not None:
         body["spend_cap_gbp_m"] = float(tuned.spend_cap_gbp_m)
     header = "".join(f"# {line}\n" for line in note.splitlines())

@@ -41,11 +41,13 @@ from .discovery import find_boxes, latin_hypercube
 from .policy_search import (
     SPEND_CAP,
     TUNED_SUFFIX,
+    lever_value,
     pareto_front,
     run_strategies,
     strategy_levers,
     strategy_yaml,
     tune,
+    with_levers,
 )
 from .samples import run_points
 from .settings import MINIMISED, RobustComparison
@@ -68,6 +70,11 @@ class Robust:
 def lever_set(strategy: str) -> str:
     """Which levers a strategy of the futures table runs at."""
     return TUNED if strategy.endswith(TUNED_SUFFIX) else DEFAULT
+
+
+def members_of(columns, levers: str) -> list[str]:
+    """The status quo and the strategies of one lever set, in the order of ``columns``."""
+    return [c for c in columns if c == BASELINE or lever_set(c) == levers]
 
 
 def base_name(strategy: str) -> str:
@@ -98,7 +105,7 @@ def tune_all(cfg: RunConfig, s: RobustComparison) -> tuple[list, pd.DataFrame, d
                 f"(seed {cfg.seed}, {s.tuning_trials} trials x {s.tuning_replications} "
                 f"replications, scenario {cfg.scenario.name}). Run it with\n"
                 f"  nhs-abm strategy={best.name}")
-        files[best.name] = strategy_yaml(best, strategy, note)
+        files[best.name] = strategy_yaml(best, note)
     return tuned, pd.concat(histories, ignore_index=True), files
 
 
@@ -119,7 +126,8 @@ def frontier(cfg: RunConfig, tuned: list, s: RobustComparison) -> pd.DataFrame:
     baseline = next(x for x in cfg.strategies if x.name == BASELINE)
     caps: list[float | None] = [*s.frontier_caps_gbp_m, None]
     tasks = [(cfg.scenario, baseline)] + [
-        (cfg.scenario, strategy.model_copy(update={"spend_cap_gbp_m": cap}))
+        (cfg.scenario, strategy.model_copy(update={"spend_cap_gbp_m": cap}) if cap is None
+         else with_levers(strategy, {SPEND_CAP: cap}))
         for strategy in tuned for cap in caps]
     parts = run_strategies(cfg, tasks, reps)
     base = parts[0].set_index("replication")
@@ -169,7 +177,7 @@ def regret_table(means: pd.DataFrame, kinds: pd.Series, margin: float) -> pd.Dat
     """
     rows = []
     for levers in (DEFAULT, TUNED):
-        members = [c for c in means.columns if c == BASELINE or lever_set(c) == levers]
+        members = members_of(means.columns, levers)
         if len(members) < 2:
             continue
         block = means[members]
@@ -210,7 +218,7 @@ def discovery_boxes(points: pd.DataFrame, means: pd.DataFrame, margin: float,
     """CART boxes of where each strategy fails against the status quo and where it is best."""
     boxes = []
     for levers in (DEFAULT, TUNED):
-        members = [c for c in means.columns if c == BASELINE or lever_set(c) == levers]
+        members = members_of(means.columns, levers)
         best = means[members].max(axis=1)
         for strategy in members:
             if strategy == BASELINE:
@@ -317,13 +325,6 @@ def _distribution(p: Parameter) -> optuna.distributions.BaseDistribution:
     return optuna.distributions.FloatDistribution(p.low, p.high)
 
 
-def _lever_value(strategy, path: str):
-    value = strategy.model_dump()
-    for key in path.removeprefix("strategy.").split("."):
-        value = value[key]
-    return value
-
-
 # ---------------------------------------------------------------- the whole
 
 def robust_comparison(cfg: RunConfig, s: RobustComparison, progress: bool = False) -> Robust:
@@ -382,10 +383,10 @@ def _tuned_table(tuned: list, cfg: RunConfig) -> pd.DataFrame:
     for strategy in tuned:
         default = by_name[base_name(strategy.name)]
         for p in strategy_levers(strategy):
-            before = _lever_value(default, p.path)
+            before = lever_value(default, p.path)
             rows.append({"strategy": base_name(strategy.name), "lever": p.path,
                          "default": np.nan if before is None else float(before),
-                         "tuned": float(_lever_value(strategy, p.path)),
+                         "tuned": float(lever_value(strategy, p.path)),
                          "low": p.low, "high": p.high})
     return pd.DataFrame(rows)
 

@@ -177,7 +177,7 @@ class RobustComparison(Strict):
     pareto_trials: int = Field(48, ge=0, le=10_000,
                                description="NSGA-II trials per strategy (0: no Pareto fronts)")
     pareto_replications: int = Field(8, ge=1, le=10_000)
-    frontier_caps_gbp_m: tuple[float, ...] = Field(
+    frontier_caps_gbp_m: tuple[Annotated[float, Field(ge=0.0)], ...] = Field(
         (10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0), description="Spend caps of the "
         "cost-effectiveness frontier, each strategy at its tuned levers (and uncapped)")
     frontier_replications: int = Field(16, ge=2, le=10_000)

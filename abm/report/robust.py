@@ -183,33 +183,12 @@ def robustness_figure(robustness: pd.DataFrame) -> go.Figure:
     for levers in ("default", "tuned"):
         part = table[table["levers"] == levers].set_index("strategy")
         others = [s for s in strategies if s in part.index and s != "status_quo"]
-        labels = [f"{strategy_label(s)} ({levers})" for s in others]
         if "satisficing_share" in part:
-            share = part.loc[others, "satisficing_share"]
-            fig.add_trace(go.Bar(
-                y=labels, x=round_values(share, 4), orientation="h", showlegend=False,
-                marker_color=[colours[s] if levers == "tuned" else rgba(colours[s], 0.4)
-                              for s in others],
-                error_x=dict(type="data", symmetric=False,
-                             array=round_values(part.loc[others, "satisficing_share_high"]
-                                                - share, 4),
-                             arrayminus=round_values(share - part.loc[others,
-                                                                      "satisficing_share_low"],
-                                                     4)),
-                hovertemplate="%{y}: %{x:.0%}<extra></extra>"), row=1, col=1)
-        regret_rows = [s for s in strategies if s in part.index]
-        regret = part.loc[regret_rows, "mean_regret"]
-        fig.add_trace(go.Bar(
-            y=[f"{strategy_label(s)} ({levers})" for s in regret_rows],
-            x=round_values(regret, 1), orientation="h", showlegend=False,
-            marker_color=[colours[s] if levers == "tuned" else rgba(colours[s], 0.4)
-                          for s in regret_rows],
-            error_x=dict(type="data", symmetric=False,
-                         array=round_values(part.loc[regret_rows, "mean_regret_high"] - regret,
-                                            1),
-                         arrayminus=round_values(regret - part.loc[regret_rows,
-                                                                   "mean_regret_low"], 1)),
-            hovertemplate="%{y}: %{x:.0f} GBP m<extra></extra>"), row=1, col=2)
+            fig.add_trace(_interval_bars(part.loc[others], "satisficing_share", levers, colours,
+                                         4, "%{x:.0%}"), row=1, col=1)
+        present = [s for s in strategies if s in part.index]
+        fig.add_trace(_interval_bars(part.loc[present], "mean_regret", levers, colours, 1,
+                                     "%{x:.0f}"), row=1, col=2)
         for s in others:
             notes.append(f"{strategy_label(s)} ({levers}) {part.loc[s, 'satisficing_share']:.0%}")
     reading = (f"Across {int(table['futures'].iloc[0])} {kind} futures, share in which each "
@@ -224,6 +203,21 @@ def robustness_figure(robustness: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(title_text=first["outcome"], row=1, col=2)
     fig.update_yaxes(title_text="Strategy", autorange="reversed")
     return fig
+
+
+def _interval_bars(rows: pd.DataFrame, column: str, levers: str, colours: dict[str, str],
+                   digits: int, value_format: str) -> go.Bar:
+    """Horizontal bars of ``column`` per strategy (the index) with its _low/_high interval."""
+    values = rows[column]
+    return go.Bar(
+        y=[f"{strategy_label(s)} ({levers})" for s in rows.index],
+        x=round_values(values, digits), orientation="h", showlegend=False,
+        marker_color=[colours[s] if levers == "tuned" else rgba(colours[s], 0.4)
+                      for s in rows.index],
+        error_x=dict(type="data", symmetric=False,
+                     array=round_values(rows[f"{column}_high"] - values, digits),
+                     arrayminus=round_values(values - rows[f"{column}_low"], digits)),
+        hovertemplate="%{y}: " + value_format + "<extra></extra>")
 
 
 def extremes_figure(extremes: pd.DataFrame) -> go.Figure:

@@ -48,9 +48,9 @@ from .population import (
 )
 from .start import start_from_record
 
-# The streams every replication draws from, by name; their order is the seed layout
-# (``generators.replication_streams``), so the mechanisms' own streams come last.
-# The seed layout: a new stream goes at the end, so the others keep their draws.
+# The streams every replication draws from. Each one's seed derives from the
+# replication's seed and the stream's name (``generators.replication_streams``), so
+# their order here, and any stream added or removed, changes no other stream's draws.
 STREAMS = ("init", "dynamics", "institutions", *MECHANISM_STREAMS, "start", "programmes")
 
 
@@ -61,8 +61,8 @@ class Batch:
         scenario: The setting and its uncertain conditions.
         strategy: The mechanisms switched on (the name is only a label).
         seeds: One ``SeedSequence`` per replication. Independent streams are
-            derived from each (``STREAMS``: initialisation, cell dynamics, institutions,
-            then each mechanism's own), so strategies run with the same seeds share
+            derived from each, one per name (``STREAMS``: initialisation, cell dynamics,
+            institutions, each mechanism's own), so strategies run with the same seeds share
             the same trusts and the same monthly draws (common random numbers).
         data: Input data; the England default shipped with the package.
 

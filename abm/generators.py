@@ -14,6 +14,7 @@ replication gives the same numbers whatever batch or worker it runs in.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 from collections.abc import Sequence
@@ -71,15 +72,31 @@ def as_streams(rngs: Sequence[np.random.Generator]) -> Streams:
     return rngs if isinstance(rngs, Streams) else Streams(rngs)
 
 
+def stream_key(name: str) -> int:
+    """The spawn key of the stream called ``name``: 128 bits of the SHA-256 of its name.
+
+    A stream's seed depends on the replication's seed and the stream's name alone,
+    so adding, removing or moving any other stream changes none of its draws.
+    """
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:16], "little")
+
+
 def replication_streams(seed: np.random.SeedSequence,
                         names: Sequence[str]) -> dict[str, np.random.SeedSequence]:
     """The independent streams of one replication, by name (the same whoever asks).
 
-    Stream ``i`` of ``names`` is spawned with key ``i`` from ``seed``: the order of
-    ``names`` is the seed layout, so a new stream goes at its end.
+    Each stream is spawned from ``seed`` with the key of its name (``stream_key``), so
+    the order of ``names`` and the other names in it change no stream's numbers.
+
+    Raises:
+        ValueError: If a name is given twice (two parts would share one stream).
     """
-    return {name: np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, i))
-            for i, name in enumerate(names)}
+    if len(set(names)) != len(names):
+        twice = sorted({name for name in names if list(names).count(name) > 1})
+        raise ValueError(f"random streams named twice: {', '.join(twice)}")
+    return {name: np.random.SeedSequence(seed.entropy,
+                                         spawn_key=(*seed.spawn_key, stream_key(name)))
+            for name in names}
 
 
 def uniforms(rngs: Sequence[np.random.Generator], shape: tuple[int, ...],

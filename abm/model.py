@@ -21,8 +21,11 @@ from . import reporters
 from .agents import ICB, Government, Scaler, Trust, Vendor
 from .config import ScenarioConfig, StrategyConfig
 from .engine import STREAMS, Batch
+from .generators import replication_streams
 from .inputs import EnglandData
 from .population import STATE_NAMES, Population
+
+MESA_STREAM = "mesa"  # Mesa's own generator: a stream the simulation never draws from
 
 
 def recorded(model: NHSReformModel, name: str) -> np.ndarray:
@@ -40,8 +43,8 @@ class NHSReformModel(mesa.Model):
         scenario: The setting and its uncertain conditions.
         strategy: The mechanisms switched on (the name is only a label).
         rng: Seed or ``SeedSequence`` of this replication. Independent streams are
-            derived from it (``engine.STREAMS``: initialisation, cell dynamics,
-            institutions, then each mechanism's own), so strategies compared with
+            derived from it, one per name (``engine.STREAMS``: initialisation, cell
+            dynamics, institutions, each mechanism's own), so strategies compared with
             the same seed share the same trusts and the same monthly draws (common
             random numbers).
         months: Months to simulate when ``run`` is called.
@@ -54,7 +57,7 @@ class NHSReformModel(mesa.Model):
     ) -> None:
         seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
         # Mesa's own generator gets a stream the simulation does not use.
-        own = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, len(STREAMS)))
+        own = replication_streams(seq, (MESA_STREAM,))[MESA_STREAM]
         super().__init__(rng=np.random.default_rng(own))
         self.scenario_config, self.strategy, self.months = scenario, strategy, months
         self.batch = Batch(scenario, strategy, [seq], data)

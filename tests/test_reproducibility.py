@@ -9,6 +9,7 @@ which other strategies) the run has.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from pandas.testing import assert_frame_equal
 
 from abm.collect import tables_from_model
@@ -139,9 +140,27 @@ def test_tables_come_out_in_order_whatever_order_batches_finish(small_run_config
     assert not runner._in_order([rank, replication[::-1], step])
 
 
-def test_the_seed_layout_keeps_every_streams_place() -> None:
-    """Documented results depend on which spawn key each stream has: new ones go last."""
+def test_a_streams_draws_depend_on_its_name_alone() -> None:
+    """Adding, removing or reordering streams changes no other stream's numbers."""
     from abm.engine import STREAMS
+    from abm.generators import replication_streams
+    from abm.model import MESA_STREAM
 
-    assert STREAMS[:5] == ("init", "dynamics", "institutions", "mergers", "scaler")
-    assert len(set(STREAMS)) == len(STREAMS)
+    seed = np.random.SeedSequence([11, 3])
+    every = replication_streams(seed, STREAMS)
+    alone = {name: replication_streams(seed, (name,))[name] for name in STREAMS}
+    moved = replication_streams(seed, (*reversed(STREAMS), "a_new_mechanisms_stream"))
+    for name in STREAMS:
+        first = np.random.default_rng(every[name]).random(4)
+        assert np.array_equal(first, np.random.default_rng(alone[name]).random(4))
+        assert np.array_equal(first, np.random.default_rng(moved[name]).random(4))
+    draws = {name: np.random.default_rng(every[name]).random() for name in STREAMS}
+    assert len(set(draws.values())) == len(STREAMS)  # distinct streams, distinct numbers
+    assert MESA_STREAM not in STREAMS
+
+
+def test_a_stream_named_twice_is_refused() -> None:
+    from abm.generators import replication_streams
+
+    with pytest.raises(ValueError, match="named twice: init"):
+        replication_streams(np.random.SeedSequence(1), ("init", "dynamics", "init"))

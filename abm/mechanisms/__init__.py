@@ -10,10 +10,10 @@ every mechanism in that order, each taking the terms the one before returned.
 ``StatusQuo`` (``status_quo.py``) is the government, the ICBs and the vendors,
 who act in every strategy.
 
-``MECHANISM_STREAMS`` are the mechanisms' own random streams in that order; they
-follow the batch's common streams in each replication's seed layout, so a new
-mechanism with its own draws goes last in ``MECHANISMS`` (or changes the seeds
-of those after it).
+``MECHANISM_STREAMS`` are the mechanisms' own random streams. Each stream's seed
+derives from the replication's seed and the stream's name
+(``generators.replication_streams``), so a mechanism's place in ``MECHANISMS``
+changes no draw.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Mesa agents: trusts, ICBs, vendors, the scaler and government.
+"""Mesa agents: trusts, ICBs, vendors and government (a mechanism brings its own).
 
 Every agent is a view on its part of the simulation's arrays, so what a user (or
 the workshop) inspects is exactly what the model decides on. The decisions are
@@ -15,14 +15,10 @@ import numpy as np
 
 from . import institutions
 from .inputs import DOMAINS, TRUST_TYPES
-from .mechanisms import consolidation, scaler
 from .population import STATE_NAMES
 
 if TYPE_CHECKING:
     from .model import NHSReformModel
-
-MERGER_FAMILY = consolidation.MERGER_FAMILY
-
 
 class Trust(mesa.Agent):
     """A provider organisation; reads and writes row ``row`` of the population arrays."""
@@ -159,21 +155,13 @@ class ICB(mesa.Agent):
     def propose_merger(self) -> tuple[int, int] | None:
         """The merger this ICB would propose now: the strongest unit absorbs the most pressured.
 
-        The engine's rule (``consolidation.propose_merger``) on this ICB's trusts in
-        replication 0, with the arrays the engine's merger round passes it.
+        The engine's rule (``Consolidation.proposal``) on this ICB's trusts in
+        replication 0.
 
         Returns:
             (acquirer lead row, target lead row), or None if no pair is possible.
         """
-        batch, pop = self.model.batch, self.model.pop
-        rows = batch.icb_rows[batch.icb_starts[self.row]:batch.icb_starts[self.row + 1]]
-        family = batch.mechanisms["consolidation"].merger_family
-        acquirer, target = consolidation.propose_merger(
-            rows, family, pop.group, pop.capacity_base, pop.pressure,
-            self.model.strategy.consolidation.max_group_size)
-        if acquirer < 0:
-            return None
-        return int(acquirer), int(target)
+        return self.model.batch.mechanisms["consolidation"].proposal(0, self.row)
 
 
 class Vendor(mesa.Agent):
@@ -204,57 +192,6 @@ class Vendor(mesa.Agent):
     def _by_product(self, values: np.ndarray) -> dict[str, float]:
         ids = self.model.data.innovations.innovation_id
         return {str(ids[j]): float(values[j]) for j in self.products}
-
-
-class Scaler(Vendor):
-    """An organisation that carries modules across many trusts (seed 000).
-
-    Its products are the modules. Each completed deployment of a module type teaches
-    the scaler: the failure chance and the duration of the pilots it carries fall
-    along a learning curve. It lends absorptive capacity, charges a fee and a yearly
-    lock-in fee, and, having a profit motive, offers deployments first to trusts that
-    can pay. The price factors it inherits are those of its modules' own costs (a
-    vendor's margin where a module is a vendor product); its fee comes on top.
-    """
-
-    @property
-    def fee_per_deployment_gbp_m(self) -> float:
-        """Fee a trust pays when it accepts a deployment, GBP m (0 once the contract ended)."""
-        live = bool(self.model.batch.reform_live[0])
-        return self.model.strategy.scaler.price_gbp_m * live
-
-    @property
-    def contract_live(self) -> bool:
-        """Whether the scaler's contract runs (a new government may have ended it)."""
-        return bool(self.model.batch.reform_live[0])
-
-    @property
-    def deployments_by_module(self) -> np.ndarray:
-        """(5,) completed deployments of each module type (a view on the batch's array)."""
-        return self.model.batch.mechanisms["scaler"].deployments_by_module[0]
-
-    @property
-    def active_deployments(self) -> int:
-        """Deployments running now."""
-        return int(self.model.batch.mechanisms["scaler"].active_deployments()[0])
-
-    @property
-    def offers(self) -> list[tuple[int, int]]:
-        """(trust row, innovation column) of this month's offers, best ranked first."""
-        rep, rows, cols = self.model.batch.mechanisms["scaler"].offers
-        return [(int(i), int(j)) for r, i, j in zip(rep, rows, cols, strict=True) if r == 0]
-
-    def learning_factor(self) -> np.ndarray:
-        """(5,) floor + (1 - floor) x (1 + n)^-b per module type, n its completed deployments.
-
-        In the next step a pilot the scaler carries ends once it has run
-        ``ceil(duration x (0.5 + 0.5 x factor))`` months, and fails with the factor
-        times the failure an unsupported pilot would have from adaptation effort
-        (the part from a poor infrastructure fit stays).
-        """
-        cfg = self.model.strategy.scaler
-        return scaler.learning_factor(self.deployments_by_module, cfg.learning_exponent,
-                                      cfg.learning_floor)
 
 
 class Government(mesa.Agent):

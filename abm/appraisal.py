@@ -77,7 +77,7 @@ def appraise(flows: dict[str, np.ndarray], scenario: ScenarioConfig) -> dict[str
     """The appraisal columns of each run.
 
     Args:
-        flows: Flow name -> (R, months) monthly values (``population.FLOW_NAMES``).
+        flows: Flow name -> (R, months) monthly values (``mechanisms.FLOW_NAMES``).
         scenario: Its ``appraisal`` block, its bed-day value and its rate of
             discontinuation of embedded innovations.
 

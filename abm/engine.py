@@ -28,16 +28,15 @@ from .boards import Boards
 from .config import ScenarioConfig, StrategyConfig
 from .economics import CELL, MoneyOwed, cell_economics, tally_money
 from .effects import draw_true_effects, learn_from_pilots, log_belief
+from .flows import Counted
 from .generators import Streams, cell_words, normals, replication_streams, uniforms
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .kernels import DecisionTerms, EndingTerms, EventOutcomes, UtilityTerms
-from .mechanisms import MECHANISM_STREAMS, CapacityTerms, Mechanisms, StatusQuo
+from .mechanisms import FLOWS, MECHANISM_STREAMS, CapacityTerms, Mechanisms, StatusQuo
 from .population import (
-    COUNTED,
     MONTHS_PER_YEAR,
     PILOTING,
     Cells,
-    Flow,
     StateTally,
     count_states,
     initial_population,
@@ -91,7 +90,7 @@ class Batch:
         self.log_belief = log_belief(self.pop.belief_icb)
         self.mechanisms = Mechanisms(self)
         self.month = 0  # months completed
-        self.flows = np.zeros((self.reps, len(Flow)))
+        self.flows = np.zeros((self.reps, len(FLOWS)))  # columns: ``FLOWS``
         self.strategy_spent_gbp_m = np.zeros(self.reps)  # the programme's commitments so far
         self.bed_days_by_trust = np.zeros(self.pop.budget_gbp_m.shape)
         self.benefit_by_trust_gbp_m = np.zeros(self.pop.budget_gbp_m.shape)
@@ -220,6 +219,10 @@ class Batch:
         self.month += 1
         for name, reporter in reporters.REPORTERS.items():
             self.record[name].append(reporter(self))
+
+    def flow(self, name: str) -> np.ndarray:
+        """(R,) this month's column of flow ``name`` (a view: writes go into ``flows``)."""
+        return self.flows[:, FLOWS.index(name)]
 
     def cells(self) -> Cells:
         """The cells' states as the compiled passes read them (the population's arrays)."""
@@ -389,7 +392,7 @@ class Batch:
                              self.state_tally(), self.in_use_in_row, self.paying_in_row)
         mechanisms.after_events(outcomes)
         self._learn_from(outcomes)
-        self.flows[:, :len(COUNTED)] = outcomes.counts
+        self.flows[:, :len(Counted)] = outcomes.counts
 
     def _learn_from(self, outcomes: EventOutcomes) -> None:
         """Completed pilots and failures teach what an innovation does.
@@ -408,7 +411,7 @@ class Batch:
         merged = self.boards.acting(self.month)
         if merged:  # a merged board learns from all its members' pilots, as one
             own, own_signal = self.boards.pooled(completed), self.boards.pooled(signal)
-        observed = self.mechanisms.observed_pilots(own, per_innovation)
+        observed = self.mechanisms.observed_pilots(own, completed, per_innovation)
         if merged:
             observed = self.boards.averaged(observed)
         evidence = self.scenario.diffusion.evidence_per_observed_pilot
@@ -437,8 +440,10 @@ class Batch:
         paid_capital = np.minimum(pop.capital_gbp_m, owed.capital_due)
         pilots_due += owed.capital_due - paid_capital  # what capital cannot pay falls on revenue
         pop.capital_gbp_m = pop.capital_gbp_m - paid_capital
-        self.flows[:, Flow.RUNNING_COST_GBP_M] = owed.running_full
-        self.mechanisms.charge(owed, running_due, pilots_due)
+        self.flow("running_cost_gbp_m")[:] = owed.running_full
+        charges = self.mechanisms.charge(self.month, owed)
+        running_due += charges.running
+        pilots_due += charges.fees  # paid as pilots are, from what running costs leave
         paid_running = np.minimum(pop.budget_gbp_m, running_due)
         paid_pilots = np.minimum(pop.budget_gbp_m - paid_running, pilots_due)
         pop.budget_gbp_m = pop.budget_gbp_m - paid_running - paid_pilots
@@ -451,12 +456,11 @@ class Batch:
         if closed.any():
             self.status_quo.refresh_payers(np.flatnonzero(closed))
         mechanisms_cost = self.mechanisms.national_cost_gbp_m()
-        flows = self.flows
-        flows[:, Flow.SPEND_TRUST_GBP_M] = (paid_running + paid_pilots + paid_capital).sum(axis=1)
-        flows[:, Flow.SPEND_ICB_GBP_M] = icb_paid.sum(axis=1)
-        flows[:, Flow.SPEND_NATIONAL_GBP_M] = national_paid + mechanisms_cost + owed.programme_due
-        flows[:, Flow.STRATEGY_SPEND_GBP_M] = self.mechanisms.programme_cost_gbp_m()
-        self._end_spent_programmes(flows[:, Flow.STRATEGY_SPEND_GBP_M])
+        self.flow("spend_trust_gbp_m")[:] = (paid_running + paid_pilots + paid_capital).sum(axis=1)
+        self.flow("spend_icb_gbp_m")[:] = icb_paid.sum(axis=1)
+        self.flow("spend_national_gbp_m")[:] = national_paid + mechanisms_cost + owed.programme_due
+        self.flow("strategy_spend_gbp_m")[:] = self.mechanisms.programme_cost_gbp_m()
+        self._end_spent_programmes(self.flow("strategy_spend_gbp_m"))
 
     def _end_spent_programmes(self, committed: np.ndarray) -> None:
         """A programme whose commitments reach the strategy's spend cap ends, as if stopped."""
@@ -502,10 +506,10 @@ class Batch:
         self.bed_days_by_trust = owed.bed_days
         self.benefit_by_trust_gbp_m = \
             owed.bed_days * (self.scenario.finance.cost_per_bed_day_gbp / 1e6) + owed.cash
-        self.flows[:, Flow.BENEFIT_BED_DAYS] = owed.bed_days.sum(axis=1)
-        self.flows[:, Flow.BENEFIT_GBP_M] = self.benefit_by_trust_gbp_m.sum(axis=1)
+        self.flow("benefit_bed_days")[:] = owed.bed_days.sum(axis=1)
+        self.flow("benefit_gbp_m")[:] = self.benefit_by_trust_gbp_m.sum(axis=1)
         saving = self.mechanisms.saving_gbp_m()
-        self.flows[:, Flow.SAVING_GBP_M] = saving.sum(axis=1) if np.ndim(saving) else saving
+        self.flow("saving_gbp_m")[:] = saving.sum(axis=1) if np.ndim(saving) else saving
 
     # ------------------------------------------------------------------ record
 

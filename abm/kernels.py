@@ -21,14 +21,13 @@ import numpy as np
 from numba import njit
 
 from . import economics as econ
+from .flows import Counted
 from .population import (
     ABANDONED,
     AWARE,
-    COUNTED,
     EMBEDDED,
     PILOTING,
     UNAWARE,
-    Flow,
     is_paying,
     is_used,
 )
@@ -87,7 +86,7 @@ class EndingTerms(NamedTuple):
 class EventOutcomes(NamedTuple):
     """What the month's events did (written by ``apply_events``)."""
 
-    counts: np.ndarray  # (R, len(COUNTED)) int64, columns named by ``Flow``
+    counts: np.ndarray  # (R, len(Counted)) int64, columns named by ``flows.Counted``
     completed_icb: np.ndarray  # (R, K, I) float32 pilots completed (succeeded or failed)
     signal_icb: np.ndarray  # (R, K, I) float64 sum of the effects those pilots revealed
     completed: np.ndarray  # (R, I) float32 pilots completed
@@ -98,7 +97,7 @@ class EventOutcomes(NamedTuple):
     def empty(cls, reps: int, icbs: int, innovations: int) -> EventOutcomes:
         """Unwritten arrays of these shapes (``apply_events`` fills them)."""
         failed = np.empty((reps, innovations), dtype=np.float32)
-        return cls(counts=np.empty((reps, len(COUNTED)), dtype=np.int64),
+        return cls(counts=np.empty((reps, len(Counted)), dtype=np.int64),
                    completed_icb=np.empty((reps, icbs, innovations), dtype=np.float32),
                    signal_icb=np.empty((reps, icbs, innovations)),
                    completed=np.empty_like(failed), failed=failed,
@@ -382,7 +381,7 @@ def apply_events(cells, month, events, event_words, outcomes, tally, in_use_in_r
 
     A cell with an event enters its new state in step ``month``. Writes the
     ``EventOutcomes``: per replication the counts of the events (columns named by
-    ``population.Flow``), pilots completed (succeeded or failed) per ICB and
+    ``flows.Counted``), pilots completed (succeeded or failed) per ICB and
     innovation with the sum of the effects they revealed (each pilot shows its
     trust's ``realised_effect``) and per innovation, failures per innovation and supported
     completions per innovation.
@@ -444,10 +443,10 @@ def _record_event(event, r, t, i, k, supported, realised_effect, counts, complet
     if event == EVENT_AWARE:
         return AWARE
     if event == EVENT_START or event == EVENT_SUPPORTED_START:
-        counts[r, Flow.PILOTS_STARTED] += 1
+        counts[r, Counted.PILOTS_STARTED] += 1
         backed = event == EVENT_SUPPORTED_START
         supported[r, t, i] = backed
-        counts[r, Flow.SCALER_DEPLOYMENTS_STARTED] += backed
+        counts[r, Counted.SCALER_DEPLOYMENTS_STARTED] += backed
         return PILOTING
     if event == EVENT_SUCCEED or event == EVENT_FAIL:
         completed_icb[r, k, i] += 1
@@ -455,11 +454,12 @@ def _record_event(event, r, t, i, k, supported, realised_effect, counts, complet
         completed[r, i] += 1
         supported_completed[r, i] += supported[r, t, i]
         if event == EVENT_SUCCEED:
-            counts[r, Flow.PILOTS_SCALED] += 1
+            counts[r, Counted.PILOTS_SCALED] += 1
             return EMBEDDED
-        counts[r, Flow.PILOTS_FAILED] += 1
+        counts[r, Counted.PILOTS_FAILED] += 1
         failed[r, i] += 1
     else:
-        counts[r, Flow.PILOTS_FADED if event == EVENT_FADE else Flow.EMBEDDED_DISCONTINUED] += 1
+        ended = Counted.PILOTS_FADED if event == EVENT_FADE else Counted.EMBEDDED_DISCONTINUED
+        counts[r, ended] += 1
     supported[r, t, i] = False
     return ABANDONED

@@ -2,8 +2,9 @@
 
 The simulation itself is a ``Batch`` of one replication (``abm.engine``), so a
 model and replication r of a large batched run give the same numbers. The model
-adds what a user inspects: Mesa agents for the 205 trusts, 42 ICBs, vendors, the
-scaler and government, each a view on its part of the arrays, and a Mesa
+adds what a user inspects: Mesa agents for the 205 trusts, 42 ICBs, vendors and
+government, and those each mechanism brings (``Mechanism.mesa_agents``: the
+scaler), each a view on its part of the arrays, and a Mesa
 ``DataCollector`` that reads what the batch recorded each month (the reporters run
 once, in the batch).
 """
@@ -18,9 +19,9 @@ from mesa.datacollection import DataCollector
 
 from . import economics as econ
 from . import reporters
-from .agents import ICB, Government, Scaler, Trust, Vendor
+from .agents import ICB, Government, Trust, Vendor
 from .config import ScenarioConfig, StrategyConfig
-from .engine import STREAMS, Batch
+from .engine import Batch
 from .generators import replication_streams
 from .inputs import EnglandData
 from .population import STATE_NAMES, Population
@@ -66,9 +67,8 @@ class NHSReformModel(mesa.Model):
         self.icbs = [ICB(self, k) for k in range(len(self.data.icbs))]
         self.vendors = [Vendor(self, products, name)
                         for name, products in self.data.innovations.products_by_vendor().items()]
-        self.scaler = None
-        if strategy.scaler.enabled:
-            self.scaler = Scaler(self, self.batch.mechanisms["scaler"].module_columns, "scaler")
+        self.mechanism_agents = self.batch.mechanisms.mesa_agents(self)
+        self.scaler = next(iter(self.mechanism_agents.get("scaler", [])), None)
         self.government = Government(self)
         self.datacollector = DataCollector(model_reporters=MODEL_REPORTERS)
 

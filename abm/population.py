@@ -9,7 +9,6 @@ operations whatever the number of trusts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -27,38 +26,6 @@ LONG_BEFORE_START = 10_000
 STATE_NAMES = ("unaware", "aware", "piloting", "embedded", "abandoned")
 
 
-class Flow(IntEnum):
-    """What happens in a month, per replication: the columns of ``Batch.flows``.
-
-    The one schema of the flows: the compiled passes count the cell events by
-    these names (those up to ``SCALER_DEPLOYMENTS_STARTED``, see ``COUNTED``), the
-    engine and the mechanisms write the rest, and the reporters and tables read
-    them by name (``FLOW_NAMES``, the steps table's columns in this order).
-    """
-
-    PILOTS_STARTED = 0
-    PILOTS_SCALED = 1
-    PILOTS_FAILED = 2
-    PILOTS_FADED = 3
-    EMBEDDED_DISCONTINUED = 4
-    SCALER_DEPLOYMENTS_STARTED = 5  # pilots started with a deployer's support
-    SCALER_REVENUE_GBP_M = 6
-    MERGERS = 7
-    MERGERS_BLOCKED = 8
-    SPEND_TRUST_GBP_M = 9
-    SPEND_ICB_GBP_M = 10
-    SPEND_NATIONAL_GBP_M = 11
-    SPEND_TRANSITION_GBP_M = 12
-    BENEFIT_BED_DAYS = 13
-    BENEFIT_GBP_M = 14  # innovations' benefit: bed days valued, and cash
-    SAVING_GBP_M = 15  # what the mechanisms save themselves (merged back offices)
-    RUNNING_COST_GBP_M = 16  # all payers' recurring cost of what is embedded (and lock-in)
-    STRATEGY_SPEND_GBP_M = 17  # what the strategy's own programme commits (its spend cap)
-
-
-FLOW_NAMES = tuple(flow.name.lower() for flow in Flow)
-# the flows counted cell by cell by ``kernels.apply_events``: the first columns of the flows
-COUNTED = FLOW_NAMES[:Flow.SCALER_DEPLOYMENTS_STARTED + 1]
 EPR_ID = "electronic_patient_record"
 MONTHS_PER_YEAR = 12.0
 DAYS_PER_MONTH = 30.4

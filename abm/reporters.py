@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .population import FLOW_NAMES
+from .mechanisms import FLOW_NAMES
 
 if TYPE_CHECKING:
     from .engine import Batch

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 from collections.abc import Callable
 
 import mesa
@@ -19,10 +20,12 @@ import numpy as np
 import pytest
 
 from abm import agents, institutions
-from abm.agents import ICB, Government, Scaler, Trust, Vendor
+from abm.agents import ICB, Government, Trust, Vendor
+from abm.config import default_comparison
 from abm.economics import cell_matrices
 from abm.inputs import DOMAINS, TRUST_TYPES, read_table
-from abm.mechanisms import consolidation
+from abm.mechanisms import MECHANISMS, consolidation
+from abm.mechanisms.scaler import ScalerAgent as Scaler
 from abm.model import NHSReformModel
 from abm.population import PILOTING, STATE_NAMES
 
@@ -36,7 +39,7 @@ def _scaler(batch):
 
 
 PROBABILITIES = ("monthly_awareness_probability", "monthly_pilot_probability")
-STRATEGIES = ["status_quo", "scaler_led", "open_platform", "consolidation"]
+STRATEGIES = default_comparison()  # the strategies of the ``models`` fixture
 
 # (agent class, public member) -> the tests that check it against the engine
 CHECKED: dict[tuple[type, str], list[str]] = {}
@@ -54,8 +57,8 @@ def checks(cls: type, *members: str) -> Callable[[Callable], Callable]:
 
 
 def public_members(cls: type) -> set[str]:
-    """Public methods and properties of an agent class defined in ``abm.agents``."""
-    own = [klass for klass in cls.__mro__ if klass.__module__ == agents.__name__]
+    """Public methods and properties of an agent class defined by the package (not Mesa)."""
+    own = [klass for klass in cls.__mro__ if klass.__module__.startswith("abm.")]
     return {name for name, _ in inspect.getmembers(cls)
             if not name.startswith("_") and any(name in vars(klass) for klass in own)}
 
@@ -81,10 +84,15 @@ def open_trusts():
 # ---------------------------------------------------------------- the model and its agents
 
 
+def _agent_classes(module) -> set[type]:
+    return {obj for _, obj in inspect.getmembers(module, inspect.isclass)
+            if issubclass(obj, mesa.Agent) and obj.__module__ == module.__name__}
+
+
 def test_every_public_member_of_an_agent_is_checked():
-    classes = {obj for _, obj in inspect.getmembers(agents, inspect.isclass)
-               if issubclass(obj, mesa.Agent) and obj.__module__ == agents.__name__}
-    assert classes == {Trust, ICB, Vendor, Scaler, Government}
+    classes = _agent_classes(agents).union(
+        *(_agent_classes(sys.modules[m.__module__]) for m in MECHANISMS))
+    assert {Trust, ICB, Vendor, Scaler, Government} <= classes
     for cls in classes:
         members = public_members(cls)
         checked = {name for klass, name in CHECKED if klass is cls}
@@ -180,7 +188,7 @@ def test_trust_attributes_are_their_rows_of_the_arrays(models, strategy):
         assert trust.pressure == pop.pressure[t]
         assert trust.free_capacity == pop.free_capacity[t]
         assert trust.decision_unit is model.trusts[pop.group[t]]
-    if strategy == "consolidation":
+    if model.strategy.consolidation.enabled:
         assert any(trust.decision_unit is not trust for trust in model.trusts)
 
 
@@ -312,7 +320,7 @@ def test_explain_gives_the_terms_of_the_engines_decision(models, strategy):
             for key, value in expected.items():
                 assert terms[key] == pytest.approx(value, rel=1e-4, abs=1e-6), (
                     row, innovation, key)
-    if strategy == "open_platform":  # the pull of national use is told apart from risk
+    if model.strategy.open_platform.enabled:  # the pull of national use is told apart from risk
         bonus = [model.trusts[0].explain(i)["transparency_bonus"] for i in ids]
         assert max(bonus) > 0
 
@@ -414,7 +422,7 @@ def test_propose_merger_is_the_engines_proposal(models, strategy):
         assert np.array_equal(after, np.where(merged, acquirer, before))
         assert not _mergers(batch).merger_exhausted[0, icb.row]
     assert any(outcomes)
-    if strategy == "consolidation":  # ICBs whose units can grow no more propose nothing
+    if model.strategy.consolidation.enabled:  # units that can grow no more propose nothing
         assert not all(outcomes) and _mergers(batch).merger_exhausted[0].any()
         exhausted = np.flatnonzero(_mergers(batch).merger_exhausted[0])
         assert not any(outcomes[k] for k in exhausted)

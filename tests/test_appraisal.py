@@ -16,7 +16,7 @@ from abm.appraisal import (
     yearly_discount,
 )
 from abm.config import ConfigError, ScenarioConfig, StrategyConfig, parse_config
-from abm.population import FLOW_NAMES
+from abm.mechanisms import FLOW_NAMES
 from abm.runner import run_batch
 from abm.summary import appraisal_table, format_appraisal, value_for_money
 

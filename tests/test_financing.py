@@ -19,7 +19,8 @@ from abm.cli import compose_run_config
 from abm.engine import Batch
 from abm.inputs import england
 from abm.kernels import can_start
-from abm.population import PILOTING, UNAWARE, Flow
+from abm.mechanisms import FLOWS
+from abm.population import PILOTING, UNAWARE
 from abm.runner import replication_seed
 
 CFG = compose_run_config()
@@ -84,7 +85,8 @@ def test_the_capital_part_is_paid_from_capital_then_from_revenue(capital) -> Non
     np.testing.assert_allclose(run.pop.capital_gbp_m[:, 0], capital - from_capital)
     np.testing.assert_allclose(run.pop.budget_gbp_m[:, 0],
                                100.0 - revenue_due - (capital_due - from_capital), rtol=1e-9)
-    assert (run.flows[:, Flow.SPEND_TRUST_GBP_M] >= capital_due + revenue_due - 1e-9).all()
+    spent = run.flows[:, FLOWS.index("spend_trust_gbp_m")]
+    assert (spent >= capital_due + revenue_due - 1e-9).all()
 
 
 def test_capital_for_change_lapses_each_april() -> None:

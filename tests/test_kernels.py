@@ -23,7 +23,7 @@ from abm.runner import replication_seed
 def batch() -> Batch:
     cfg = compose_run_config()
     status_quo = {s.name: s for s in cfg.strategies}["status_quo"]
-    return Batch(cfg.scenario, status_quo, [replication_seed(3, r) for r in range(6)]).run(40)
+    return Batch(cfg.scenario, status_quo, [replication_seed(4, r) for r in range(6)]).run(40)
 
 
 def _expected_events(batch: Batch, draws: np.ndarray) -> np.ndarray:

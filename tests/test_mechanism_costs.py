@@ -25,7 +25,7 @@ from abm.config import (
 )
 from abm.engine import Batch
 from abm.experiments import space
-from abm.population import Flow
+from abm.mechanisms import FLOWS
 from abm.runner import replication_seed
 
 SEEDS = [replication_seed(31, r) for r in range(4)]
@@ -105,7 +105,7 @@ def test_shared_adaptations_stop_at_the_floor() -> None:
 def test_trusts_pay_to_take_part_in_the_platform() -> None:
     def trusts_spend(cost: float) -> float:
         batch = Batch(BASE, _platform(trust_cost_gbp_m_per_year=cost), SEEDS).run(24)
-        return float(batch.recorded()["flows"][:, :, Flow.SPEND_TRUST_GBP_M].sum())
+        return float(batch.recorded()["flows"][:, :, FLOWS.index("spend_trust_gbp_m")].sum())
 
     assert trusts_spend(0.5) > trusts_spend(0.0)
 
@@ -149,7 +149,8 @@ def test_an_overstated_track_record_wins_more_deployments() -> None:
             enabled=True, track_record_overstatement=overstatement))
         seeds = [replication_seed(41, r) for r in range(16)]
         batch = Batch(BASE, strategy, seeds).run(60)
-        return float(batch.recorded()["flows"][:, :, Flow.SCALER_DEPLOYMENTS_STARTED].sum())
+        flows = batch.recorded()["flows"]
+        return float(flows[:, :, FLOWS.index("scaler_deployments_started")].sum())
 
     assert deployments(0.5) > deployments(0.0)
 

@@ -22,9 +22,9 @@ from abm.config import (
 )
 from abm.engine import Batch
 from abm.inputs import england
-from abm.mechanisms import MECHANISM_NAMES, MECHANISMS
+from abm.mechanisms import FLOWS, MECHANISM_NAMES, MECHANISMS
 from abm.mechanisms.consolidation import MERGER_FAMILY
-from abm.population import ABANDONED, AWARE, EMBEDDED, PILOTING, Flow
+from abm.population import ABANDONED, AWARE, EMBEDDED, PILOTING
 from abm.runner import replication_seed, run_replication
 
 SEED = 20251
@@ -262,9 +262,9 @@ def test_a_hybrid_of_scaler_and_open_platform_runs_both_mechanisms():
     batch = _batch(hybrid, 36)
     flows = batch.recorded()["flows"]  # (R, months, flows)
     scaler, platform = hybrid.scaler, hybrid.open_platform
-    assert flows[:, :, Flow.SCALER_DEPLOYMENTS_STARTED].sum() > 0
-    assert flows[:, :, Flow.SCALER_REVENUE_GBP_M].sum() > 0
-    assert (flows[:, :, Flow.SPEND_NATIONAL_GBP_M]
+    assert flows[:, :, FLOWS.index("scaler_deployments_started")].sum() > 0
+    assert flows[:, :, FLOWS.index("scaler_revenue_gbp_m")].sum() > 0
+    assert (flows[:, :, FLOWS.index("spend_national_gbp_m")]
             >= platform.platform_cost_gbp_m_per_year / 12 - 1e-12).all()
     load = batch.capacity_terms()
     per_pilot = ScenarioConfig().barriers.pilot_load * batch.data.innovations.complexity

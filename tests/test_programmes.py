@@ -20,7 +20,8 @@ import pytest
 from abm.cli import compose_run_config
 from abm.engine import Batch
 from abm.inputs import NO_DATE, DataError, _programmes, england, read_table
-from abm.population import AWARE, EMBEDDED, PILOTING, UNAWARE, Flow
+from abm.mechanisms import FLOWS
+from abm.population import AWARE, EMBEDDED, PILOTING, UNAWARE
 from abm.runner import replication_seed
 
 CFG = compose_run_config()
@@ -159,7 +160,7 @@ def test_recorded_programmes_cost_the_centre_what_they_grant() -> None:
         run.step()
         implementing = ((run.pop.state[:, :, epr] == PILOTING)
                         & run.pop.programme_site[:, :, epr]).sum(axis=1)
-        national = run.flows[:, Flow.SPEND_NATIONAL_GBP_M]
+        national = run.flows[:, FLOWS.index("spend_national_gbp_m")]
         assert (national >= implementing * grant_a_month - 1e-9).all()
     assert run.pop.programme_site.any()
 

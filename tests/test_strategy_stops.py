@@ -19,7 +19,8 @@ import numpy as np
 
 from abm.config import RunConfig, ScenarioConfig, parse_config
 from abm.engine import Batch
-from abm.population import EMBEDDED, PILOTING, Flow
+from abm.mechanisms import FLOWS
+from abm.population import EMBEDDED, PILOTING
 from abm.runner import replication_seed, run_experiment
 from abm.strategy_config import StrategyConfig
 
@@ -70,9 +71,11 @@ def test_a_cancelled_contract_ends_offers_and_raises_discontinuation_of_carried_
 
     kept, ended = dropped_share(0.0), dropped_share(1.0)
     assert ended > kept + 0.2, (kept, ended)
-    after = _flows(_batch("scaler", 1.0, 90))[:, ELECTION + 1:, Flow.SCALER_DEPLOYMENTS_STARTED]
+    started = FLOWS.index("scaler_deployments_started")
+    after = _flows(_batch("scaler", 1.0, 90))[:, ELECTION + 1:, started]
     assert after.sum() == 0
-    revenue = _flows(_batch("scaler", 1.0, 90))[:, ELECTION + 1:, Flow.SCALER_REVENUE_GBP_M]
+    fees = FLOWS.index("scaler_revenue_gbp_m")
+    revenue = _flows(_batch("scaler", 1.0, 90))[:, ELECTION + 1:, fees]
     assert revenue.sum() == 0  # no fees, no lock-in fees once the contract has ended
 
 
@@ -85,10 +88,10 @@ def test_a_defunded_platform_costs_the_nation_and_the_trusts_nothing_more():
         publishing = batch.capacity_terms().extra_per_pilot
         np.testing.assert_allclose(publishing, StrategyConfig().open_platform.publication_load
                                    * platform.contribution * (stop == 0.0))
-        running_due = np.zeros(batch.pop.budget_gbp_m.shape)
-        platform.charge(batch.tally_money(), running_due, np.zeros_like(running_due))
+        charges = platform.charge(batch.month, batch.tally_money())
         trusts_part = StrategyConfig().open_platform.trust_cost_gbp_m_per_year / 12
-        np.testing.assert_allclose(running_due, trusts_part * (stop == 0.0))
+        np.testing.assert_allclose(charges.running, trusts_part * (stop == 0.0))
+        np.testing.assert_allclose(charges.fees, 0.0)
         blame = batch.utility_terms(batch.awareness()[2]).risk_weight
         assert (blame > 1).any() == (stop == 0.0)  # published failures weigh only if published
 
@@ -96,9 +99,9 @@ def test_a_defunded_platform_costs_the_nation_and_the_trusts_nothing_more():
 def test_a_halted_merger_programme_leaves_only_background_mergers():
     months = 120
     after = slice(ELECTION + 1, months)
-    kept = _flows(_batch("consolidation", 0.0, months))[:, after, Flow.MERGERS].sum()
-    stopped = _flows(_batch("consolidation", 1.0, months))[:, after, Flow.MERGERS].sum()
+    kept = _flows(_batch("consolidation", 0.0, months))[:, after, FLOWS.index("mergers")].sum()
+    stopped = _flows(_batch("consolidation", 1.0, months))[:, after, FLOWS.index("mergers")].sum()
     background = Batch(_scenario(1.0), StrategyConfig(), SEEDS).run(months)
-    alone = _flows(background)[:, after, Flow.MERGERS].sum()
+    alone = _flows(background)[:, after, FLOWS.index("mergers")].sum()
     assert stopped < 0.5 * kept, (stopped, kept)
     assert stopped <= 2 * alone + 8, (stopped, alone)

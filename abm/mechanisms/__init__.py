@@ -1,12 +1,12 @@
-"""The mechanisms a strategy combines, one module each.
+"""The mechanisms a strategy combines, one module each: the registry.
 
 Each mechanism is a ``Mechanism`` (``base.py``) whose hooks ``Batch.step`` calls
 in the ODD's order; a strategy is the set of mechanisms its config switches on,
-any combination of them. ``MECHANISMS`` lists them in the order their hooks are
-called within a step: consolidation reorganises decision units before the
-scaler approaches trusts, and the open platform's publication load is set
-before the scaler lends capacity against it. ``Mechanisms`` calls a hook of
-every mechanism in that order, each taking the terms the one before returned.
+any combination of them. ``MECHANISMS`` is the one list of them. No hook depends
+on a mechanism's place in it (the contract of ``base.py``, tested by running
+every shipped strategy with the list reversed); the place sets only where each
+mechanism's own flows go among the columns of the steps table (``FLOWS``).
+``Mechanisms`` calls a hook of every mechanism in turn and sums their parts.
 ``StatusQuo`` (``status_quo.py``) is the government, the ICBs and the vendors,
 who act in every strategy.
 
@@ -25,8 +25,9 @@ import numpy as np
 
 from .. import config
 from ..economics import MoneyOwed
+from ..flows import FlowSchema, schema
 from ..kernels import EndingTerms, EventOutcomes, UtilityTerms
-from .base import CapacityTerms, Mechanism
+from .base import CapacityTerms, Charges, Context, Mechanism
 from .consolidation import Consolidation
 from .open_platform import OpenPlatform
 from .scaler import Scaler
@@ -35,12 +36,34 @@ from .status_quo import StatusQuo
 if TYPE_CHECKING:
     from ..engine import Batch
 
-MECHANISMS: tuple[type[Mechanism], ...] = (Consolidation, OpenPlatform, Scaler)
+MECHANISMS: tuple[type[Mechanism], ...] = (Scaler, OpenPlatform, Consolidation)
 MECHANISM_NAMES = config.MECHANISMS  # the settings blocks of StrategyConfig with an enabled flag
-if sorted(MECHANISM_NAMES) != sorted(m.name for m in MECHANISMS):
-    raise ImportError(f"strategy settings {MECHANISM_NAMES} and mechanism modules "
-                      f"{[m.name for m in MECHANISMS]} differ")
+
+
+def check_registry(mechanisms: tuple[type[Mechanism], ...]) -> None:
+    """Every settings block has one module, and every mechanism's streams are its own.
+
+    Raises:
+        ImportError: If the registry and the strategy settings differ, or two
+            mechanisms name the same stream.
+    """
+    if sorted(MECHANISM_NAMES) != sorted(m.name for m in mechanisms):
+        raise ImportError(f"strategy settings {MECHANISM_NAMES} and mechanism modules "
+                          f"{[m.name for m in mechanisms]} differ")
+    streams = [stream for mechanism in mechanisms for stream in mechanism.streams]
+    if len(set(streams)) != len(streams):
+        raise ImportError(f"two mechanisms draw from one stream: {streams}")
+
+
+def flow_schema(mechanisms: tuple[type[Mechanism], ...]) -> FlowSchema:
+    """The flows of a batch: the counted events, each mechanism's own, then the money."""
+    return schema(mechanism.flows for mechanism in mechanisms)
+
+
+check_registry(MECHANISMS)
 MECHANISM_STREAMS = tuple(stream for mechanism in MECHANISMS for stream in mechanism.streams)
+FLOWS = flow_schema(MECHANISMS)
+FLOW_NAMES = FLOWS.names  # the steps table's flow columns, in order
 
 
 class Mechanisms:
@@ -116,16 +139,22 @@ class Mechanisms:
         for part in self._parts.values():
             part.after_events(outcomes)
 
-    def observed_pilots(self, local: np.ndarray, per_innovation: np.ndarray) -> np.ndarray:
-        """The pilots each ICB learns from, after every mechanism's part."""
-        for part in self._parts.values():
-            local = part.observed_pilots(local, per_innovation)
-        return local
+    def observed_pilots(self, own: np.ndarray, per_icb: np.ndarray,
+                        per_innovation: np.ndarray) -> np.ndarray:
+        """The pilots each ICB learns from: its own and every mechanism's extra."""
+        extra = sum(part.observed_pilots(own, per_icb, per_innovation)
+                    for part in self._parts.values())
+        return own + extra if np.ndim(extra) else own
 
-    def charge(self, owed: MoneyOwed, running_due: np.ndarray, pilots_due: np.ndarray) -> None:
-        """ODD step 10: every mechanism's charges, in turn."""
-        for part in self._parts.values():
-            part.charge(owed, running_due, pilots_due)
+    def charge(self, month: int, owed: MoneyOwed) -> Charges:
+        """ODD step 10: every mechanism's charges, summed line by line."""
+        charges = [part.charge(month, owed) for part in self._parts.values()]
+        return Charges(running=sum(c.running for c in charges),
+                       fees=sum(c.fees for c in charges))
+
+    def mesa_agents(self, model) -> dict[str, list]:
+        """Each mechanism's Mesa agents for a one-replication model, by mechanism."""
+        return {name: part.mesa_agents(model) for name, part in self._parts.items()}
 
     def saving_gbp_m(self) -> np.ndarray | float:
         """ODD step 11: what the mechanisms save themselves this month, GBP m (R, T) or nil."""
@@ -140,5 +169,6 @@ class Mechanisms:
         return sum(part.programme_cost_gbp_m() for part in self._parts.values())
 
 
-__all__ = ["MECHANISMS", "MECHANISM_NAMES", "MECHANISM_STREAMS", "CapacityTerms", "Mechanism",
-           "Mechanisms", "StatusQuo"]
+__all__ = ["FLOWS", "FLOW_NAMES", "MECHANISMS", "MECHANISM_NAMES", "MECHANISM_STREAMS",
+           "CapacityTerms", "Charges", "Context", "Mechanism", "Mechanisms", "StatusQuo",
+           "check_registry", "flow_schema"]

@@ -26,9 +26,10 @@ import numpy as np
 from numba import njit
 
 from ..economics import CELL
+from ..flows import FlowSpec
 from ..inputs import TRUST_TYPES
 from ..kernels import EndingTerms
-from ..population import MONTHS_PER_YEAR, Flow, led_by, turnover_gbp_m_per_year
+from ..population import MONTHS_PER_YEAR, led_by, turnover_gbp_m_per_year
 from .base import CapacityTerms, Mechanism
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ class Consolidation(Mechanism):
 
     name = "consolidation"
     streams = ("mergers",)
+    flows = (FlowSpec("mergers", "mergers", "mergers completed (background and the "
+                      "programme's)"),
+             FlowSpec("mergers_blocked", "mergers", "merger proposals blocked by boards"))
 
     def __init__(self, batch: Batch) -> None:
         super().__init__(batch)
@@ -122,9 +126,9 @@ class Consolidation(Mechanism):
                 pop.pressure[r], cfg.max_group_size, self.merger_exhausted[r],
                 pop.disrupted_until[r], pop.budget_gbp_m[r], pop.transition_debt_gbp_m[r],
                 month + cfg.disruption_months, cfg.transition_cost_gbp_m, merged[r])
-            batch.flows[r, Flow.MERGERS] += mergers
-            batch.flows[r, Flow.MERGERS_BLOCKED] += blocked
-            batch.flows[r, Flow.SPEND_TRANSITION_GBP_M] += paid
+            self.flow("mergers")[r] += mergers
+            self.flow("mergers_blocked")[r] += blocked
+            self.flow("spend_transition_gbp_m")[r] += paid
             self.programme_cost[r] = mergers * cfg.transition_cost_gbp_m * programme_share[r]
             batch.has_groups[r] |= mergers > 0
         merged_reps = np.flatnonzero(merged.any(axis=1))
@@ -133,6 +137,19 @@ class Consolidation(Mechanism):
             in_unit = np.take_along_axis(led_by(pop.group), pop.group, axis=1) > 1
             self.first_merged[in_unit & (self.first_merged < 0)] = month
         self.month = month
+
+    def proposal(self, r: int, icb: int) -> tuple[int, int] | None:
+        """The merger ICB ``icb`` would propose now in replication ``r`` (``propose_merger``).
+
+        Returns:
+            (acquirer lead row, target lead row), or None if no pair is possible.
+        """
+        batch, pop = self.batch, self.batch.pop
+        rows = batch.icb_rows[batch.icb_starts[icb]:batch.icb_starts[icb + 1]]
+        acquirer, target = propose_merger(rows, self.merger_family, pop.group[r],
+                                          pop.capacity_base[r], pop.pressure[r],
+                                          self.config.max_group_size)
+        return None if acquirer < 0 else (int(acquirer), int(target))
 
     def programme_cost_gbp_m(self) -> np.ndarray | float:
         """The transition cost of the programme's part of this month's mergers."""

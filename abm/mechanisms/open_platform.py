@@ -24,7 +24,7 @@ import numpy as np
 from ..economics import CELL, MoneyOwed
 from ..kernels import EndingTerms, UtilityTerms
 from ..population import MONTHS_PER_YEAR
-from .base import CapacityTerms, Mechanism
+from .base import CapacityTerms, Charges, Mechanism
 
 if TYPE_CHECKING:
     from ..engine import Batch
@@ -94,34 +94,35 @@ class OpenPlatform(Mechanism):
         return terms._replace(fade_no_champion=(terms.fade_no_champion * (1.0 - shared)
                                                 ).astype(CELL))
 
-    def observed_pilots(self, local: np.ndarray, per_innovation: np.ndarray) -> np.ndarray:
+    def observed_pilots(self, own: np.ndarray, per_icb: np.ndarray,
+                        per_innovation: np.ndarray) -> np.ndarray | float:
         """Pilots published elsewhere count as evidence; published adaptations cut the need.
 
         Each ICB's completed pilots are published as far as its trusts document them,
         and each ICB reads what others published as far as its trusts can use it.
         """
         if not self.enabled:
-            return local
+            return 0.0
         cfg, batch, live = self.config, self.batch, self._live()
-        published = local * self._per_icb(self.contribution)[:, :, None]
+        published = own * self._per_icb(self.contribution)[:, :, None]
         published_total = published.sum(axis=1)
         weight = (cfg.publication_evidence_weight * live)[:, None] * self.reading_icb
-        observed = published_total[:, None, :] - published
-        observed *= weight[:, :, None]
-        observed += local
+        elsewhere = published_total[:, None, :] - published
+        elsewhere *= weight[:, :, None]
         self.removable_left *= (1.0 - cfg.contributed_adaptation_rate) ** (
             published_total * live[:, None])
         floor = cfg.adaptation_floor
         batch.pop.adaptation_need = self.need_at_start * (
             floor + (1.0 - floor) * self.removable_left)
         batch.refresh_adaptation()
-        return observed
+        return elsewhere
 
-    def charge(self, owed: MoneyOwed, running_due: np.ndarray, pilots_due: np.ndarray) -> None:
-        """Every trust pays its part in the platform while it is funded."""
-        if self.enabled:
-            running_due += self.config.trust_cost_gbp_m_per_year / MONTHS_PER_YEAR * \
-                self._live()[:, None]
+    def charge(self, month: int, owed: MoneyOwed) -> Charges:
+        """Every trust pays its part in the platform while it is funded, with running costs."""
+        if not self.enabled:
+            return Charges()
+        part = self.config.trust_cost_gbp_m_per_year / MONTHS_PER_YEAR * self._live()[:, None]
+        return Charges(running=np.broadcast_to(part, owed.running_due.shape))
 
     def national_cost_gbp_m(self) -> np.ndarray | float:
         """The platform's running cost this month, where it is funded."""

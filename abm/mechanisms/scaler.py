@@ -25,7 +25,9 @@ import numpy as np
 from numba import njit
 
 from .. import kernels
+from ..agents import Vendor
 from ..economics import CELL, MoneyOwed
+from ..flows import FlowSpec
 from ..generators import uniforms
 from ..inputs import MODULE_TYPES
 from ..kernels import EndingTerms, EventOutcomes, UtilityTerms
@@ -34,13 +36,14 @@ from ..population import (
     MONTHS_PER_YEAR,
     PILOTING,
     UNAWARE,
-    Flow,
     certainty_equivalent_log,
     logistic,
 )
-from .base import CapacityTerms, Mechanism
+from .base import CapacityTerms, Charges, Mechanism
 
 if TYPE_CHECKING:
+    import mesa
+
     from ..engine import Batch
 
 
@@ -55,6 +58,8 @@ class Scaler(Mechanism):
 
     name = "scaler"
     streams = ("scaler",)
+    flows = (FlowSpec("scaler_revenue_gbp_m", "GBP m",
+                      "the scaler's fees and lock-in fees this month"),)
 
     def __init__(self, batch: Batch) -> None:
         super().__init__(batch)
@@ -73,6 +78,10 @@ class Scaler(Mechanism):
         pop = self.batch.pop
         piloting = (pop.state == PILOTING) & pop.supported
         return piloting.reshape(len(piloting), -1).sum(axis=1, dtype=np.int64)
+
+    def mesa_agents(self, model: mesa.Model) -> list[mesa.Agent]:
+        """The scaler as a Mesa agent (``ScalerAgent``) when the strategy has it."""
+        return [ScalerAgent(model, self.module_columns, "scaler")] if self.enabled else []
 
     def approach(self, month: int) -> None:
         """Rank the open cells and offer the best, up to the spare capacity."""
@@ -176,30 +185,80 @@ class Scaler(Mechanism):
         if self.enabled:
             self.deployments_by_module += outcomes.supported_completed @ self.module_onehot
 
-    def charge(self, owed: MoneyOwed, running_due: np.ndarray, pilots_due: np.ndarray) -> None:
+    def charge(self, month: int, owed: MoneyOwed) -> Charges:
         """The fees of the deployments accepted this month, and lock-in fees.
 
-        Lock-in fees are paid on embedded deployments while the contract lasts; both
-        are the scaler's revenue.
+        Lock-in fees are paid on embedded deployments while the contract lasts, with
+        running costs; the fees with pilot costs. Both are the scaler's revenue, and
+        the lock-in fees count among the running costs of what is embedded.
         """
         if not self.enabled:
-            return
-        cfg, live = self.config, self.batch.reform_live[:, None]
+            return Charges()
+        cfg, live = self.config, self.context.reform_live[:, None]
         lock_in = owed.lock_ins * live * (cfg.price_gbp_m * cfg.lock_in_fee_share
                                           / MONTHS_PER_YEAR)
         fees = self.accepted * cfg.price_gbp_m
-        running_due += lock_in
-        pilots_due += fees
-        flows = self.batch.flows
-        flows[:, Flow.SCALER_REVENUE_GBP_M] = lock_in.sum(1) + fees.sum(1)
-        flows[:, Flow.RUNNING_COST_GBP_M] += lock_in.sum(1)  # recurring while the contract lasts
+        self.flow("scaler_revenue_gbp_m")[:] = lock_in.sum(1) + fees.sum(1)
+        self.flow("running_cost_gbp_m")[:] += lock_in.sum(1)
         self.accepted[:] = 0.0
+        return Charges(running=lock_in, fees=fees)
 
     def programme_cost_gbp_m(self) -> np.ndarray | float:
         """The scaler's fees and lock-in fees this month (its revenue)."""
         if not self.enabled:
             return 0.0
-        return self.batch.flows[:, Flow.SCALER_REVENUE_GBP_M]
+        return self.flow("scaler_revenue_gbp_m")
+
+
+class ScalerAgent(Vendor):
+    """An organisation that carries modules across many trusts (seed 000).
+
+    Its products are the modules. Each completed deployment of a module type teaches
+    the scaler: the failure chance and the duration of the pilots it carries fall
+    along a learning curve. It lends absorptive capacity, charges a fee and a yearly
+    lock-in fee, and, having a profit motive, offers deployments first to trusts that
+    can pay. The price factors it inherits are those of its modules' own costs (a
+    vendor's margin where a module is a vendor product); its fee comes on top.
+    """
+
+    @property
+    def fee_per_deployment_gbp_m(self) -> float:
+        """Fee a trust pays when it accepts a deployment, GBP m (0 once the contract ended)."""
+        live = bool(self.model.batch.reform_live[0])
+        return self.model.strategy.scaler.price_gbp_m * live
+
+    @property
+    def contract_live(self) -> bool:
+        """Whether the scaler's contract runs (a new government may have ended it)."""
+        return bool(self.model.batch.reform_live[0])
+
+    @property
+    def deployments_by_module(self) -> np.ndarray:
+        """(5,) completed deployments of each module type (a view on the batch's array)."""
+        return self.model.batch.mechanisms["scaler"].deployments_by_module[0]
+
+    @property
+    def active_deployments(self) -> int:
+        """Deployments running now."""
+        return int(self.model.batch.mechanisms["scaler"].active_deployments()[0])
+
+    @property
+    def offers(self) -> list[tuple[int, int]]:
+        """(trust row, innovation column) of this month's offers, best ranked first."""
+        rep, rows, cols = self.model.batch.mechanisms["scaler"].offers
+        return [(int(i), int(j)) for r, i, j in zip(rep, rows, cols, strict=True) if r == 0]
+
+    def learning_factor(self) -> np.ndarray:
+        """(5,) floor + (1 - floor) x (1 + n)^-b per module type, n its completed deployments.
+
+        In the next step a pilot the scaler carries ends once it has run
+        ``ceil(duration x (0.5 + 0.5 x factor))`` months, and fails with the factor
+        times the failure an unsupported pilot would have from adaptation effort
+        (the part from a poor infrastructure fit stays).
+        """
+        cfg = self.model.strategy.scaler
+        return learning_factor(self.deployments_by_module, cfg.learning_exponent,
+                               cfg.learning_floor)
 
 
 def learning_factor(deployments_by_module: np.ndarray, exponent: float,

@@ -23,7 +23,7 @@ from .. import institutions
 from ..economics import Institutions
 from ..effects import log_belief
 from ..generators import uniforms
-from ..population import MONTHS_PER_YEAR, Flow
+from ..population import MONTHS_PER_YEAR
 from ..programmes import Delivery
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class StatusQuo:
         pop.transition_debt_gbp_m -= repay
         pop.budget_gbp_m = pop.allocation_gbp_m_per_year - repay
         pop.capital_gbp_m = pop.capital_allocation_gbp_m_per_year.copy()
-        self.batch.flows[:, Flow.SPEND_TRANSITION_GBP_M] += repay.sum(axis=1)
+        self.batch.flow("spend_transition_gbp_m")[:] += repay.sum(axis=1)
 
     def payers(self) -> Institutions:
         """What the institutions decide about who pays, as the cost rules read it."""

@@ -1,0 +1,74 @@
+"""The contract between mechanisms: no hook depends on a mechanism's place in the registry.
+
+Every shipped strategy runs with the registry as it is and reversed; every
+recorded number must be the same. The flows' columns are the registry's
+(``FLOWS``), which the reversed run keeps, so the two records line up column by
+column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import abm.mechanisms as registry
+from abm.config import ScenarioConfig, shipped_strategies
+from abm.engine import Batch
+from abm.flows import COUNTED_FLOWS, MONEY_FLOWS
+from abm.mechanisms import FLOWS, MECHANISMS, flow_schema
+from abm.runner import replication_seed
+
+MONTHS = 30  # past the first financial year, the first mergers and the first pilots' ends
+
+
+def _record(strategy, reps: int = 3) -> dict[str, np.ndarray]:
+    seeds = [replication_seed(11, r) for r in range(reps)]
+    return Batch(ScenarioConfig(), strategy, seeds).run(MONTHS).recorded()
+
+
+@pytest.mark.parametrize("name", list(shipped_strategies()))
+def test_reversing_the_registry_changes_no_number(name, monkeypatch):
+    strategy = shipped_strategies()[name]
+    as_registered = _record(strategy)
+    monkeypatch.setattr(registry, "MECHANISMS", tuple(reversed(MECHANISMS)))
+    reversed_order = _record(strategy)
+    assert as_registered.keys() == reversed_order.keys()
+    for key, values in as_registered.items():
+        assert np.array_equal(values, reversed_order[key]), f"{name}: {key}"
+
+
+def test_the_flows_are_the_common_ones_with_each_mechanisms_own_between():
+    own = [spec for mechanism in MECHANISMS for spec in mechanism.flows]
+    assert FLOWS.specs == (*COUNTED_FLOWS, *own, *MONEY_FLOWS)
+    assert FLOWS.names[len(COUNTED_FLOWS):len(COUNTED_FLOWS) + len(own)] == tuple(
+        spec.name for spec in own)
+    for spec in FLOWS:
+        assert spec.unit and spec.description, spec.name
+
+
+def test_a_mechanisms_flow_cannot_take_another_flows_name():
+    class Twin(registry.Mechanism):
+        name = "twin"
+        flows = (MONEY_FLOWS[0],)
+
+    with pytest.raises(ValueError, match=f"flows named twice: {MONEY_FLOWS[0].name}"):
+        flow_schema((*MECHANISMS, Twin))
+
+
+def test_an_unknown_flow_is_refused_with_the_known_ones():
+    with pytest.raises(KeyError, match="no flow named 'mergerz'.*mergers"):
+        FLOWS.index("mergerz")
+
+
+def test_a_mechanism_reads_its_context_but_cannot_write_it():
+    batch = Batch(ScenarioConfig(), shipped_strategies()["status_quo"],
+                  [replication_seed(11, 0)])
+    context = batch.mechanisms[MECHANISMS[0].name].context
+    assert context.financial_year_starts and context.month == 0
+    batch.run(1)
+    assert context.month == 1 and not context.financial_year_starts
+    assert np.array_equal(context.trust_region, batch.data.icbs.region[batch.icb_of_trust])
+    for values in (context.reform_live, context.icb_region, context.trust_icb):
+        with pytest.raises(ValueError, match="read-only"):
+            values[0] = values[0]
+    assert context.boards_acting == batch.boards.acting(batch.month)

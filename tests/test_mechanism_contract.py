@@ -72,3 +72,22 @@ def test_a_mechanism_reads_its_context_but_cannot_write_it():
         with pytest.raises(ValueError, match="read-only"):
             values[0] = values[0]
     assert context.boards_acting == batch.boards.acting(batch.month)
+
+
+def test_a_published_pilot_counts_once_after_boards_merge():
+    """Once merged boards act, a pilot reaches the ICBs outside its board once, and its
+    own board's members not at all (they learn it as their own)."""
+    strategy = shipped_strategies()["open_platform"]
+    batch = Batch(ScenarioConfig(), strategy, [replication_seed(11, 0)])
+    batch.month = batch.boards.merge_month
+    assert batch.boards.acting(batch.month)
+    platform = batch.mechanisms["open_platform"]
+    board = next(members for members in batch.boards.boards if len(members) > 1)
+    per_icb = np.zeros((1, len(batch.data.icbs), len(batch.data.innovations)))
+    per_icb[0, board[0], 0] = 1.0
+    own = batch.boards.pooled(per_icb)
+    elsewhere = platform.observed_pilots(own, per_icb, per_icb.sum(axis=1))
+    assert np.all(elsewhere[0, board, 0] == 0.0)
+    outside = np.setdiff1d(np.arange(len(batch.data.icbs)), board)
+    assert np.all((elsewhere[0, outside, 0] > 0.0) & (elsewhere[0, outside, 0] <= 1.0))
+    assert np.all(elsewhere[0, :, 1:] == 0.0)

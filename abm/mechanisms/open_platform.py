@@ -99,15 +99,19 @@ class OpenPlatform(Mechanism):
         """Pilots published elsewhere count as evidence; published adaptations cut the need.
 
         Each ICB's completed pilots are published as far as its trusts document them,
-        and each ICB reads what others published as far as its trusts can use it.
+        and each ICB reads what others published (outside its board, once boards
+        merge) as far as its trusts can use it. Each pilot is published once: the
+        count is of the pilots completed in each ICB's own trusts.
         """
         if not self.enabled:
             return 0.0
         cfg, batch, live = self.config, self.batch, self._live()
-        published = own * self._per_icb(self.contribution)[:, :, None]
+        published = per_icb * self._per_icb(self.contribution)[:, :, None]
         published_total = published.sum(axis=1)
+        by_own_board = self.context.boards.pooled(published) if self.context.boards_acting \
+            else published
         weight = (cfg.publication_evidence_weight * live)[:, None] * self.reading_icb
-        elsewhere = published_total[:, None, :] - published
+        elsewhere = published_total[:, None, :] - by_own_board
         elsewhere *= weight[:, :, None]
         self.removable_left *= (1.0 - cfg.contributed_adaptation_rate) ** (
             published_total * live[:, None])

@@ -384,14 +384,15 @@ def _engine_merges(model: NHSReformModel, k: int) -> tuple[int, np.ndarray, np.n
     """The engine's merger round, on copies, with one unblocked proposal that goes to ICB k."""
     batch, pop, cons = model.batch, model.pop, model.strategy.consolidation
     group = pop.group.copy()
-    mergers, _, _ = consolidation.merge_round(
-        np.array([k]), np.array([1.0]), cons.sovereignty_resistance, batch.icb_rows,
-        batch.icb_starts, _mergers(batch).merger_family, group, pop.capacity_base,
-        pop.pressure,
-        cons.max_group_size, np.zeros(len(model.icbs), dtype=bool), pop.disrupted_until.copy(),
-        pop.budget_gbp_m.copy(), pop.transition_debt_gbp_m.copy(),
-        model.month + cons.disruption_months, cons.transition_cost_gbp_m,
-        np.zeros(pop.n_trusts, dtype=bool))
+    rules = consolidation.MergerRules(cons.sovereignty_resistance, cons.max_group_size,
+                                      model.month + cons.disruption_months,
+                                      cons.transition_cost_gbp_m)
+    units = consolidation.Units(group, pop.capacity_base, pop.pressure,
+                                np.zeros(len(model.icbs), dtype=bool), pop.disrupted_until.copy(),
+                                pop.budget_gbp_m.copy(), pop.transition_debt_gbp_m.copy(),
+                                np.zeros(pop.n_trusts, dtype=bool))
+    mergers, _, _ = consolidation.merge_round(np.array([k]), np.array([1.0]), rules,
+                                              _mergers(batch).layout, units)
     return mergers, pop.group.copy(), group
 
 

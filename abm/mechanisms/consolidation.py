@@ -20,7 +20,7 @@ done). See
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -65,6 +65,7 @@ class Consolidation(Mechanism):
     def __init__(self, batch: Batch) -> None:
         super().__init__(batch)
         self.merger_family = MERGER_FAMILY[batch.data.trusts.trust_type]
+        self.layout = IcbLayout(batch.icb_rows, batch.icb_starts, self.merger_family)
         self.merger_exhausted = np.zeros((batch.reps, len(batch.data.icbs)), dtype=bool)
         self.first_merged = np.full((batch.reps, batch.pop.n_trusts), -1)
         self.saving_per_month = (self.config.back_office_saving_share / MONTHS_PER_YEAR
@@ -115,17 +116,17 @@ class Consolidation(Mechanism):
         # the programme's part of the month's mergers: its share of the rate
         programme_share = self.strategic_per_year * batch.reform_live / np.maximum(rates, 1e-12)
         self.programme_cost[:] = 0.0
+        rules = MergerRules(cfg.sovereignty_resistance, cfg.max_group_size,
+                            month + cfg.disruption_months, cfg.transition_cost_gbp_m)
         for r, rng in enumerate(self.rngs["mergers"]):
             proposals = rng.poisson(monthly[r])
             if not proposals:
                 continue
             order, blocked_draws = rng.permutation(len(batch.data.icbs)), rng.random(proposals)
-            mergers, blocked, paid = merge_round(
-                order, blocked_draws, cfg.sovereignty_resistance, batch.icb_rows,
-                batch.icb_starts, self.merger_family, pop.group[r], pop.capacity_base[r],
-                pop.pressure[r], cfg.max_group_size, self.merger_exhausted[r],
-                pop.disrupted_until[r], pop.budget_gbp_m[r], pop.transition_debt_gbp_m[r],
-                month + cfg.disruption_months, cfg.transition_cost_gbp_m, merged[r])
+            units = Units(pop.group[r], pop.capacity_base[r], pop.pressure[r],
+                          self.merger_exhausted[r], pop.disrupted_until[r],
+                          pop.budget_gbp_m[r], pop.transition_debt_gbp_m[r], merged[r])
+            mergers, blocked, paid = merge_round(order, blocked_draws, rules, self.layout, units)
             self.flow("mergers")[r] += mergers
             self.flow("mergers_blocked")[r] += blocked
             self.flow("spend_transition_gbp_m")[r] += paid
@@ -203,40 +204,59 @@ def propose_merger(
     return -1, -1
 
 
+class MergerRules(NamedTuple):
+    """How the month's mergers go, the same for every replication."""
+
+    sovereignty_resistance: float  # chance a proposal is blocked
+    max_group_size: int  # largest allowed decision unit
+    disrupted_to: int  # month to which merged trusts are disrupted
+    transition_cost: float  # cost of one merger, GBP m
+
+
+class IcbLayout(NamedTuple):
+    """Which trusts each ICB has, and which can merge."""
+
+    icb_rows: np.ndarray  # trust rows sorted by ICB
+    icb_starts: np.ndarray  # (K + 1,) where each ICB's rows start in icb_rows
+    family: np.ndarray  # (T,) merger family of each trust
+
+
+class Units(NamedTuple):
+    """One replication's decision units and what a merger changes (arrays updated in place)."""
+
+    group: np.ndarray  # (T,) lead of each trust's decision unit
+    capacity_base: np.ndarray  # (T,) absorptive capacity
+    pressure: np.ndarray  # (T,) operational pressure this month
+    exhausted: np.ndarray  # (K,) ICBs with no possible pair (units only grow: never again)
+    disrupted_until: np.ndarray  # (T,) month to which each trust is disrupted
+    budget: np.ndarray  # (T,) unspent budget
+    debt: np.ndarray  # (T,) transition cost carried to next year
+    merged: np.ndarray  # (T,) set for the trusts of units that merged
+
+
 @njit(cache=True)
-def merge_round(order, blocked_draws, sovereignty_resistance, icb_rows, icb_starts, family,
-                group, capacity_base, pressure, max_group_size, exhausted, disrupted_until,
-                budget, debt, disrupted_to, transition_cost, merged):
+def merge_round(order, blocked_draws, rules, layout, units):
     """One replication's merger proposals of a month, in place.
 
     Proposal p goes to the first ICB, in the month's random ``order`` from position p
     on, that still has a possible pair (``propose_merger``); boards block it with
-    probability ``sovereignty_resistance``. A merger makes the acquirer lead the
-    target's members, disrupts the unit until ``disrupted_to`` and splits the
+    probability ``rules.sovereignty_resistance``. A merger makes the acquirer lead the
+    target's members, disrupts the unit until ``rules.disrupted_to`` and splits the
     transition cost evenly over its trusts, paid from budget now or carried as debt.
 
     Args:
         order: (K,) ICBs in a random order.
         blocked_draws: One uniform draw per proposal.
-        sovereignty_resistance: Chance a proposal is blocked.
-        icb_rows: Trust rows sorted by ICB.
-        icb_starts: (K + 1,) where each ICB's rows start in ``icb_rows``.
-        family: (T,) merger family of each trust.
-        group: (T,) lead of each trust's decision unit (updated).
-        capacity_base: (T,) absorptive capacity.
-        pressure: (T,) operational pressure this month.
-        max_group_size: Largest allowed decision unit.
-        exhausted: (K,) ICBs with no possible pair (units only grow: never again).
-        disrupted_until: (T,) month to which each trust is disrupted (updated).
-        budget: (T,) unspent budget (updated).
-        debt: (T,) transition cost carried to next year (updated).
-        disrupted_to: Month to which merged trusts are disrupted.
-        transition_cost: Cost of one merger (GBP m).
-        merged: (T,) set for the trusts of units that merged.
+        rules: ``MergerRules``.
+        layout: ``IcbLayout``.
+        units: ``Units`` of the replication (updated).
 
     Returns:
         (mergers, proposals blocked, transition cost paid now).
     """
+    icb_rows, icb_starts, family = layout.icb_rows, layout.icb_starts, layout.family
+    group, exhausted, merged = units.group, units.exhausted, units.merged
+    disrupted_until, budget, debt = units.disrupted_until, units.budget, units.debt
     mergers, blocked, paid_now = 0, 0, 0.0
     for p in range(len(blocked_draws)):
         acquirer, target = -1, -1
@@ -244,21 +264,21 @@ def merge_round(order, blocked_draws, sovereignty_resistance, icb_rows, icb_star
             if exhausted[k]:
                 continue
             acquirer, target = propose_merger(icb_rows[icb_starts[k]:icb_starts[k + 1]],
-                                              family, group, capacity_base, pressure,
-                                              max_group_size)
+                                              family, group, units.capacity_base,
+                                              units.pressure, rules.max_group_size)
             if acquirer >= 0:
                 break
             exhausted[k] = True
         if acquirer < 0:
             break
-        if blocked_draws[p] < sovereignty_resistance:
+        if blocked_draws[p] < rules.sovereignty_resistance:
             blocked += 1
             continue
         members = np.flatnonzero((group == acquirer) | (group == target))
-        share = transition_cost / len(members)
+        share = rules.transition_cost / len(members)
         for t in members:
             group[t] = acquirer
-            disrupted_until[t] = disrupted_to
+            disrupted_until[t] = rules.disrupted_to
             paid = min(budget[t], share)
             budget[t] -= paid
             debt[t] += share - paid

@@ -76,7 +76,7 @@ class Consolidation(Mechanism):
 
     def rates_per_year(self) -> np.ndarray:
         """(R,) mergers proposed a year in each replication: background, plus the programme's."""
-        return self.background_per_year + self.strategic_per_year * self.batch.reform_live
+        return self.background_per_year + self.strategic_per_year * self.context.reform_live
 
     def unit_weight_by_size(self, boards: np.ndarray) -> np.ndarray:
         """Units decide more slowly the more boards must agree: boards^-slowdown."""
@@ -114,7 +114,8 @@ class Consolidation(Mechanism):
         rates = self.rates_per_year()
         monthly = (rates / MONTHS_PER_YEAR).tolist()
         # the programme's part of the month's mergers: its share of the rate
-        programme_share = self.strategic_per_year * batch.reform_live / np.maximum(rates, 1e-12)
+        programme_share = (self.strategic_per_year * self.context.reform_live
+                           / np.maximum(rates, 1e-12))
         self.programme_cost[:] = 0.0
         rules = MergerRules(cfg.sovereignty_resistance, cfg.max_group_size,
                             month + cfg.disruption_months, cfg.transition_cost_gbp_m)

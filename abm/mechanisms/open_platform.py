@@ -47,7 +47,7 @@ class OpenPlatform(Mechanism):
         maturity_needed = max(self.config.publishing_maturity, 1e-9)
         self.reading = np.minimum(pop.digital_maturity / maturity_needed, 1.0)
         self.contribution = self.reading
-        self.trusts_per_icb = np.maximum(batch.icb_onehot.sum(axis=0), 1.0)
+        self.trusts_per_icb = np.maximum(self.context.icb_onehot.sum(axis=0), 1.0)
         self.reading_icb = self._per_icb(self.reading)
         self.need_at_start = np.array(pop.adaptation_need, dtype=float)
         self.removable_left = np.ones_like(self.need_at_start)
@@ -58,11 +58,11 @@ class OpenPlatform(Mechanism):
 
     def _live(self) -> np.ndarray:
         """(R,) 1.0 where the platform is funded, 0.0 where a government defunded it."""
-        return self.batch.reform_live.astype(float)
+        return self.context.reform_live.astype(float)
 
     def _per_icb(self, per_trust: np.ndarray) -> np.ndarray:
         """(R, K) mean over each ICB's trusts of an (R, T) array."""
-        return per_trust @ self.batch.icb_onehot / self.trusts_per_icb
+        return per_trust @ self.context.icb_onehot / self.trusts_per_icb
 
     def capacity_terms(self, terms: CapacityTerms) -> CapacityTerms:
         """Documenting a running pilot uses capacity, as far as the trust documents it."""

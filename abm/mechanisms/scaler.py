@@ -94,7 +94,7 @@ class Scaler(Mechanism):
         rep, rows, module = choose_offers(
             pop.state, pop.relevant, pop.supported, pop.budget_gbp_m, modules, ranking,
             self.config.deployment_capacity)
-        live = batch.reform_live[rep]  # no offers once a government has ended the contract
+        live = self.context.reform_live[rep]  # no offers once a government has ended the contract
         self.offers = (rep[live], rows[live], modules[module[live]])
         self.offered_modules = module[live]
 
@@ -126,7 +126,8 @@ class Scaler(Mechanism):
         learning = learning_factor(self.deployments_by_module, cfg.learning_exponent,
                                    cfg.learning_floor)[:, module]
         months = np.ceil(batch.pilot_duration * (0.5 + 0.5 * learning)).astype(np.int16)
-        ended = ~batch.reform_live * (cfg.dependency_discontinuation_per_year / MONTHS_PER_YEAR)
+        dropped = cfg.dependency_discontinuation_per_year / MONTHS_PER_YEAR
+        ended = ~self.context.reform_live * dropped
         return terms._replace(supported_months=months,
                               supported_failure_factor=learning.astype(CELL),
                               drop_carried=terms.drop_carried + ended.astype(CELL))
@@ -141,7 +142,7 @@ class Scaler(Mechanism):
         if not self.enabled or not len(rep):
             return
         batch = self.batch
-        own_utility, cost = kernels.utility_at(rep, rows, cols, batch.icb_of_trust, utility)
+        own_utility, cost = kernels.utility_at(rep, rows, cols, self.context.trust_icb, utility)
         state, current = batch.pop.state[rep, rows, cols], batch.events[rep, rows, cols]
         draws = kernels.uniforms_from_words(words[rep, rows, cols])
         accept = (draws < self._offer_probability(own_utility, cost)) & (state <= AWARE)
@@ -164,7 +165,7 @@ class Scaler(Mechanism):
         deployments = self.deployments_by_module[rep, innov.module_type[cols]]
         scaler_uncertainty = innov.evidence_uncertainty[cols] * (
             1.0 - cfg.evidence_per_deployment) ** deployments
-        local_uncertainty = pop.uncertainty_icb[rep, batch.data.trusts.icb[rows], cols]
+        local_uncertainty = pop.uncertainty_icb[rep, self.context.trust_icb[rows], cols]
         risk_aversion = pop.risk_aversion[rep, rows]
         relief = certainty_equivalent_log(risk_aversion * scaler_uncertainty) - \
             certainty_equivalent_log(risk_aversion * np.maximum(local_uncertainty,

@@ -34,6 +34,7 @@ from .scenario_config import (
 )
 from .shipped import config_dir
 from .strategy_config import (
+    BASELINE_STRATEGY,
     MECHANISMS,
     ConsolidationConfig,
     OpenPlatformConfig,
@@ -44,14 +45,22 @@ from .strategy_config import (
 )
 
 __all__ = [
-    "MECHANISMS", "SCENARIO_NAMES", "STRATEGY_NAMES", "BarrierConfig", "ConfigError",
-    "ConsolidationConfig", "DiffusionConfig", "EffectConfig", "FinanceConfig",
+    "BASELINE_STRATEGY", "MECHANISMS", "SCENARIO_NAMES", "STRATEGY_NAMES", "BarrierConfig",
+    "ConfigError", "ConsolidationConfig", "DiffusionConfig", "EffectConfig", "FinanceConfig",
     "GovernmentConfig", "ICBConfig",
     "ObservationConfig", "OpenPlatformConfig", "PopulationConfig", "PressureConfig",
     "RunConfig", "ScalerConfig", "ScenarioConfig", "StrategyConfig", "Strict", "VendorConfig",
-    "check_strategy_names", "describe_field", "field_at", "mechanisms_on", "param",
-    "parse_config", "set_at", "share", "shipped_strategies", "strategy_label",
+    "check_strategy_names", "default_comparison", "describe_field", "field_at",
+    "mechanisms_on", "param", "parse_config", "set_at", "share", "shipped_strategies",
+    "strategy_label",
 ]
+
+
+@cache
+def default_comparison() -> tuple[str, ...]:
+    """The strategies ``strategy=all`` compares (``configs/strategy/all.yaml``), in its order."""
+    listed = yaml.safe_load((config_dir() / "strategy" / "all.yaml").read_text(encoding="utf-8"))
+    return tuple(entry.split("@")[0] for entry in listed["defaults"])
 
 
 @cache
@@ -63,8 +72,7 @@ def shipped_strategies() -> dict[str, StrategyConfig]:
     is validated here without Hydra.
     """
     folder = config_dir() / "strategy"
-    listed = yaml.safe_load((folder / "all.yaml").read_text(encoding="utf-8"))["defaults"]
-    order = {entry.split("@")[0]: i for i, entry in enumerate(listed)}
+    order = {name: i for i, name in enumerate(default_comparison())}
     files = sorted(folder.glob("*.yaml"), key=lambda f: (order.get(f.stem, len(order)), f.stem))
     found = {}
     for path in files:
@@ -273,3 +281,6 @@ def check_strategy_names(strategies: tuple[StrategyConfig, ...]) -> None:
 
 # Names of the shipped strategies (``configs/strategy/``), for menus and messages.
 STRATEGY_NAMES = tuple(shipped_strategies())
+if BASELINE_STRATEGY not in STRATEGY_NAMES:
+    raise ImportError(f"the baseline strategy {BASELINE_STRATEGY!r} is not one of the shipped "
+                      f"strategies {STRATEGY_NAMES} (configs/strategy/)")

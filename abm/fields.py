@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 KINDS = ("uncertainty", "lever")
 UNCERTAIN = "uncertainty"
+WORKSHOP = "workshop"  # json_schema_extra key of a workshop slider's label
 
 
 def param(
@@ -25,6 +26,7 @@ def param(
     le: float | None = None,
     plausible: tuple[float, float] | None = None,
     kind: str | None = None,
+    workshop: str | None = None,
 ) -> Any:
     """Declare a documented model parameter.
 
@@ -40,6 +42,8 @@ def param(
             the world, sampled by the experiments like every scenario parameter) or
             ``"lever"`` for a choice a policymaker makes; None takes the block's
             default (scenario: uncertainty; strategy: lever).
+        workshop: The label of the parameter's slider in the workshop
+            (``abm.workshop.levers``), which spans ``plausible``; None: no slider.
 
     Returns:
         A pydantic ``Field`` with the metadata attached.
@@ -51,14 +55,18 @@ def param(
         extra["plausible"] = list(plausible)
     if kind is not None:
         extra["kind"] = kind
+    if workshop is not None:
+        if plausible is None:
+            raise ValueError(f"workshop slider {workshop!r}: needs a plausible range")
+        extra[WORKSHOP] = workshop
     return Field(default, description=description, ge=ge, le=le, json_schema_extra=extra)
 
 
 def share(default: float, description: str, source: str = "assumption", plausible=None,
-          kind: str | None = None) -> Any:
+          kind: str | None = None, workshop: str | None = None) -> Any:
     """Declare a parameter that is a share or probability in [0, 1]."""
     return param(default, description, "share", source, ge=0.0, le=1.0, plausible=plausible,
-                 kind=kind)
+                 kind=kind, workshop=workshop)
 
 
 class Strict(BaseModel):

@@ -22,7 +22,8 @@ class PopulationConfig(Strict):
 
     risk_aversion_mean: float = share(
         0.6, "Mean trust risk aversion (weight on uncertainty in the adoption decision)",
-        "assumption: NHS boards described as risk-averse in seed 001", (0.3, 0.85))
+        "assumption: NHS boards described as risk-averse in seed 001", (0.3, 0.85),
+        workshop="Risk aversion of trust boards (mean)")
     risk_aversion_sd: float = param(
         0.15, "Between-trust standard deviation of risk aversion", "share", ge=0.0, le=0.5,
         plausible=(0.05, 0.25))
@@ -46,7 +47,8 @@ class PopulationConfig(Strict):
     digital_maturity_epr_mean: float = share(
         0.6, "Mean digital maturity of a trust with an EPR (0-1 scale; DMA national score 2.4/5)",
         "facts.csv: dma_2023_national_score (medium); has_epr from trusts.csv; scale assumption",
-        (0.45, 0.75))
+        (0.45, 0.75),
+        workshop="Digital maturity of trusts with an EPR (mean)")
     digital_maturity_no_epr_mean: float = share(
         0.3, "Mean digital maturity of a trust without an EPR", "assumption", (0.15, 0.45))
     digital_maturity_sd: float = param(
@@ -172,7 +174,8 @@ class PressureConfig(Strict):
     occupancy_scale: float = param(
         1.0, "Multiplier on the cited seasonal occupancy excess over the safe level",
         "ratio", "facts.csv: ga_occupancy_monthly.csv profile (high)", ge=0.0, le=3.0,
-        plausible=(0.8, 1.3))
+        plausible=(0.8, 1.3),
+        workshop="Operational pressure (x the cited winter excess)")
     trust_occupancy_sd: float = param(
         0.025, "Between-trust standard deviation of mean occupancy", "share", ge=0.0, le=0.2,
         plausible=(0.01, 0.04))
@@ -188,7 +191,8 @@ class ICBConfig(Strict):
 
     pooled_budget_share_mean: float = share(
         0.2, "Mean share of an ICB footprint's budgets that are pooled (external benefit counted)",
-        "assumption: pooled budgets are rare (seed 003 area 10)", (0.0, 0.6))
+        "assumption: pooled budgets are rare (seed 003 area 10)", (0.0, 0.6),
+        workshop="Pooled budgets (share, mean over ICBs)")
     scale_up_fund_gbp_m_per_year: float = param(
         3.0, "ICB fund for priority-domain pilots each year", "GBP m per year",
         ge=0.0, le=1000.0, plausible=(0.0, 8.0))
@@ -217,7 +221,8 @@ class GovernmentConfig(Strict):
 
     election_cycle_months: int = param(
         60, "Months between general elections", "months",
-        "facts.csv: parliament_max_term (high)", ge=1, le=600, plausible=(48, 60))
+        "facts.csv: parliament_max_term (high)", ge=1, le=600, plausible=(48, 60),
+        workshop="Months between general elections")
     first_election_month: int = param(
         51, "Month of the first election after the start (April 2025 start: July 2029)",
         "months", "facts.csv: last_general_election, next_election_latest (low)",

@@ -11,6 +11,8 @@ from pydantic import Field
 
 from .fields import UNCERTAIN, Strict, param, share
 
+BASELINE_STRATEGY = "status_quo"  # every mechanism off: the strategy the others are compared with
+
 
 class ScalerConfig(Strict):
     """The scaler: carries modules across trusts (seed 000)."""
@@ -18,11 +20,13 @@ class ScalerConfig(Strict):
     enabled: bool = Field(False, description="Whether a scaler operates")
     deployment_capacity: int = param(
         25, "Deployments the scaler can run at once", "deployments", ge=0, le=10000,
-        plausible=(10, 50))
+        plausible=(10, 50),
+        workshop="Scaler: deployments at once")
     price_gbp_m: float = param(
         0.6, "Scaler fee per deployment, on top of the module's own cost, paid in full when "
         "the trust accepts (a trust accepts only if its budget left covers it)", "GBP m",
-        ge=0.0, le=100.0, plausible=(0.2, 1.5))
+        ge=0.0, le=100.0, plausible=(0.2, 1.5),
+        workshop="Scaler: fee per deployment (GBP m)")
     learning_exponent: float = param(
         0.3, "Learning-curve exponent: failure and adaptation effort fall as (1 + n)^-b",
         "dimensionless", "assumption: Wright's-law exponents of 0.15-0.45 are common",
@@ -68,7 +72,8 @@ class OpenPlatformConfig(Strict):
     enabled: bool = Field(False, description="Whether pilot results are published openly")
     publication_evidence_weight: float = share(
         0.6, "Weight of a published pilot elsewhere in England relative to one seen nearby",
-        plausible=(0.3, 1.0), kind=UNCERTAIN)
+        plausible=(0.3, 1.0), kind=UNCERTAIN,
+        workshop="Open platform: weight of a published pilot")
     contributed_adaptation_rate: float = share(
         0.04, "Share of the removable adaptation need removed for everyone by each published "
         "pilot", plausible=(0.01, 0.08), kind=UNCERTAIN)
@@ -97,7 +102,8 @@ class OpenPlatformConfig(Strict):
         kind=UNCERTAIN)
     communication_reach: float = share(
         0.5, "Share of peer weight moved from local to national peers (cheap communication)",
-        plausible=(0.2, 0.8), kind=UNCERTAIN)
+        plausible=(0.2, 0.8), kind=UNCERTAIN,
+        workshop="Open platform: reach of cheap communication")
     transparency_pressure: float = param(
         0.5, "Utility a laggard gains per unit of national use of an innovation (public scrutiny)",
         "utility", ge=0.0, le=10.0, plausible=(0.2, 1.0), kind=UNCERTAIN)
@@ -124,7 +130,8 @@ class ConsolidationConfig(Strict):
     enabled: bool = Field(False, description="Whether ICBs pursue mergers and group models")
     mergers_per_year: float = param(
         12.0, "Trusts joining a group or merger each year, on top of background mergers",
-        "trusts per year", ge=0.0, le=200.0, plausible=(5.0, 25.0))
+        "trusts per year", ge=0.0, le=200.0, plausible=(5.0, 25.0),
+        workshop="Consolidation: mergers per year")
     max_group_size: int = param(
         5, "Largest number of trusts in one decision unit (every merger)", "trusts", ge=1, le=100,
         plausible=(3, 8))
@@ -188,7 +195,8 @@ class ConsolidationConfig(Strict):
 class StrategyConfig(Strict):
     """A strategy: any combination of mechanisms (the blocks with an ``enabled`` flag)."""
 
-    name: str = Field("status_quo", description="Label for results", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(BASELINE_STRATEGY, description="Label for results",
+                      pattern=r"^[a-z][a-z0-9_]*$")
     label: str = Field("", description="Name shown in reports and the workshop (empty: the "
                        "name with spaces, capitalised)", max_length=60)
     scaler: ScalerConfig = ScalerConfig()

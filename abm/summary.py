@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .config import RunConfig
+from .config import BASELINE_STRATEGY, RunConfig
 
 INTERVAL_METHOD = "95% t-interval over replications"
 
@@ -120,7 +120,6 @@ def interval_text(row, column: str, fmt: str = ".3f") -> str:
     return f"{mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
 
 
-APPRAISAL_BASELINE = "status_quo"
 # DfT's value-for-money categories of a benefit-cost ratio, the lower bound of each
 # (facts.csv: green_book_vfm_bcr_low_threshold)
 VALUE_FOR_MONEY = ((2.0, "high"), (1.5, "medium"), (1.0, "low"), (float("-inf"), "poor"))
@@ -133,7 +132,7 @@ def value_for_money(bcr: float) -> str:
     return next(name for low, name in VALUE_FOR_MONEY if bcr >= low)
 
 
-def appraisal_table(runs: pd.DataFrame, baseline: str = APPRAISAL_BASELINE) -> pd.DataFrame:
+def appraisal_table(runs: pd.DataFrame, baseline: str = BASELINE_STRATEGY) -> pd.DataFrame:
     """One row per strategy: present values by payer, NPSV and BCR, and against ``baseline``.
 
     The increments are paired by replication (common random numbers): the
@@ -189,11 +188,11 @@ def format_appraisal(table: pd.DataFrame, cfg: RunConfig) -> str:
             f"{row.pv_cost_gbp_m:>9.0f}{row.pv_cost_trust_gbp_m:>8.0f}{row.pv_cost_icb_gbp_m:>7.0f}"
             f"{row.pv_cost_national_gbp_m:>8.0f}  {interval_text(row, 'npsv_gbp_m', '.0f'):<22}"
             f"{row.bcr:>6.2f}")
-    others = table[table["extra_pv_cost_gbp_m"].notna() & (table["strategy"] != APPRAISAL_BASELINE)]
+    others = table[table["extra_pv_cost_gbp_m"].notna() & (table["strategy"] != BASELINE_STRATEGY)]
     if len(others):
         lines += [
             "",
-            f"Against the {APPRAISAL_BASELINE.replace('_', ' ')}, paired by replication:",
+            f"Against the {BASELINE_STRATEGY.replace('_', ' ')}, paired by replication:",
             f"{'strategy':<{w}}{'+PV benefit':>12}{'+PV cost':>10}  {'+NPSV [95% CI]':<24}"
             f"{'BCR':>6}  {'value for money':<16}{'+OB':>7}{'no pers.':>9}{'health':>8}",
         ]

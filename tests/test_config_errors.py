@@ -21,12 +21,17 @@ from pandas.testing import assert_frame_equal
 
 from abm.cli import available_cores
 from abm.config import (
+    BASELINE_STRATEGY,
+    STRATEGY_NAMES,
     ConfigError,
     RunConfig,
     ScalerConfig,
     ScenarioConfig,
     StrategyConfig,
+    default_comparison,
+    mechanisms_on,
     parse_config,
+    shipped_strategies,
 )
 from abm.outputs import read_config
 from abm.runner import run_experiment
@@ -117,14 +122,12 @@ def test_compose_gives_the_expected_typed_run_config(compose_config):
                                        scaler=ScalerConfig(enabled=True)),))
 
 
-def test_the_default_composition_runs_the_four_strategies_in_order(compose_config):
+def test_the_default_composition_runs_the_strategies_of_all_yaml_in_order(compose_config):
     cfg = compose_config()
-    assert [s.name for s in cfg.strategies] == ["status_quo", "scaler_led", "open_platform",
-                                                "consolidation"]
-    flags = [(s.scaler.enabled, s.open_platform.enabled, s.consolidation.enabled)
-             for s in cfg.strategies]
-    assert flags == [(False, False, False), (True, False, False), (False, True, False),
-                     (False, False, True)]
+    assert tuple(s.name for s in cfg.strategies) == default_comparison()
+    assert cfg.strategies == tuple(shipped_strategies()[s.name] for s in cfg.strategies)
+    on = {s.name: mechanisms_on(s) for s in cfg.strategies}
+    assert on.pop(BASELINE_STRATEGY) == () and on and all(on.values())
     assert cfg.scenario == ScenarioConfig() and cfg.seed == 20251
 
 
@@ -152,9 +155,7 @@ def test_a_repeated_strategy_label_is_refused(compose_config):
 
 
 CLI_ERRORS = {
-    "unknown-strategy": (["strategy=nope"],
-                         ["strategy", "nope", "status_quo", "scaler_led", "open_platform",
-                          "consolidation"]),
+    "unknown-strategy": (["strategy=nope"], ["strategy", "nope", *STRATEGY_NAMES]),
     "probability": (["scenario.diffusion.peer_weight_icb=1.5"],
                     ["scenario.diffusion.peer_weight_icb", "1.5", "[0, 1]"]),
     "negative-count": (["replications=-1"], ["replications", "-1", "[1, "]),
@@ -246,10 +247,9 @@ def test_a_successful_run_writes_complete_results(cli):
     for library in ("mesa", "numpy", "pandas", "pydantic", "hydra-core"):
         assert manifest["libraries"][library] == metadata.version(library)
     steps = pd.read_parquet(out / "steps.parquet")
-    assert len(steps) == 4 * 2 * 6
-    assert set(pd.read_parquet(out / "runs.parquet")["strategy"]) == {
-        "status_quo", "scaler_led", "open_platform", "consolidation"}
-    assert "status_quo" in stdout and str(out.resolve()) in stdout
+    assert len(steps) == len(default_comparison()) * 2 * 6
+    assert set(pd.read_parquet(out / "runs.parquet")["strategy"]) == set(default_comparison())
+    assert BASELINE_STRATEGY in stdout and str(out.resolve()) in stdout
 
 
 def test_the_written_config_reproduces_the_written_results(cli, compose_config):

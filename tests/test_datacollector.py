@@ -8,8 +8,8 @@ from abm import reporters
 
 
 def test_datacollector_is_the_batch_record(shipped_strategies, make_model):
-    for name in ("status_quo", "scaler_led"):
-        model = make_model(shipped_strategies[name], months=6).run()
+    for name, strategy in shipped_strategies.items():
+        model = make_model(strategy, months=6).run()
         frame = model.datacollector.get_model_vars_dataframe()
         assert list(frame.columns) == list(reporters.REPORTERS)
         assert len(frame) == model.steps == model.month == 6

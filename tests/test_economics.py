@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from abm.cli import compose_run_config
+from abm.config import BASELINE_STRATEGY, default_comparison
 from abm.economics import CELL, cell_matrices
 from abm.engine import Batch
 from abm.population import MONTHS_PER_YEAR
@@ -76,7 +77,8 @@ def _whole_array_economics(batch: Batch) -> dict[str, np.ndarray]:
             "effect_bed_days": bed_days, "effect_gbp_m": cash, "failure_probability": failure}
 
 
-@pytest.mark.parametrize("strategy", ["consolidation", "open_platform", "scaler_led"])
+@pytest.mark.parametrize("strategy", [name for name in default_comparison()
+                                      if name != BASELINE_STRATEGY])
 def test_cell_economics_follow_the_whole_array_rules(strategy: str) -> None:
     cfg = compose_run_config()
     chosen = {s.name: s for s in cfg.strategies}[strategy]
@@ -88,13 +90,13 @@ def test_cell_economics_follow_the_whole_array_rules(strategy: str) -> None:
             np.testing.assert_allclose(matrix, expected[name], rtol=2e-6, atol=2e-6)
         else:  # the same float32 operations in the same order: identical
             np.testing.assert_array_equal(matrix, expected[name], err_msg=name)
-    if strategy == "consolidation":
+    if chosen.consolidation.enabled:
         assert (batch.pop.group_size() > 1).any(), "no merged unit to check"
         group, rows = batch.pop.group, np.arange(batch.pop.n_trusts)
         led = np.stack([(group[r][:, None] == rows).sum(axis=0) for r in range(batch.reps)])
         slowdown = chosen.consolidation.decision_slowdown
         np.testing.assert_allclose(batch.lead_weight, np.maximum(led, 1.0) ** -slowdown,
                                    rtol=1e-6)
-    if strategy == "open_platform":
+    if chosen.open_platform.enabled:
         start = batch.data.innovations.adaptation_need
         assert (batch.pop.adaptation_need < start).any(), "no fall in adaptation effort"

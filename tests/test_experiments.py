@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from abm.cli import compose_experiment
-from abm.config import ConfigError
+from abm.config import ConfigError, default_comparison
 from abm.experiments import bass_fit, discovery, sensitivity, space, win_map
 from abm.experiments.settings import CONFIG_FILES
 
@@ -82,8 +82,9 @@ def small_win_map(compose_config):
 def test_the_win_map_has_one_row_per_cell_and_strategy(small_win_map):
     table, runs = small_win_map
     assert list(table.columns) == WIN_MAP_COLUMNS
-    assert len(table) == 2 * 2 * 4 and (table["replications"] == 3).all()
-    assert len(runs) == 2 * 2 * 4 * 3
+    strategies = len(default_comparison())
+    assert len(table) == 2 * 2 * strategies and (table["replications"] == 3).all()
+    assert len(runs) == 2 * 2 * strategies * 3
 
 
 def test_the_win_map_winner_is_the_best_mean_unless_the_margin_is_unclear(small_win_map):

@@ -15,20 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from abm.collect import tables_from_model
-from abm.config import ScenarioConfig, StrategyConfig, parse_config
+from abm.config import MECHANISMS, ScenarioConfig, StrategyConfig, parse_config
 from abm.population import ABANDONED, EMBEDDED, PILOTING, UNAWARE
 
 MONTHS = 24
 STATE_COLUMNS = ["n_unaware", "n_aware", "n_piloting", "n_embedded", "n_abandoned"]
 
 
-def strategy_with(scaler: bool, platform: bool, consolidation: bool, capacity: int):
-    return parse_config({
-        "name": "toggled",
-        "scaler": {"enabled": scaler, "deployment_capacity": capacity},
-        "open_platform": {"enabled": platform},
-        "consolidation": {"enabled": consolidation},
-    }, StrategyConfig)
+def strategy_with(switched_on: set[str], capacity: int):
+    blocks = {name: {"enabled": name in switched_on} for name in MECHANISMS}
+    blocks["scaler"]["deployment_capacity"] = capacity
+    return parse_config({"name": "toggled", **blocks}, StrategyConfig)
 
 
 def check_month(model, units_before: int) -> int:
@@ -90,19 +87,17 @@ def relevant_state_counts(model) -> np.ndarray:
     risk_aversion_mean=st.floats(0.0, 1.0),
     occupancy_scale=st.floats(0.0, 3.0),
     budget_share=st.floats(0.0, 0.1),
-    scaler=st.booleans(),
-    platform=st.booleans(),
-    consolidation=st.booleans(),
+    switched_on=st.sets(st.sampled_from(MECHANISMS)),
     capacity=st.integers(0, 40),
 )
 def test_invariants_hold_after_every_month(make_scenario, make_model, seed, risk_aversion_mean,
-                                           occupancy_scale, budget_share, scaler, platform,
-                                           consolidation, capacity):
+                                           occupancy_scale, budget_share, switched_on,
+                                           capacity):
     scenario = make_scenario(
         population={"risk_aversion_mean": risk_aversion_mean,
                     "transformation_budget_share": budget_share},
         pressure={"occupancy_scale": occupancy_scale})
-    strategy = strategy_with(scaler, platform, consolidation, capacity)
+    strategy = strategy_with(switched_on, capacity)
     model = make_model(strategy, scenario=scenario, seed=seed, months=MONTHS)
     units = len(model.trusts)
     counts_seen = []

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from abm import generators, kernels
 from abm.cli import compose_run_config
+from abm.config import BASELINE_STRATEGY, default_comparison
 from abm.economics import cell_matrices
 from abm.engine import CELL, Batch
 from abm.generators import cell_words, normals, uniforms
@@ -110,13 +111,15 @@ def test_state_counts_and_cells_in_use_match_the_states(batch: Batch) -> None:
                                   (used & ~embedded_before_start).sum(axis=2))
 
 
-@pytest.mark.parametrize("name", ["scaler_led", "consolidation"])
+@pytest.mark.parametrize("name", [name for name in default_comparison()
+                                  if name != BASELINE_STRATEGY])
 def test_counts_kept_event_by_event_equal_a_fresh_count(
         name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Counts and cell lists updated as cells change state equal those counted afresh.
 
-    Checked every month of a run with scaler-supported pilots or many mergers, with
-    the month's completed pilots per innovation against those per ICB.
+    Checked every month of a run of each strategy of the comparison with a mechanism on
+    (scaler-supported pilots, many mergers ...), with the month's completed pilots per
+    innovation against those per ICB.
     """
     apply_events, completions = kernels.apply_events, []
 

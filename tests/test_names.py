@@ -2,7 +2,7 @@
 
 A strategy is any combination of mechanisms: the hybrid ``scaler_open_platform`` is one
 YAML file, and it appears in the command line, the report and the workshop with no code
-naming it. The default comparison (``strategy=all``) stays the four strategies.
+naming it. The default comparison (``strategy=all``) is the strategies ``all.yaml`` lists.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from abm.shipped import config_dir
 from abm.workshop import levers as L
 
 HYBRID = "scaler_open_platform"
-FOUR = ("status_quo", "scaler_led", "open_platform", "consolidation")
+COMPARED = C.default_comparison()
 
 
-def test_strategy_names_are_the_strategy_files_default_four_first():
+def test_strategy_names_are_the_strategy_files_the_default_comparison_first():
     files = {p.stem for p in (config_dir() / "strategy").glob("*.yaml")} - {"all", "all_tuned"}
     assert set(C.STRATEGY_NAMES) == files
-    assert C.STRATEGY_NAMES[:4] == FOUR and HYBRID in C.STRATEGY_NAMES
+    assert C.STRATEGY_NAMES[:len(COMPARED)] == COMPARED and HYBRID in C.STRATEGY_NAMES
     assert S.STRATEGY_ORDER == C.STRATEGY_NAMES
     for name, strategy in C.shipped_strategies().items():
         assert strategy.name == name
@@ -41,14 +41,27 @@ def test_shipped_strategies_are_typed_as_the_cli_composes_them():
 
 
 def test_mechanisms_are_the_strategy_blocks_with_an_enabled_flag():
-    assert C.MECHANISMS == ("scaler", "open_platform", "consolidation")
+    blocks = {name: field.annotation for name, field in StrategyConfig.model_fields.items()}
+    assert "scaler" in C.MECHANISMS and len(set(C.MECHANISMS)) == len(C.MECHANISMS)
+    for name, block in blocks.items():
+        flagged = "enabled" in getattr(block, "model_fields", {})
+        assert (name in C.MECHANISMS) == flagged, name
+    assert C.MECHANISMS == tuple(name for name in blocks if name in C.MECHANISMS)
     on = {name: C.mechanisms_on(s) for name, s in C.shipped_strategies().items()}
-    assert on["status_quo"] == () and on["scaler_led"] == ("scaler",)
+    assert on[C.BASELINE_STRATEGY] == () and on["scaler_led"] == ("scaler",)
     assert on[HYBRID] == ("scaler", "open_platform")
+    switched_on = {m for mechanisms in on.values() for m in mechanisms}
+    assert switched_on == set(C.MECHANISMS), "a mechanism no shipped strategy switches on"
 
 
-def test_the_default_comparison_is_still_the_four():
-    assert tuple(s.name for s in compose_run_config().strategies) == FOUR
+def test_the_default_comparison_is_the_list_in_all_yaml_with_the_baseline():
+    assert tuple(s.name for s in compose_run_config().strategies) == COMPARED
+    assert set(COMPARED) <= set(C.STRATEGY_NAMES) and C.BASELINE_STRATEGY in COMPARED
+
+
+def test_the_baseline_is_the_default_strategy_with_every_mechanism_off():
+    assert StrategyConfig().name == C.BASELINE_STRATEGY
+    assert C.mechanisms_on(C.shipped_strategies()[C.BASELINE_STRATEGY]) == ()
 
 
 def test_the_hybrid_is_offered_and_named_on_the_command_line():
@@ -66,11 +79,13 @@ def test_calibration_refuses_the_hybrid_naming_both_mechanisms():
 
 
 def test_report_labels_and_colours_follow_the_strategy_files():
-    assert [S.strategy_label(s) for s in FOUR] == [
-        "Status quo", "Scaler-led", "Open platform", "Consolidation"]
+    for name, strategy in C.shipped_strategies().items():
+        assert S.strategy_label(name) == C.strategy_label(strategy), name
     assert S.strategy_label(HYBRID) == "Scaler and open platform"
-    colours = S.strategy_colours([*FOUR, HYBRID, "my_own"])
-    assert len(set(colours.values())) == 6
+    assert S.strategy_label(C.BASELINE_STRATEGY) == "Status quo"
+    names = [*COMPARED, HYBRID, "my_own"]
+    colours = S.strategy_colours(names)
+    assert len(set(colours.values())) == min(len(names), len(S.PALETTE))
     assert set(colours.values()) <= set(S.OKABE_ITO.values())
     assert colours[HYBRID] == S.strategy_colours([HYBRID])[HYBRID]  # fixed, run or not
 

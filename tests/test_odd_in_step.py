@@ -6,7 +6,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from abm.cli import compose_run_config
-from abm.config import RunConfig, StrategyConfig
+from abm.config import MECHANISMS, RunConfig, StrategyConfig
 from abm.inputs import read_table
 from abm.runner import run_replication
 
@@ -52,7 +52,7 @@ def test_bare_parameter_names_exist():
 
 
 def test_every_strategy_mechanism_parameter_is_described():
-    for block in ("scaler", "open_platform", "consolidation"):
+    for block in MECHANISMS:
         for path in sorted(p for p in PATHS if p.startswith(f"strategy.{block}.")):
             name = path.rsplit(".", 1)[-1]
             assert name in ODD, f"docs/ODD.md does not describe {path}"

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from abm.config import default_comparison
 from abm.report import REQUIRED_FILES, ReportInputError, build_report
 from abm.report import analysis_figures as A
 from abm.report import figures as F
@@ -104,11 +105,12 @@ def test_every_view_has_title_reading_and_axis_titles(views):
             assert axis.title.text, (view.anchor, name)
 
 
-def test_strategy_colours_are_okabe_ito(views):
+def test_strategy_colours_are_okabe_ito(views, small_results):
     palette = set(S.OKABE_ITO.values())
     funnel = next(v for v in views if v.anchor == "funnel").figure
     assert {bar.marker.color for bar in funnel.data} <= palette
-    assert len({bar.marker.color for bar in funnel.data}) == 4
+    assert len({bar.marker.color for bar in funnel.data}) == small_results.runs[
+        "strategy"].nunique()
 
 
 def test_adoption_dropdown_offers_all_domains_and_innovations(views, small_results):
@@ -226,7 +228,7 @@ def test_builder_never_runs_the_model(small_run_dir, tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ optional sections
 
-STRATEGIES = ["status_quo", "scaler_led", "open_platform", "consolidation"]
+STRATEGIES = list(default_comparison())
 
 
 def synthetic_win_map() -> pd.DataFrame:
@@ -234,7 +236,7 @@ def synthetic_win_map() -> pd.DataFrame:
     rng = np.random.default_rng(1)
     for x in (0.2, 0.4, 0.6):
         for y in (0.1, 0.5):
-            means = rng.uniform(0.1, 0.3, size=4)
+            means = rng.uniform(0.1, 0.3, size=len(STRATEGIES))
             winner = STRATEGIES[int(np.argmax(means))] if x > 0.2 else "none"
             for s, m in zip(STRATEGIES, means, strict=True):
                 rows.append(dict(x_parameter="scenario.diffusion.imitation_q_per_year",

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from abm.config import BASELINE_STRATEGY
 from abm.report import publish, published_tables
 from abm.report.style import strategy_label
 
@@ -160,7 +161,7 @@ def test_every_interval_on_the_page_is_a_row_of_a_table(page, t):
 def _differences_agree(row: dict[str, str], name: str, diffs: pd.DataFrame,
                        columns: tuple[tuple[str, str], ...]) -> None:
     for cell, outcome in ((row[c], o) for c, o in columns):
-        if name == "status_quo":
+        if name == BASELINE_STRATEGY:
             assert cell == "n/a"
             continue
         d = diffs.loc[(name, outcome)]
@@ -206,7 +207,7 @@ def test_appraisal_tables_agree_with_the_appraisal_table(page, t):
                                                                  "pv_cost_national_gbp_m"),
                              ("BCR", "bcr")):
             assert agrees(row[cell], r[column]), cell
-    others = a.drop(index="status_quo")
+    others = a.drop(index=BASELINE_STRATEGY)
     for row, (_, r) in zip(increments, others.iterrows(), strict=True):
         assert agrees_triple(row["Extra NPSV"], r["extra_npsv_gbp_m"], r["extra_npsv_gbp_m_low"],
                              r["extra_npsv_gbp_m_high"])
@@ -220,7 +221,7 @@ def test_headline_value_gives_the_status_quo_and_the_paired_differences(page, t,
                                                                        column):
     bullet = next(line for line in section(page, "## Headline findings").split("\n- ")
                   if line.startswith(f"**{words}**"))
-    s = t["strategy_summary"].set_index("strategy").loc["status_quo"]
+    s = t["strategy_summary"].set_index("strategy").loc[BASELINE_STRATEGY]
     c = t["comparison"][t["comparison"]["outcome"] == column]
     expected = [(s[column], s[f"{column}_low"], s[f"{column}_high"]),
                 *zip(c["difference"], c["ci_low"], c["ci_high"], strict=True)]
@@ -478,7 +479,7 @@ def test_empty_or_unreadable_table_is_refused(tables_copy, capsys):
 def test_tables_that_do_not_fit_together_are_refused(tables_copy, capsys):
     path = tables_copy / "strategy_summary.csv"
     frame = pd.read_csv(path)
-    frame[frame["strategy"] != "status_quo"].to_csv(path, index=False)
+    frame[frame["strategy"] != BASELINE_STRATEGY].to_csv(path, index=False)
     assert "the tables do not fit together" in _refused(tables_copy, capsys)
 
 
@@ -515,7 +516,7 @@ def _run_folders(root: Path, small_run_dir: Path) -> Path:
     return root
 
 
-def test_refresh_from_run_folders_copies_the_tables(tmp_path, small_run_dir):
+def test_refresh_from_run_folders_copies_the_tables(tmp_path, small_run_dir, small_run_config):
     runs = _run_folders(tmp_path / "runs", small_run_dir)
     out = tmp_path / "reports" / "tables"
     published_tables.refresh_tables(runs, out)
@@ -527,7 +528,7 @@ def test_refresh_from_run_folders_copies_the_tables(tmp_path, small_run_dir):
                                   pd.read_csv(TABLES / "provenance.csv"))
     for name in ("strategy_summary", "appraisal"):
         assert set(pd.read_csv(out / f"{name}.csv")["strategy"]) == {
-            "status_quo", "scaler_led", "open_platform", "consolidation"}
+            s.name for s in small_run_config.strategies}
 
 
 def test_refresh_from_an_incomplete_folder_leaves_the_tables_alone(tmp_path, small_run_dir):

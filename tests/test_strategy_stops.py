@@ -17,7 +17,7 @@ from functools import cache
 
 import numpy as np
 
-from abm.config import RunConfig, ScenarioConfig, parse_config
+from abm.config import MECHANISMS, RunConfig, ScenarioConfig, parse_config
 from abm.engine import Batch
 from abm.mechanisms import FLOWS
 from abm.population import EMBEDDED, PILOTING
@@ -53,7 +53,7 @@ def test_the_status_quo_is_the_same_whatever_a_government_would_stop():
 
 
 def test_every_strategy_runs_alike_until_the_election():
-    for mechanism in ("scaler", "open_platform", "consolidation"):
+    for mechanism in MECHANISMS:
         kept, stopped = _flows(_batch(mechanism, 0.0, 60)), _flows(_batch(mechanism, 1.0, 60))
         np.testing.assert_array_equal(kept[:, :ELECTION], stopped[:, :ELECTION])
         assert _batch(mechanism, 1.0, 60).reform_live.sum() == 0

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
 
-from abm.config import ConfigError, ScenarioConfig, StrategyConfig
+from abm.config import (
+    BASELINE_STRATEGY,
+    ConfigError,
+    ScenarioConfig,
+    StrategyConfig,
+    Strict,
+    mechanisms_on,
+    param,
+    shipped_strategies,
+)
 from abm.model import NHSReformModel
 from abm.workshop import levers as L
 
@@ -15,6 +25,47 @@ REQUIRED = {  # the levers and uncertainties the workshop promises
     "strategy.open_platform.communication_reach", "strategy.consolidation.mergers_per_year",
     "scenario.government.election_cycle_months", "scenario.icb.pooled_budget_share_mean",
 }
+
+
+def marked_fields(model: type[BaseModel], prefix: str) -> dict[str, str]:
+    """Label by dotted path of every leaf field under ``model`` declared with a workshop label."""
+    found = {}
+    for name, field in model.model_fields.items():
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            found |= marked_fields(field.annotation, f"{prefix}.{name}")
+        elif "workshop" in (field.json_schema_extra or {}):
+            found[f"{prefix}.{name}"] = field.json_schema_extra["workshop"]
+    return found
+
+
+def test_the_sliders_are_the_fields_marked_for_the_workshop():
+    marked = marked_fields(ScenarioConfig, "scenario") | marked_fields(StrategyConfig, "strategy")
+    assert {lever.path: lever.label for lever in L.LEVERS} == marked
+    assert len(L.LEVERS) == len(marked) == len(L.LEVER_BY_PATH)
+    assert all(lever.label for lever in L.LEVERS)
+    assert len({lever.label for lever in L.LEVERS}) == len(L.LEVERS)
+    assert L.LEVER_BY_PATH["scenario.pressure.occupancy_scale"].label == (
+        "Operational pressure (x the cited winter excess)")
+
+
+def test_a_new_mechanisms_marked_field_is_a_slider():
+    class NewMechanismConfig(Strict):
+        enabled: bool = False
+        budget_gbp_m: float = param(2.0, "A new programme's budget", "GBP m", ge=0.0, le=9.0,
+                                    plausible=(1.0, 3.0), workshop="New: budget (GBP m)")
+        unmarked: float = param(1.0, "Not a slider", "ratio", plausible=(0.5, 2.0))
+
+    class WithNewMechanism(Strict):
+        new_mechanism: NewMechanismConfig = NewMechanismConfig()
+
+    (lever,) = L.marked_levers(WithNewMechanism, "strategy")
+    assert (lever.path, lever.label) == ("strategy.new_mechanism.budget_gbp_m",
+                                         "New: budget (GBP m)")
+
+
+def test_a_slider_without_a_plausible_range_is_refused():
+    with pytest.raises(ValueError, match="needs a plausible range"):
+        param(1.0, "No range", "ratio", workshop="No range")
 
 
 def test_every_lever_is_a_documented_field_with_its_default_in_range():
@@ -62,10 +113,14 @@ def test_bad_values_are_refused_naming_the_field(strategy, values, message):
 
 
 def test_each_strategy_shows_only_its_own_mechanism_levers():
-    assert {lv.mechanism for lv in L.levers_for("status_quo")} == {""}
+    assert {lv.mechanism for lv in L.levers_for(BASELINE_STRATEGY)} == {""}
     assert "strategy.scaler.price_gbp_m" in {lv.path for lv in L.levers_for("scaler_led")}
     assert "strategy.consolidation.mergers_per_year" not in {
         lv.path for lv in L.levers_for("open_platform")}
+    with_sliders = {lv.mechanism for lv in L.LEVERS}
+    for name, strategy in shipped_strategies().items():
+        shown = {lv.mechanism for lv in L.levers_for(name)}
+        assert shown == {"", *mechanisms_on(strategy)} & with_sliders, name
 
 
 def test_the_pressure_slider_raises_pressure_in_the_model():

@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import ConfigError, RunConfig, StrategyConfig, mechanisms_on
+from ..config import BASELINE_STRATEGY, ConfigError, RunConfig, StrategyConfig, mechanisms_on
 from ..inputs import england
 from ..runner import run_batch
 from .space import find, with_values
@@ -112,7 +112,7 @@ def status_quo(cfg: RunConfig, experiment: str = "calibrate") -> StrategyConfig:
     if len(cfg.strategies) != 1 or on:
         raise ConfigError(f"experiment={experiment}: only the status quo is compared with the "
                           "record; use "
-                          f"strategy=status_quo (got {[s.name for s in cfg.strategies]}"
+                          f"strategy={BASELINE_STRATEGY} (got {[s.name for s in cfg.strategies]}"
                           + (f", mechanisms on: {on}" if on else "") + ")")
     return cfg.strategies[0]
 

@@ -18,12 +18,10 @@ import pandas as pd
 from scipy.stats import qmc
 from sklearn.tree import DecisionTreeClassifier
 
-from ..config import ConfigError, RunConfig
+from ..config import BASELINE_STRATEGY, ConfigError, RunConfig
 from . import stats
 from .samples import run_points
 from .space import Parameter, find, levers, uncertainties
-
-BASELINE = "status_quo"
 
 
 def latin_hypercube(parameters: list[Parameter], points: int, seed: int) -> list[dict]:
@@ -40,8 +38,8 @@ def failures(runs: pd.DataFrame, outcome: str, margin: float = 0.0) -> pd.DataFr
     """Per point and strategy: mean advantage over the status quo and whether it fails."""
     means = runs.pivot_table(index="point", columns="strategy", values=outcome, sort=False)
     rows = []
-    for strategy in means.columns.drop(BASELINE):
-        advantage = means[strategy] - means[BASELINE]
+    for strategy in means.columns.drop(BASELINE_STRATEGY):
+        advantage = means[strategy] - means[BASELINE_STRATEGY]
         rows.append(pd.DataFrame({"point": means.index, "strategy": strategy,
                                   "advantage": advantage.to_numpy(),
                                   "fails": (advantage <= margin).to_numpy()}))
@@ -120,7 +118,7 @@ def discover(cfg: RunConfig, outcomes: tuple[str, ...] = ("benefit_gbp_m",), poi
         ConfigError: If the status quo is not among the strategies, or an outcome
             is unknown.
     """
-    if BASELINE not in {s.name for s in cfg.strategies}:
+    if BASELINE_STRATEGY not in {s.name for s in cfg.strategies}:
         raise ConfigError("scenario_discovery: failure is judged against the status quo, "
                          "which must be one of the strategies")
     if parameters:

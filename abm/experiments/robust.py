@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..collect import YEAR_CHECKPOINTS
-from ..config import ConfigError, RunConfig
+from ..config import BASELINE_STRATEGY, ConfigError, RunConfig
 from ..posterior import load_posterior
 from . import stats
 from .discovery import find_boxes, latin_hypercube
@@ -53,7 +53,6 @@ from .samples import run_points
 from .settings import MINIMISED, RobustComparison
 from .space import Parameter, uncertainties, with_values
 
-BASELINE = "status_quo"
 DEFAULT, TUNED = "default", "tuned"
 
 
@@ -74,7 +73,7 @@ def lever_set(strategy: str) -> str:
 
 def members_of(columns, levers: str) -> list[str]:
     """The status quo and the strategies of one lever set, in the order of ``columns``."""
-    return [c for c in columns if c == BASELINE or lever_set(c) == levers]
+    return [c for c in columns if c == BASELINE_STRATEGY or lever_set(c) == levers]
 
 
 def base_name(strategy: str) -> str:
@@ -93,7 +92,7 @@ def tune_all(cfg: RunConfig, s: RobustComparison) -> tuple[list, pd.DataFrame, d
     """Every strategy but the status quo, tuned; their trials; their config files."""
     tuned, histories, files = [], [], {}
     for i, strategy in enumerate(cfg.strategies):
-        if strategy.name == BASELINE:
+        if strategy.name == BASELINE_STRATEGY:
             continue
         best, history = tune(cfg, strategy, s.objective, s.tuning_trials,
                              s.tuning_replications, s.trials_per_round, s.sampling_seed + i,
@@ -113,7 +112,7 @@ def pareto_all(cfg: RunConfig, s: RobustComparison) -> pd.DataFrame:
     """Each strategy's NSGA-II trials, with its non-dominated ones marked."""
     parts = [pareto_front(cfg, strategy, s.pareto_objectives, MINIMISED, s.pareto_trials,
                           s.pareto_replications, s.trials_per_round, s.sampling_seed + 100 + i)
-             for i, strategy in enumerate(cfg.strategies) if strategy.name != BASELINE]
+             for i, strategy in enumerate(cfg.strategies) if strategy.name != BASELINE_STRATEGY]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
@@ -123,7 +122,7 @@ def pareto_all(cfg: RunConfig, s: RobustComparison) -> pd.DataFrame:
 def frontier(cfg: RunConfig, tuned: list, s: RobustComparison) -> pd.DataFrame:
     """Extra present benefit against extra present cost of each tuned strategy, by spend cap."""
     reps = judged_replications(s.frontier_replications)
-    baseline = next(x for x in cfg.strategies if x.name == BASELINE)
+    baseline = next(x for x in cfg.strategies if x.name == BASELINE_STRATEGY)
     caps: list[float | None] = [*s.frontier_caps_gbp_m, None]
     tasks = [(cfg.scenario, baseline)] + [
         (cfg.scenario, strategy.model_copy(update={"spend_cap_gbp_m": cap}) if cap is None
@@ -187,7 +186,7 @@ def regret_table(means: pd.DataFrame, kinds: pd.Series, margin: float) -> pd.Dat
             for strategy in members:
                 values = block.loc[inside, strategy]
                 regret = (best[inside] - values).to_numpy()
-                advantage = (values - block.loc[inside, BASELINE]).to_numpy()
+                advantage = (values - block.loc[inside, BASELINE_STRATEGY]).to_numpy()
                 n = len(values)
                 mean_regret = stats.interval(regret, "bootstrap")  # regret is never negative
                 row = {"levers": levers, "futures_kind": kind, "strategy": base_name(strategy),
@@ -196,7 +195,7 @@ def regret_table(means: pd.DataFrame, kinds: pd.Series, margin: float) -> pd.Dat
                        "p90_regret": float(np.quantile(regret, 0.9)),
                        "max_regret": float(regret.max()),
                        "mean_advantage": float(advantage.mean())}
-                if strategy != BASELINE:
+                if strategy != BASELINE_STRATEGY:
                     row.update(_share("satisficing", int((advantage > margin).sum()), n))
                 row.update(_share("best", int((regret <= 0.0).sum()), n))
                 rows.append(row)
@@ -221,9 +220,9 @@ def discovery_boxes(points: pd.DataFrame, means: pd.DataFrame, margin: float,
         members = members_of(means.columns, levers)
         best = means[members].max(axis=1)
         for strategy in members:
-            if strategy == BASELINE:
+            if strategy == BASELINE_STRATEGY:
                 continue
-            advantage = means[strategy] - means[BASELINE]
+            advantage = means[strategy] - means[BASELINE_STRATEGY]
             for judged, flag in (("fails", advantage <= margin),
                                  ("best", means[strategy] >= best)):
                 flags = flag.to_numpy()
@@ -271,9 +270,9 @@ def extremes(cfg: RunConfig, tuned: list, points: pd.DataFrame, means: pd.DataFr
     """
     if s.extreme_trials == 0:
         return pd.DataFrame()
-    baseline = next(x for x in cfg.strategies if x.name == BASELINE)
+    baseline = next(x for x in cfg.strategies if x.name == BASELINE_STRATEGY)
     contest = cfg.model_copy(update={"strategies": (baseline, *tuned)})
-    members = [BASELINE, *(t.name for t in tuned)]
+    members = [BASELINE_STRATEGY, *(t.name for t in tuned)]
     by_path = {p.path: p for p in uncertainties()}
     reps = judged_replications(s.extreme_replications)
     rows = []
@@ -334,7 +333,7 @@ def robust_comparison(cfg: RunConfig, s: RobustComparison, progress: bool = Fals
         ConfigError: If the status quo or every other strategy is missing.
     """
     names = [x.name for x in cfg.strategies]
-    if BASELINE not in names or len(names) < 2:
+    if BASELINE_STRATEGY not in names or len(names) < 2:
         raise ConfigError("robust_comparison: needs the status quo and at least one other "
                           f"strategy (strategy=all); got {names}")
     _require_checkpoints(cfg, s)
@@ -415,7 +414,7 @@ def format_robust(tables: dict[str, pd.DataFrame], s: RobustComparison) -> str:
         for r in tables["robustness"].itertuples():
             if r.outcome != s.objective:
                 continue
-            satisficing = "" if r.strategy == BASELINE else (
+            satisficing = "" if r.strategy == BASELINE_STRATEGY else (
                 f"satisfices {r.satisficing_share:.0%} [{r.satisficing_share_low:.0%}, "
                 f"{r.satisficing_share_high:.0%}], ")
             lines.append(f"  {r.levers:<8}{r.futures_kind:<16}{r.strategy:<15}{satisficing}"
@@ -424,7 +423,7 @@ def format_robust(tables: dict[str, pd.DataFrame], s: RobustComparison) -> str:
                          f"max regret {r.max_regret:.0f}")
     if "robustness" in tables:
         other = tables["robustness"][(tables["robustness"]["outcome"] != s.objective)
-                                     & (tables["robustness"]["strategy"] != BASELINE)]
+                                     & (tables["robustness"]["strategy"] != BASELINE_STRATEGY)]
         for (outcome, levers), group in other.groupby(["outcome", "levers"], sort=False):
             lines.append(f"  on {outcome}, {levers} levers, satisfices / best: " + "; ".join(
                 f"{r.strategy} {r.satisficing_share:.0%} / {r.best_share:.0%}"

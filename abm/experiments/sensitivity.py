@@ -17,12 +17,10 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from ..config import RunConfig
+from ..config import BASELINE_STRATEGY, RunConfig
 from . import stats
 from .samples import run_points
 from .space import Parameter, find, uncertainties
-
-BASELINE = "status_quo"
 
 
 def problem(parameters: list[Parameter]) -> dict:
@@ -40,10 +38,11 @@ def point_outcomes(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """(points x targets) mean outcome per strategy and paired advantage over the status quo."""
     means = runs.pivot_table(index="point", columns="strategy", values=outcome, sort=False)
     columns = {f"{outcome} | {s}": means[s] for s in means.columns}
-    if BASELINE in means.columns:
-        for strategy in means.columns.drop(BASELINE):
+    if BASELINE_STRATEGY in means.columns:
+        for strategy in means.columns.drop(BASELINE_STRATEGY):
             # the mean of paired differences equals the difference of means over the same reps
-            columns[f"{outcome} | {strategy} - {BASELINE}"] = means[strategy] - means[BASELINE]
+            columns[f"{outcome} | {strategy} - {BASELINE_STRATEGY}"] = (
+                means[strategy] - means[BASELINE_STRATEGY])
     return pd.DataFrame(columns)
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from ..config import Strict
+from ..config import BASELINE_STRATEGY, Strict
 
 Interval = Literal["t", "bootstrap"]
 OUTCOMES = ("embedded_share_y5", "embedded_share_y10", "pilots_scaled", "pilots_abandoned",
@@ -27,7 +27,7 @@ class CompareStrategies(Strict):
 
     name: Literal["compare_strategies"] = "compare_strategies"
     outcomes: tuple[str, ...] = Field(OUTCOMES, description="Per-run outcomes compared")
-    baseline: str = Field("status_quo", description="Strategy the others are compared with")
+    baseline: str = Field(BASELINE_STRATEGY, description="Strategy the others are compared with")
     interval: Interval = Field("t", description="Interval method")
 
 

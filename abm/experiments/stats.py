@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..config import ConfigError
+from ..config import BASELINE_STRATEGY, ConfigError
 
 METHODS = ("t", "bootstrap")
 BOOTSTRAP_RESAMPLES = 2000
@@ -111,7 +111,7 @@ def describe(frame: pd.DataFrame, by: list[str], outcome: str, method: str = "t"
     return pd.DataFrame(rows)
 
 
-def paired_differences(runs: pd.DataFrame, outcome: str, baseline: str = "status_quo",
+def paired_differences(runs: pd.DataFrame, outcome: str, baseline: str = BASELINE_STRATEGY,
                        method: str = "t", level: float = 0.95) -> pd.DataFrame:
     """Each strategy minus the baseline, replication by replication (common random numbers).
 

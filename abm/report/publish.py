@@ -36,6 +36,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..config import BASELINE_STRATEGY
 from ..experiments.calibrate import coverage_table
 from ..experiments.win_map import NO_CLEAR_WINNER, tally
 from . import analysis_figures as A
@@ -54,7 +55,6 @@ from .published_tables import (
 )
 
 REPORTS_DIR = Path("reports")
-BASELINE = "status_quo"
 PAGE_TEMPLATE = "published_page.md"  # in abm/report/templates/
 
 
@@ -255,8 +255,8 @@ def page_context(tables: dict[str, pd.DataFrame]) -> dict:
     ranked = sorted(strategies, key=lambda r: r["y10"], reverse=True)
     return {
         "strategies": strategies, "ranked": ranked,
-        "baseline": next(r for r in strategies if r["name"] == BASELINE),
-        "others": [r for r in strategies if r["name"] != BASELINE],
+        "baseline": next(r for r in strategies if r["name"] == BASELINE_STRATEGY),
+        "others": [r for r in strategies if r["name"] != BASELINE_STRATEGY],
         "win_maps": [_win_map(n, tables[n]) for n in WIN_MAPS],
         "tuned_win_maps": [_win_map(n, tables[n]) for n in TUNED_WIN_MAPS],
         "appraisal": _appraisal(tables["appraisal"]),
@@ -352,7 +352,7 @@ def _differences(tables: dict[str, pd.DataFrame]) -> go.Figure:
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels],
                         horizontal_spacing=0.12)
     strategies = S.strategies_in(comparison)
-    colours = S.strategy_colours([BASELINE, *strategies])
+    colours = S.strategy_colours([BASELINE_STRATEGY, *strategies])
     for col, (outcome, _) in enumerate(panels, start=1):
         part = comparison[comparison["outcome"] == outcome].set_index("strategy")
         part = part.loc[[s for s in strategies if s in part.index][::-1]]

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..config import BASELINE_STRATEGY
 from .style import base_layout, rgba, round_values, strategies_in, strategy_colours, strategy_label
 
 TABLES = {
@@ -66,7 +67,7 @@ def appraisal_figure(table: pd.DataFrame) -> go.Figure:
                      arrayminus=round_values(table["npsv_gbp_m"] - table["npsv_gbp_m_low"], 1)),
         hovertemplate="%{y}: NPSV %{x:.0f} GBP m<extra></extra>"))
     notes = [f"{strategy_label(r.strategy)} NPSV {r.npsv_gbp_m:.0f}, BCR {r.bcr:.2f}"
-             + ("" if r.strategy == "status_quo" or np.isnan(r.extra_npsv_gbp_m) else
+             + ("" if r.strategy == BASELINE_STRATEGY or np.isnan(r.extra_npsv_gbp_m) else
                 f" ({r.extra_npsv_gbp_m:+.0f} against the status quo, {r.value_for_money} "
                 "value for money)")
              for r in table.itertuples()]
@@ -182,7 +183,7 @@ def robustness_figure(robustness: pd.DataFrame) -> go.Figure:
     notes = []
     for levers in ("default", "tuned"):
         part = table[table["levers"] == levers].set_index("strategy")
-        others = [s for s in strategies if s in part.index and s != "status_quo"]
+        others = [s for s in strategies if s in part.index and s != BASELINE_STRATEGY]
         if "satisficing_share" in part:
             fig.add_trace(_interval_bars(part.loc[others], "satisficing_share", levers, colours,
                                          4, "%{x:.0%}"), row=1, col=1)

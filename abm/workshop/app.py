@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import solara
 from plotly.graph_objs import FigureWidget
 
-from ..config import STRATEGY_NAMES, ConfigError
+from ..config import BASELINE_STRATEGY, STRATEGY_NAMES, ConfigError
 from ..model import NHSReformModel
 from ..report.style import short_icb_name, strategy_label
 from . import inspector, views
@@ -221,7 +221,7 @@ def TrustInspector(run: LiveRun, tick: int) -> None:
 @solara.component
 def Page() -> None:
     """The workshop page; Solara renders one per browser session, each with its own model."""
-    strategy, set_strategy = solara.use_state("status_quo")
+    strategy, set_strategy = solara.use_state(BASELINE_STRATEGY)
     values, set_values = solara.use_state(L.default_values())
     seed, set_seed = solara.use_state(DEFAULT_SEED)
     generation, set_generation = solara.use_state(0)

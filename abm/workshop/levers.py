@@ -1,6 +1,8 @@
 """The workshop's sliders: each one a real, validated configuration field.
 
-A lever names a field of the typed configuration (``abm.config``) by its dotted
+The sliders are the fields of the typed configuration (``abm.config``) declared with
+a ``workshop`` label (``abm.fields.param``), in the configuration's order, so a new
+mechanism's field so declared has its slider. A lever names its field by its dotted
 path, e.g. ``scenario.pressure.occupancy_scale``. Its slider range is the field's
 plausible range from the parameter table (widened to hold the default), so no
 number is typed twice. Values are applied to the strategy's composed
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..config import (
     MECHANISMS,
     STRATEGY_NAMES,
@@ -28,6 +32,7 @@ from ..config import (
     set_at,
     shipped_strategies,
 )
+from ..fields import WORKSHOP
 
 _COMPOSE_LOCK = threading.Lock()  # Hydra's global state is not safe to compose from two threads
 
@@ -101,22 +106,23 @@ class Lever:
         return 10.0 ** math.floor(math.log10(width / 20))
 
 
-LEVERS: tuple[Lever, ...] = (
-    Lever("scenario.pressure.occupancy_scale", "Operational pressure (x the cited winter excess)"),
-    Lever("scenario.population.risk_aversion_mean", "Risk aversion of trust boards (mean)"),
-    Lever("scenario.population.digital_maturity_epr_mean",
-          "Digital maturity of trusts with an EPR (mean)"),
-    Lever("scenario.icb.pooled_budget_share_mean", "Pooled budgets (share, mean over ICBs)"),
-    Lever("scenario.government.election_cycle_months", "Months between general elections"),
-    Lever("strategy.scaler.deployment_capacity", "Scaler: deployments at once"),
-    Lever("strategy.scaler.price_gbp_m", "Scaler: fee per deployment (GBP m)"),
-    Lever("strategy.open_platform.publication_evidence_weight",
-          "Open platform: weight of a published pilot"),
-    Lever("strategy.open_platform.communication_reach",
-          "Open platform: reach of cheap communication"),
-    Lever("strategy.consolidation.mergers_per_year", "Consolidation: mergers per year"),
-)
+def marked_levers(model: type[BaseModel], prefix: str) -> list[Lever]:
+    """The sliders of the fields under ``model`` that carry a ``workshop`` label, in order."""
+    found = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found += marked_levers(annotation, f"{prefix}.{name}")
+        elif WORKSHOP in (field.json_schema_extra or {}):
+            found.append(Lever(f"{prefix}.{name}", field.json_schema_extra[WORKSHOP]))
+    return found
+
+
+LEVERS: tuple[Lever, ...] = (*marked_levers(ScenarioConfig, "scenario"),
+                             *marked_levers(StrategyConfig, "strategy"))
 LEVER_BY_PATH = {lever.path: lever for lever in LEVERS}
+
+
 @cache
 def _composed(strategy: str) -> tuple[ScenarioConfig, StrategyConfig]:
     from ..cli import compose_run_config

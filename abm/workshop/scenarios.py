@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import Field, field_validator, model_validator
 
-from ..config import ConfigError, Strict, parse_config
+from ..config import BASELINE_STRATEGY, ConfigError, Strict, parse_config
 from ..shipped import config_dir
 
 DEFAULT_SCENARIOS = config_dir() / "workshop" / "scenarios.yaml"
@@ -54,7 +54,8 @@ class Arm(Strict):
     @classmethod
     def _one_strategy(cls, overrides: tuple[str, ...]) -> tuple[str, ...]:
         if not any(o.startswith("strategy=") for o in overrides):
-            raise ValueError("name one strategy, e.g. strategy=status_quo (an arm is one run)")
+            raise ValueError(f"name one strategy, e.g. strategy={BASELINE_STRATEGY} "
+                             "(an arm is one run)")
         return overrides
 
 

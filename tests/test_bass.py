@@ -5,9 +5,10 @@ budgets), fully mixed peers (national weight 1), no pilot failure or fading and
 one generic innovation relevant to every trust: a trust adopts when it becomes
 aware, so the adopted share F(t) should follow
 F(t) = (1 - exp(-(p+q)t)) / (1 + (q/p) exp(-(p+q)t)) for the configured p and q.
-Tolerance: the mean over 40 replications stays within 0.03 of the curve for
-every month of 10 years (monthly steps make the model lag the continuous curve
-by less than 0.02).
+Tolerance: for every month of 10 years, the mean over 200 replications stays within
+0.02 of the curve (monthly steps make the model lag the continuous curve by less
+than that) plus three standard errors of that mean (when take-off comes is random:
+with 205 trusts one replication's curve may run well ahead of or behind the mean).
 """
 
 import dataclasses
@@ -16,12 +17,14 @@ import numpy as np
 import pytest
 
 from abm.config import parse_config
+from abm.engine import Batch
 from abm.inputs import england
 from abm.model import NHSReformModel
 from abm.population import EMBEDDED, PILOTING
 from abm.runner import replication_seed
 
-TOLERANCE = 0.03
+LAG = 0.02  # most the monthly model lags the continuous curve
+STANDARD_ERRORS = 3.0
 
 
 def barriers_off(p: float, q: float):
@@ -70,25 +73,28 @@ def bass_curve(p: float, q: float, years: np.ndarray) -> np.ndarray:
     return (1 - decay) / (1 + (q / p) * decay)
 
 
-def simulated_adoption(p: float, q: float, replications: int = 40, months: int = 120):
+def simulated_adoption(p: float, q: float, replications: int = 200,
+                       months: int = 120) -> np.ndarray:
+    """(replications, months) share of trusts piloting or with the innovation embedded."""
     cfg, data = barriers_off(p, q), generic_innovation_data()
-    shares = np.zeros((replications, months))
-    for r in range(replications):
-        model = NHSReformModel(cfg.scenario, cfg.strategies[0], rng=replication_seed(11, r),
-                               months=months, data=data)
-        for t in range(months):
-            model.step()
-            state = model.pop.state[:, 0]
-            shares[r, t] = np.mean((state == PILOTING) | (state == EMBEDDED))
-    return shares.mean(axis=0)
+    seeds = [replication_seed(11, r) for r in range(replications)]
+    counts = Batch(cfg.scenario, cfg.strategies[0], seeds, data).run(months).recorded()
+    in_use = counts["state_counts"][:, :, PILOTING, 0] + counts["state_counts"][:, :, EMBEDDED, 0]
+    return in_use / data.trusts.icb.size
 
 
 @pytest.mark.parametrize("p, q", [(0.03, 0.38), (0.08, 0.2)])
 def test_adoption_follows_the_bass_curve(p, q):
-    simulated = simulated_adoption(p, q)
-    years = np.arange(1, len(simulated) + 1) / 12
-    deviation = np.abs(simulated - bass_curve(p, q, years))
-    assert deviation.max() < TOLERANCE, f"max deviation {deviation.max():.3f}"
+    shares = simulated_adoption(p, q)
+    mean = shares.mean(axis=0)
+    standard_error = shares.std(axis=0, ddof=1) / np.sqrt(len(shares))
+    years = np.arange(1, shares.shape[1] + 1) / 12
+    deviation = np.abs(mean - bass_curve(p, q, years))
+    allowed = LAG + STANDARD_ERRORS * standard_error
+    worst = int(np.argmax(deviation - allowed))
+    assert (deviation <= allowed).all(), (
+        f"month {worst + 1}: deviation {deviation[worst]:.3f} > {allowed[worst]:.3f}")
+    assert standard_error.max() < 0.01  # enough replications for the check to bite
 
 
 def test_barriers_slow_adoption_below_the_bass_curve():

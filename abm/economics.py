@@ -20,7 +20,6 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from . import programmes
 from .config import ScenarioConfig, StrategyConfig
 from .inputs import EnglandData
 from .population import EMBEDDED, MONTHS_PER_YEAR, MULTI_YEAR, PILOTING, Population
@@ -176,6 +175,27 @@ def financed_months(scenario: ScenarioConfig, duration: np.ndarray) -> np.ndarra
     return np.minimum(duration, finance.financed_months).astype(float)
 
 
+def grant_cover(data: EnglandData, pilot_cost_gbp_m: np.ndarray) -> np.ndarray:
+    """(R, I) share of a site's implementation the trust still pays after its grant.
+
+    Args:
+        data: The programmes and the catalogue.
+        pilot_cost_gbp_m: (R, I) full cost of a pilot of each innovation (all payers).
+    """
+    grant = np.zeros(len(data.innovations))
+    grant[data.programmes.innovation] = data.programmes.grant_gbp_m
+    return np.clip(1.0 - grant / np.maximum(pilot_cost_gbp_m, 1e-9), 0.0, 1.0)
+
+
+def grant_per_month(data: EnglandData) -> np.ndarray:
+    """(I,) GBP m the centre pays a month for each site implementing the innovation."""
+    grant = np.zeros(len(data.innovations))
+    programmes = data.programmes
+    grant[programmes.innovation] = (programmes.grant_gbp_m
+                                    / data.innovations.pilot_duration_months[programmes.innovation])
+    return grant
+
+
 def innovation_factors(data: EnglandData, scenario: ScenarioConfig,
                        inst: Institutions) -> dict[str, np.ndarray]:
     """The per-innovation constants of a run."""
@@ -199,7 +219,7 @@ def innovation_factors(data: EnglandData, scenario: ScenarioConfig,
         "running_months": np.maximum(horizon - duration, 0).astype(CELL),
         "financed_months": financed_months(scenario, duration).astype(CELL),
         "capital_share": (innov.capital_share * multi_year).astype(CELL),
-        "site_grant_per_month": programmes.grant_per_month(data),
+        "site_grant_per_month": grant_per_month(data),
         "infrastructure_penalty": CELL(scenario.barriers.infrastructure_penalty),
     }
 
@@ -213,7 +233,7 @@ def adaptation_factors(data: EnglandData, pop: Population, scenario: ScenarioCon
         innov.complexity * pop.adaptation_need)
     return {"pilot_per_month": (pilot_full / innov.pilot_duration_months).astype(CELL),
             "failure_base": by_innovation.astype(CELL),
-            "site_pilot_share": programmes.grant_cover(data, pilot_full).astype(CELL)}
+            "site_pilot_share": grant_cover(data, pilot_full).astype(CELL)}
 
 
 def payer_factors(data: EnglandData, scenario: ScenarioConfig,

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import economics as econ
 from . import kernels, reporters
-from .awareness import peer_awareness
+from .awareness import Hearing, HearingRates, PeerUse, peer_awareness
 from .boards import Boards
 from .config import ScenarioConfig, StrategyConfig
 from .economics import CELL, MoneyOwed, cell_economics, tally_money
@@ -287,10 +287,10 @@ class Batch:
         nation = np.empty((self.reps, users_icb.shape[2]), dtype=CELL)
         w_icb, w_region = self.peer_weights()
         weights = np.array([w_icb, w_region, 1.0 - w_icb - w_region], dtype=CELL)
-        peer_awareness(users_icb, local_users, local_relevant, self.data.icbs.region,
-                       self.relevant_region, self.relevant_nation, weights,
-                       external.astype(CELL), CELL(diff.imitation_q_per_year), peer,
-                       self.awareness_rate, self.hazard, nation)
+        rates = HearingRates(weights, external.astype(CELL), CELL(diff.imitation_q_per_year))
+        peer_awareness(PeerUse(users_icb, local_users, local_relevant, self.data.icbs.region,
+                               self.relevant_region, self.relevant_nation),
+                       rates, Hearing(peer, self.awareness_rate, self.hazard, nation))
         return peer, self.hazard, nation
 
     def utility_terms(self, nation: np.ndarray) -> UtilityTerms:

@@ -198,27 +198,14 @@ def decide_cells(cells, month, words, hazard_icb, utility, decision, ending, in_
     embedded for endings. The last two visit only the trusts' rows that have such
     cells (``in_use_in_row`` counts the cells in use of each row).
     """
-    state, relevant, icb_of_trust = cells.state, cells.relevant, cells.icb_of_trust
-    economics, d, e = utility.economics, decision, ending
-    shortlisted_in_row = np.empty(state.shape[:2], dtype=np.int32)
-    _hear(state, words, relevant, icb_of_trust, hazard_icb, d.budget, d.capital, d.free,
-          economics,
-          d.pilot_need, d.group, d.lead_weight, d.unit_trusts, d.min_unit_trusts, d.rate,
-          events, shortlisted_in_row)
-    _decide(state, words, icb_of_trust, hazard_icb, economics, utility.log_belief,
-            utility.uncertainty_icb,
-            utility.risk_aversion, utility.risk_weight, utility.bonus, d.free, d.group,
-            d.lead_weight, relevant, d.sharpness, d.rate, events, shortlisted_in_row)
-    _end(in_use_in_row, state, cells.entered_month, month, words, cells.supported,
-         cells.core_funded, economics, e.pilot_months, e.supported_months,
-         e.supported_failure_factor, e.fade_no_champion, e.programme_off, e.fade_unfunded,
-         e.discontinuation, e.drop_unfunded, e.drop_carried, events)
+    shortlisted_in_row = np.empty(cells.state.shape[:2], dtype=np.int32)
+    _hear(cells, words, hazard_icb, utility.economics, decision, events, shortlisted_in_row)
+    _decide(cells, words, hazard_icb, utility, decision, events, shortlisted_in_row)
+    _end(cells, month, words, utility.economics, ending, in_use_in_row, events)
 
 
 @njit(cache=True)
-def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, capital, free, economics,
-          pilot_need, group, lead_weight, unit_trusts, min_unit_trusts, rate, events,
-          shortlisted_in_row):
+def _hear(cells, words, hazard_icb, economics, decision, events, shortlisted_in_row):
     """Unaware cells hearing of an innovation; the aware cells that could start a pilot.
 
     Writes each cell's event (or the shortlist mark) and counts each trust's row's
@@ -229,6 +216,10 @@ def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, capital, fre
     ceiling cannot start a pilot: only cells below it are shortlisted (exact, and
     few). Branch-free, so the compiler can vectorise it.
     """
+    state, relevant, icb_of_trust = cells.state, cells.relevant, cells.icb_of_trust
+    budget, capital, free, rate = decision.budget, decision.capital, decision.free, decision.rate
+    group, lead_weight, unit_trusts = decision.group, decision.lead_weight, decision.unit_trusts
+    pilot_need, min_unit_trusts = decision.pilot_need, decision.min_unit_trusts
     reps, trusts, innovations = state.shape
     for r in range(reps):
         for t in range(trusts):
@@ -256,10 +247,14 @@ def _hear(state, words, relevant, icb_of_trust, hazard_icb, budget, capital, fre
 
 
 @njit(cache=True)
-def _decide(state, words, icb_of_trust, hazard_icb, economics, log_belief, uncertainty_icb,
-            risk_aversion, risk_weight, bonus, free, group, lead_weight, relevant, sharpness,
-            rate, events, shortlisted_in_row):
+def _decide(cells, words, hazard_icb, utility, decision, events, shortlisted_in_row):
     """Shortlisted cells start a pilot with the decision probability, or stay (or become) aware."""
+    state, relevant, icb_of_trust = cells.state, cells.relevant, cells.icb_of_trust
+    economics, log_belief = utility.economics, utility.log_belief
+    uncertainty_icb, risk_aversion = utility.uncertainty_icb, utility.risk_aversion
+    risk_weight, bonus = utility.risk_weight, utility.bonus
+    free, group, lead_weight = decision.free, decision.group, decision.lead_weight
+    sharpness, rate = decision.sharpness, decision.rate
     reps, trusts, innovations = state.shape
     for r in range(reps):
         for t in range(trusts):
@@ -284,10 +279,7 @@ def _decide(state, words, icb_of_trust, hazard_icb, economics, log_belief, uncer
 
 
 @njit(cache=True)
-def _end(in_use_in_row, state, entered_month, month, words, supported, core_funded,
-         economics, pilot_months, supported_months, supported_failure_factor,
-         fade_no_champion, programme_off, fade_unfunded, discontinuation, drop_unfunded,
-         drop_carried, events):
+def _end(cells, month, words, economics, ending, in_use_in_row, events):
     """Pilots due finish (fail or succeed), others may fade; embedded cells may be dropped.
 
     ``month`` is the step under way (0 the first): a pilot that started in step m
@@ -297,6 +289,13 @@ def _end(in_use_in_row, state, entered_month, month, words, supported, core_fund
     shortfall removes. A supported cell embedded in the run is also dropped at
     ``drop_carried`` (its deployer has withdrawn).
     """
+    state, entered_month = cells.state, cells.entered_month
+    supported, core_funded = cells.supported, cells.core_funded
+    pilot_months, supported_months = ending.pilot_months, ending.supported_months
+    supported_failure_factor, programme_off = ending.supported_failure_factor, ending.programme_off
+    fade_no_champion, fade_unfunded = ending.fade_no_champion, ending.fade_unfunded
+    discontinuation, drop_unfunded = ending.discontinuation, ending.drop_unfunded
+    drop_carried = ending.drop_carried
     reps, trusts, innovations = state.shape
     for r in range(reps):
         for t in range(trusts):
@@ -391,20 +390,16 @@ def apply_events(cells, month, events, event_words, outcomes, tally, in_use_in_r
     ``events`` seen as 64-bit words, so that the few cells with an event are found
     eight at a time.
     """
-    state, entered_month, supported = cells.state, cells.entered_month, cells.supported
+    state, entered_month = cells.state, cells.entered_month
     core_funded, icb_of_trust = cells.core_funded, cells.icb_of_trust
-    counts, completed_icb = outcomes.counts, outcomes.completed_icb
-    signal_icb, realised_effect = outcomes.signal_icb, cells.realised_effect
-    completed, failed = outcomes.completed, outcomes.failed
-    supported_completed = outcomes.supported_completed
     state_counts, embedded_icb, users_icb = tally.by_state, tally.embedded_icb, tally.users_icb
     reps, trusts, innovations = state.shape
-    counts[:] = 0
-    completed_icb[:] = 0
-    signal_icb[:] = 0.0
-    completed[:] = 0
-    failed[:] = 0
-    supported_completed[:] = 0
+    outcomes.counts[:] = 0
+    outcomes.completed_icb[:] = 0
+    outcomes.signal_icb[:] = 0.0
+    outcomes.completed[:] = 0
+    outcomes.failed[:] = 0
+    outcomes.supported_completed[:] = 0
     flat_events, flat_state = events.ravel(), state.ravel()
     for w in range(event_words.size + 1):
         if w < event_words.size:
@@ -421,9 +416,7 @@ def apply_events(cells, month, events, event_words, outcomes, tally, in_use_in_r
             t, i = divmod(rest, innovations)
             k = icb_of_trust[t]
             old = flat_state[n]
-            new = _record_event(event, r, t, i, k, supported, realised_effect, counts,
-                                completed_icb, signal_icb, completed, failed,
-                                supported_completed)
+            new = _record_event(event, r, t, i, k, cells, outcomes)
             flat_state[n] = new
             entered_month[r, t, i] = month
             state_counts[r, old, i] -= 1
@@ -436,10 +429,15 @@ def apply_events(cells, month, events, event_words, outcomes, tally, in_use_in_r
             embedded_icb[r, k] += np.float64(new == EMBEDDED) - np.float64(old == EMBEDDED)
 
 
-@njit(cache=True)
-def _record_event(event, r, t, i, k, supported, realised_effect, counts, completed_icb,
-                  signal_icb, completed, failed, supported_completed):
-    """Count one cell's event and update whether the scaler carries it; returns its new state."""
+# inlined: a call per event that passes two bundles costs more than the event's work
+@njit(cache=True, inline="always")
+def _record_event(event, r, t, i, k, cells, outcomes):
+    """Count one cell's event and update whether the scaler carries it; returns its new state.
+
+    The cell is (``r``, ``t``, ``i``) of ``cells``, in ICB ``k``; the counts go into
+    ``outcomes``, an ``EventOutcomes``.
+    """
+    supported, counts = cells.supported, outcomes.counts
     if event == EVENT_AWARE:
         return AWARE
     if event == EVENT_START or event == EVENT_SUPPORTED_START:
@@ -449,15 +447,15 @@ def _record_event(event, r, t, i, k, supported, realised_effect, counts, complet
         counts[r, Counted.SCALER_DEPLOYMENTS_STARTED] += backed
         return PILOTING
     if event == EVENT_SUCCEED or event == EVENT_FAIL:
-        completed_icb[r, k, i] += 1
-        signal_icb[r, k, i] += realised_effect[r, t, i]
-        completed[r, i] += 1
-        supported_completed[r, i] += supported[r, t, i]
+        outcomes.completed_icb[r, k, i] += 1
+        outcomes.signal_icb[r, k, i] += cells.realised_effect[r, t, i]
+        outcomes.completed[r, i] += 1
+        outcomes.supported_completed[r, i] += supported[r, t, i]
         if event == EVENT_SUCCEED:
             counts[r, Counted.PILOTS_SCALED] += 1
             return EMBEDDED
         counts[r, Counted.PILOTS_FAILED] += 1
-        failed[r, i] += 1
+        outcomes.failed[r, i] += 1
     else:
         ended = Counted.PILOTS_FADED if event == EVENT_FADE else Counted.EMBEDDED_DISCONTINUED
         counts[r, ended] += 1

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .generators import uniforms
-from .inputs import NO_DATE, DataError, EnglandData
+from .inputs import NO_DATE, DataError
 from .kernels import EVENT_NONE, EVENT_START
 from .population import AWARE, EMBEDDED, PILOTING, UNAWARE
 
@@ -36,27 +36,6 @@ if TYPE_CHECKING:
     from .engine import Batch
 
 RECORDED = "recorded"
-
-
-def grant_cover(data: EnglandData, pilot_cost_gbp_m: np.ndarray) -> np.ndarray:
-    """(R, I) share of a site's implementation the trust still pays after its grant.
-
-    Args:
-        data: The programmes and the catalogue.
-        pilot_cost_gbp_m: (R, I) full cost of a pilot of each innovation (all payers).
-    """
-    grant = np.zeros(len(data.innovations))
-    grant[data.programmes.innovation] = data.programmes.grant_gbp_m
-    return np.clip(1.0 - grant / np.maximum(pilot_cost_gbp_m, 1e-9), 0.0, 1.0)
-
-
-def grant_per_month(data: EnglandData) -> np.ndarray:
-    """(I,) GBP m the centre pays a month for each site implementing the innovation."""
-    grant = np.zeros(len(data.innovations))
-    programmes = data.programmes
-    grant[programmes.innovation] = (programmes.grant_gbp_m
-                                    / data.innovations.pilot_duration_months[programmes.innovation])
-    return grant
 
 
 class Delivery:

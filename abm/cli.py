@@ -31,6 +31,7 @@ from .config import (
     check_strategy_names,
     describe_field,
     parse_config,
+    with_values,
 )
 from .shipped import config_dir
 
@@ -134,7 +135,6 @@ def check_posterior(cfg: RunConfig) -> None:
     Raises:
         ConfigError: Naming the file and the offending column or value.
     """
-    from .experiments.space import with_values
     from .posterior import load_posterior
 
     draws = load_posterior(cfg.posterior)

@@ -6,18 +6,21 @@ generated from it and cannot drift from it. The scenario's blocks live in
 ``abm.scenario_config``, the strategy's in ``abm.strategy_config``; this module
 gathers them under the whole run's ``RunConfig`` and checks input: unknown keys
 are refused, values outside their allowed range are refused, and the error names
-the field, the value given and what is allowed.
+the field, the value given and what is allowed. Every field with a plausible range
+is a ``Parameter`` that a value can be set at (``with_values``: a posterior draw, a
+sampled point), each saying which mechanisms must be on for it to act.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from .fields import Strict, param, share
+from .fields import UNCERTAIN, WHEN_ON, Strict, param, share
 from .scenario_config import (
     SCENARIO_NAMES,
     BarrierConfig,
@@ -48,11 +51,12 @@ __all__ = [
     "BASELINE_STRATEGY", "MECHANISMS", "SCENARIO_NAMES", "STRATEGY_NAMES", "BarrierConfig",
     "ConfigError", "ConsolidationConfig", "DiffusionConfig", "EffectConfig", "FinanceConfig",
     "GovernmentConfig", "ICBConfig",
-    "ObservationConfig", "OpenPlatformConfig", "PopulationConfig", "PressureConfig",
-    "RunConfig", "ScalerConfig", "ScenarioConfig", "StrategyConfig", "Strict", "VendorConfig",
-    "check_strategy_names", "default_comparison", "describe_field", "field_at",
-    "mechanisms_on", "param", "parse_config", "set_at", "share", "shipped_strategies",
-    "strategy_label",
+    "ObservationConfig", "OpenPlatformConfig", "Parameter", "PopulationConfig",
+    "PressureConfig", "RunConfig", "ScalerConfig", "ScenarioConfig", "StrategyConfig", "Strict",
+    "VendorConfig", "check_strategy_names", "default_comparison", "describe_field", "field_at",
+    "find_parameter", "mechanisms_on", "param", "parameters", "parse_config",
+    "plausible_parameters", "set_at", "share", "shipped_strategies", "strategy_label",
+    "with_values",
 ]
 
 
@@ -243,6 +247,125 @@ def set_at(tree: dict[str, Any], path: str, value: Any) -> None:
     for key in parents:
         tree = tree.setdefault(key, {})
     tree[leaf] = value
+
+
+# --------------------------------------------------------------------------- parameters
+
+OBSERVATION = "scenario.observation."
+APPRAISAL = "scenario.appraisal."
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter a value can be set at: a field with a plausible range."""
+
+    path: str  # e.g. "scenario.pressure.occupancy_scale" or "strategy.scaler.price_gbp_m"
+    default: float
+    low: float
+    high: float
+    integer: bool
+    kind: str  # "uncertainty", "lever" or "observation"
+    needs: tuple[str, ...] = ()  # mechanisms of which one must be on for it to act (): always
+
+
+def plausible_parameters(model: type[BaseModel], prefix: str, kind: str) -> list[Parameter]:
+    """Every field with a plausible range under ``model``; ``kind`` unless it says otherwise.
+
+    A field of a mechanism's block marked ``acts="when_on"`` needs that mechanism; one of
+    the model itself so marked (the strategy's spend cap) needs any of its mechanisms.
+    """
+    return _walk(model, prefix, kind, _mechanism_blocks(model))
+
+
+def _is_block(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _mechanism_blocks(model: type[BaseModel]) -> tuple[str, ...]:
+    """The blocks of ``model`` with an ``enabled`` flag: its mechanisms."""
+    return tuple(name for name, field in model.model_fields.items()
+                 if _is_block(field.annotation) and "enabled" in field.annotation.model_fields)
+
+
+def _walk(model: type[BaseModel], prefix: str, kind: str,
+          scope: tuple[str, ...]) -> list[Parameter]:
+    found = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if _is_block(annotation):
+            inner = (name,) if "enabled" in annotation.model_fields else scope
+            found.extend(_walk(annotation, f"{prefix}{name}.", kind, inner))
+            continue
+        extra = field.json_schema_extra or {}
+        plausible = extra.get("plausible")
+        if plausible is None or annotation is bool:
+            continue
+        needs = scope if extra.get("acts") == WHEN_ON else ()
+        found.append(Parameter(f"{prefix}{name}", field.default, float(plausible[0]),
+                               float(plausible[1]), annotation is int,
+                               extra.get("kind", kind), needs))
+    return found
+
+
+@cache
+def parameters() -> tuple[Parameter, ...]:
+    """Every parameter a value can be set at: uncertainties, observations, then levers.
+
+    The uncertainties are the scenario's (its observation and appraisal blocks apart)
+    and how strongly each mechanism works; the observation parameters map model counts
+    onto published ones. The appraisal block has none: it changes how money is
+    counted, not what happens.
+    """
+    scenario = plausible_parameters(ScenarioConfig, "scenario.", UNCERTAIN)
+    strategy = plausible_parameters(StrategyConfig, "strategy.", "lever")
+    conditions = [p for p in scenario if not p.path.startswith((OBSERVATION, APPRAISAL))]
+    observed = [replace(p, kind="observation") for p in scenario
+                if p.path.startswith(OBSERVATION)]
+    return (*conditions, *(p for p in strategy if p.kind == UNCERTAIN), *observed,
+            *(p for p in strategy if p.kind != UNCERTAIN))
+
+
+@cache
+def _parameters_by_path() -> dict[str, Parameter]:
+    return {p.path: p for p in parameters()}
+
+
+def find_parameter(path: str) -> Parameter:
+    """The parameter at ``path``.
+
+    Raises:
+        ConfigError: If no parameter with a plausible range has that path.
+    """
+    known = _parameters_by_path()
+    if path in known:
+        return known[path]
+    raise ConfigError(f"{path}: not a parameter with a plausible range (known: "
+                      f"{', '.join(known)})")
+
+
+def with_values(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
+    """A copy of ``cfg`` with parameters set; a strategy parameter applies to every strategy.
+
+    Args:
+        cfg: The base run configuration.
+        values: Parameter path -> value ("scenario.*" or "strategy.*" paths).
+
+    Returns:
+        The validated configuration.
+
+    Raises:
+        ConfigError: If a path is unknown or a value is not allowed.
+    """
+    raw = cfg.model_dump()
+    for path, value in values.items():
+        parameter = find_parameter(path)
+        value = int(round(value)) if parameter.integer else float(value)
+        if path.startswith("scenario."):
+            set_at(raw, path, value)
+        else:
+            for strategy in raw["strategies"]:
+                set_at(strategy, path.removeprefix("strategy."), value)
+    return parse_config(raw, RunConfig)
 
 
 def parse_config(raw: dict[str, Any], cls: type[Strict] = RunConfig) -> Strict:

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 KINDS = ("uncertainty", "lever")
 UNCERTAIN = "uncertainty"
 WORKSHOP = "workshop"  # json_schema_extra key of a workshop slider's label
+WHEN_ON, ALWAYS = "when_on", "always"  # where a strategy setting acts (``acts``)
+ACTS = (WHEN_ON, ALWAYS)
 
 
 def param(
@@ -26,6 +28,7 @@ def param(
     le: float | None = None,
     plausible: tuple[float, float] | None = None,
     kind: str | None = None,
+    acts: str | None = None,
     workshop: str | None = None,
 ) -> Any:
     """Declare a documented model parameter.
@@ -42,6 +45,10 @@ def param(
             the world, sampled by the experiments like every scenario parameter) or
             ``"lever"`` for a choice a policymaker makes; None takes the block's
             default (scenario: uncertainty; strategy: lever).
+        acts: For a strategy setting, where it acts: ``"when_on"`` only when its
+            mechanism is switched on (a setting of the whole strategy: when any
+            mechanism is), ``"always"`` in every strategy (how every merger works,
+            background mergers included); None acts always.
         workshop: The label of the parameter's slider in the workshop
             (``abm.workshop.levers``), which spans ``plausible``; None: no slider.
 
@@ -50,11 +57,15 @@ def param(
     """
     if kind not in (None, *KINDS):
         raise ValueError(f"kind {kind!r}: expected one of {KINDS}")
+    if acts not in (None, *ACTS):
+        raise ValueError(f"acts {acts!r}: expected one of {ACTS}")
     extra: dict[str, Any] = {"unit": unit, "source": source}
     if plausible is not None:
         extra["plausible"] = list(plausible)
     if kind is not None:
         extra["kind"] = kind
+    if acts is not None:
+        extra["acts"] = acts
     if workshop is not None:
         if plausible is None:
             raise ValueError(f"workshop slider {workshop!r}: needs a plausible range")
@@ -63,10 +74,10 @@ def param(
 
 
 def share(default: float, description: str, source: str = "assumption", plausible=None,
-          kind: str | None = None, workshop: str | None = None) -> Any:
+          kind: str | None = None, acts: str | None = None, workshop: str | None = None) -> Any:
     """Declare a parameter that is a share or probability in [0, 1]."""
     return param(default, description, "share", source, ge=0.0, le=1.0, plausible=plausible,
-                 kind=kind, workshop=workshop)
+                 kind=kind, acts=acts, workshop=workshop)
 
 
 class Strict(BaseModel):

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import ConfigError
+from .config import ConfigError, find_parameter
 
 META_COLUMNS = ("draw", "weight", "distance", "generation", "particle")
 
@@ -68,8 +68,6 @@ def systematic_resample(weights: np.ndarray, n: int) -> np.ndarray:
 
 @cache
 def _load(path: str, mtime: float) -> PosteriorDraws:
-    from .experiments.space import find  # the parameter space knows every valid path
-
     try:
         table = pd.read_parquet(path)
     except Exception as exc:  # any unreadable file is the same user error
@@ -80,7 +78,7 @@ def _load(path: str, mtime: float) -> PosteriorDraws:
                           "parameter path, e.g. scenario.diffusion.decision_rate_per_month)")
     for name in parameters:
         try:
-            find(name)
+            find_parameter(name)
         except ConfigError as exc:
             raise ConfigError(f"posterior: column {name!r} of {path!r} is not a parameter; "
                               f"{exc}") from None

@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from .collect import ReplicationTables, tables_from_batch
-from .config import RunConfig, ScenarioConfig, StrategyConfig
+from .config import RunConfig, ScenarioConfig, StrategyConfig, with_values
 from .engine import Batch
 
 KEYS = ["strategy", "replication", "seed"]
@@ -93,7 +93,6 @@ def _groups(cfg: RunConfig) -> list[tuple[ScenarioConfig, list[int]]]:
     first, end = cfg.first_replication, cfg.first_replication + cfg.replications
     if cfg.posterior is None:
         return [(cfg.scenario, list(range(first, end)))]
-    from .experiments.space import with_values  # posterior draws set parameter paths
     from .posterior import load_posterior
 
     draws = load_posterior(cfg.posterior)

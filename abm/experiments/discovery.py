@@ -9,6 +9,11 @@ different). A shallow classification tree (CART) then finds boxes of conditions
 where failure concentrates; each leaf is reported as a rule with its
 **coverage** (share of all failures inside the box) and **density** (share of
 points inside the box that fail), the measures used in PRIM.
+
+The sample is shared, over the parameters that act under at least one strategy,
+so every strategy and the status quo are compared at the same points. A
+strategy's tree splits only on the parameters that act under it or the status
+quo (its own design): its failure flag cannot depend on the others.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ import pandas as pd
 from scipy.stats import qmc
 from sklearn.tree import DecisionTreeClassifier
 
-from ..config import BASELINE_STRATEGY, ConfigError, RunConfig
+from ..config import BASELINE_STRATEGY, ConfigError, RunConfig, StrategyConfig
 from . import stats
 from .samples import run_points
-from .space import Parameter, find, levers, uncertainties
+from .space import Parameter, acting, find, levers, shared, uncertainties
 
 
 def latin_hypercube(parameters: list[Parameter], points: int, seed: int) -> list[dict]:
@@ -93,6 +98,28 @@ def find_boxes(points: pd.DataFrame, failed: np.ndarray, depth: int = 3,
     return pd.DataFrame(rows).sort_values("density", ascending=False, kind="stable")
 
 
+def everywhere(flags: np.ndarray) -> pd.DataFrame:
+    """The one box of all conditions, for a flag no condition can split."""
+    return pd.DataFrame([{"rule": "all conditions", "points": len(flags),
+                          "failures": int(flags.sum()), "density": float(flags.mean()),
+                          "coverage": 1.0 if flags.any() else 0.0}])
+
+
+def own_boxes(points: pd.DataFrame, flags: np.ndarray, depth: int,
+              strategies: list[StrategyConfig]) -> pd.DataFrame:
+    """``find_boxes`` on the columns that act under ``strategies``, all the flag depends on."""
+    columns = acting(points.columns, strategies)
+    return find_boxes(points[columns], flags, depth) if columns else everywhere(flags)
+
+
+def sampled(cfg: RunConfig, parameters: list[str] | None = None,
+            with_levers: bool = True) -> list[Parameter]:
+    """The parameters given, or those that act under one of the strategies (levers too)."""
+    if parameters:
+        return [find(p) for p in parameters]
+    return shared(uncertainties() + (levers() if with_levers else []), cfg.strategies)
+
+
 def discover(cfg: RunConfig, outcomes: tuple[str, ...] = ("benefit_gbp_m",), points: int = 200,
              parameters: list[str] | None = None, margin: float = 0.0, depth: int = 3,
              seed: int = 1, progress: bool = False,
@@ -104,7 +131,7 @@ def discover(cfg: RunConfig, outcomes: tuple[str, ...] = ("benefit_gbp_m",), poi
         outcomes: Per-run outcomes; failure is judged on each, from the same runs.
         points: Latin-hypercube points.
         parameters: Paths sampled (default: every uncertainty, with every lever if
-            ``with_levers``).
+            ``with_levers``, that acts under one of the strategies).
         margin: Advantage at or below which a strategy fails.
         depth: Largest depth of the CART tree.
         seed: Seed of the Latin hypercube.
@@ -121,20 +148,18 @@ def discover(cfg: RunConfig, outcomes: tuple[str, ...] = ("benefit_gbp_m",), poi
     if BASELINE_STRATEGY not in {s.name for s in cfg.strategies}:
         raise ConfigError("scenario_discovery: failure is judged against the status quo, "
                          "which must be one of the strategies")
-    if parameters:
-        params = [find(p) for p in parameters]
-    else:
-        params = uncertainties() + (levers() if with_levers else [])
-    sample = latin_hypercube(params, points, seed)
+    sample = latin_hypercube(sampled(cfg, parameters, with_levers), points, seed)
     runs = run_points(cfg, sample, progress)
     for outcome in outcomes:
         stats.require_outcome(runs, outcome)
     table = pd.DataFrame(sample)
+    by_name = {s.name: s for s in cfg.strategies}
     boxes = []
     for outcome in outcomes:
         for strategy, group in failures(runs, outcome, margin).groupby("strategy", sort=False):
             failed = group.sort_values("point")["fails"].to_numpy()
-            found = find_boxes(table, failed, depth)
+            found = own_boxes(table, failed, depth,
+                              [by_name[strategy], by_name[BASELINE_STRATEGY]])
             boxes.append(found.assign(strategy=strategy, outcome=outcome, margin=margin,
                                       share_of_points_failing=failed.mean()))
     columns = ["strategy", "outcome", "margin", "share_of_points_failing", "rule", "points",

@@ -37,11 +37,14 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
 def strategy_levers(strategy: StrategyConfig) -> list[Parameter]:
-    """The levers that act under ``strategy``: its mechanisms' levers and its spend cap."""
+    """The levers ``strategy``'s own programme sets: its mechanisms' levers and its spend cap.
+
+    Of the levers that act under it (``space.levers(strategy)``), those of a mechanism
+    it leaves off (the largest unit any merger may make) are the status quo's rules,
+    not its choice: they stay at their defaults. The status quo has none.
+    """
     on = mechanisms_on(strategy)
-    if not on:
-        return []
-    return [p for p in levers() if p.path == SPEND_CAP or p.path.split(".")[1] in on]
+    return [p for p in levers(strategy) if p.path == SPEND_CAP or p.path.split(".")[1] in on]
 
 
 def with_levers(strategy: StrategyConfig, values: dict[str, float]) -> StrategyConfig:

@@ -21,7 +21,12 @@ model and seed:
    where that lead is largest and smallest.
 
 Every part uses common random numbers. The search's replications are apart from
-those judged on (``policy_search.TUNING_FIRST_REPLICATION``).
+those judged on (``policy_search.TUNING_FIRST_REPLICATION``). The futures are one
+design for every strategy, over the uncertainties that act under at least one
+(regret compares the strategies future by future); a box or a directed search
+uses only the uncertainties that act under the strategies it compares. The
+``design`` table lists, per strategy, which of the futures' uncertainties act under
+it and which levers its search tuned.
 """
 
 from __future__ import annotations
@@ -34,10 +39,10 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..collect import YEAR_CHECKPOINTS
-from ..config import BASELINE_STRATEGY, ConfigError, RunConfig
+from ..config import BASELINE_STRATEGY, ConfigError, RunConfig, StrategyConfig
 from ..posterior import load_posterior
 from . import stats
-from .discovery import find_boxes, latin_hypercube
+from .discovery import everywhere, find_boxes, latin_hypercube
 from .policy_search import (
     SPEND_CAP,
     TUNED_SUFFIX,
@@ -51,7 +56,7 @@ from .policy_search import (
 )
 from .samples import run_points
 from .settings import MINIMISED, RobustComparison
-from .space import Parameter, uncertainties, with_values
+from .space import Parameter, acting, design_table, shared, uncertainties, with_values
 
 DEFAULT, TUNED = "default", "tuned"
 
@@ -151,7 +156,7 @@ def frontier(cfg: RunConfig, tuned: list, s: RobustComparison) -> pd.DataFrame:
 
 def futures(cfg: RunConfig, s: RobustComparison) -> tuple[list[dict], list[str]]:
     """The futures: Latin-hypercube points, then posterior draws; and each one's kind."""
-    points = latin_hypercube(uncertainties(), s.futures, s.sampling_seed)
+    points = latin_hypercube(shared(uncertainties(), cfg.strategies), s.futures, s.sampling_seed)
     kinds = ["latin_hypercube"] * len(points)
     if cfg.posterior is not None and s.posterior_futures:
         draws = load_posterior(cfg.posterior)
@@ -212,9 +217,22 @@ def _share(name: str, k: int, n: int) -> dict[str, float]:
     return {f"{name}_share": k / n, f"{name}_share_low": ci.low, f"{name}_share_high": ci.high}
 
 
-def discovery_boxes(points: pd.DataFrame, means: pd.DataFrame, margin: float,
-                    depth: int) -> pd.DataFrame:
-    """CART boxes of where each strategy fails against the status quo and where it is best."""
+def _columns(points: pd.DataFrame, names: list[str],
+             strategies: dict[str, StrategyConfig] | None) -> list[str]:
+    """The uncertainties of ``points`` that act under the named strategies (None: all)."""
+    if strategies is None:
+        return list(points.columns)
+    return acting(points.columns, [strategies[name] for name in names])
+
+
+def discovery_boxes(points: pd.DataFrame, means: pd.DataFrame, margin: float, depth: int,
+                    strategies: dict[str, StrategyConfig] | None = None) -> pd.DataFrame:
+    """CART boxes of where each strategy fails against the status quo and where it is best.
+
+    With ``strategies`` (name -> config), a box of where a strategy fails splits only
+    on the uncertainties that act under it or the status quo, and one of where it is
+    best on those that act under a member of its lever set: nothing else moves the flag.
+    """
     boxes = []
     for levers in (DEFAULT, TUNED):
         members = members_of(means.columns, levers)
@@ -223,16 +241,14 @@ def discovery_boxes(points: pd.DataFrame, means: pd.DataFrame, margin: float,
             if strategy == BASELINE_STRATEGY:
                 continue
             advantage = means[strategy] - means[BASELINE_STRATEGY]
-            for judged, flag in (("fails", advantage <= margin),
-                                 ("best", means[strategy] >= best)):
-                flags = flag.to_numpy()
-                if flags.all() or not flags.any():
-                    found = pd.DataFrame([{"rule": "all conditions", "points": len(flags),
-                                           "failures": int(flags.sum()),
-                                           "density": float(flags.mean()),
-                                           "coverage": 1.0 if flags.any() else 0.0}])
+            for judged, flag, read in (
+                    ("fails", advantage <= margin, [strategy, BASELINE_STRATEGY]),
+                    ("best", means[strategy] >= best, members)):
+                flags, columns = flag.to_numpy(), _columns(points, read, strategies)
+                if flags.all() or not flags.any() or not columns:
+                    found = everywhere(flags)
                 else:
-                    found = find_boxes(points, flags, depth)
+                    found = find_boxes(points[columns], flags, depth)
                 boxes.append(found.rename(columns={"failures": "matches"}).assign(
                     levers=levers, strategy=base_name(strategy), judged=judged,
                     share_of_futures=float(flags.mean())))
@@ -273,12 +289,14 @@ def extremes(cfg: RunConfig, tuned: list, points: pd.DataFrame, means: pd.DataFr
     baseline = next(x for x in cfg.strategies if x.name == BASELINE_STRATEGY)
     contest = cfg.model_copy(update={"strategies": (baseline, *tuned)})
     members = [BASELINE_STRATEGY, *(t.name for t in tuned)]
+    by_name = {x.name: x for x in contest.strategies}
     by_path = {p.path: p for p in uncertainties()}
     reps = judged_replications(s.extreme_replications)
     rows = []
     for i, strategy in enumerate(tuned):
         target = lead(means, strategy.name, members)
-        varied = influential(points, target, s.extreme_parameters)
+        varied = influential(points[_columns(points, members, by_name)], target,
+                             s.extreme_parameters)
         for j, direction in enumerate(("best", "worst")):
             start = int(target.idxmax() if direction == "best" else target.idxmin())
             held = {path: int(round(v)) if by_path[path].integer else v
@@ -355,11 +373,13 @@ def robust_comparison(cfg: RunConfig, s: RobustComparison, progress: bool = Fals
     lhs = (kind_of == "latin_hypercube").to_numpy()
     points = pd.DataFrame(sample[:int(lhs.sum())])
     points.index = means.index[lhs]
-    boxes = discovery_boxes(points, means[lhs], s.margin, s.depth)
+    strategies = {x.name: x for x in both.strategies}
+    boxes = discovery_boxes(points, means[lhs], s.margin, s.depth, strategies)
     extreme = extremes(cfg, tuned, points, means[lhs], s)
     tables = {"tuning": tuning, "pareto": pareto, "frontier": cost_frontier, "robustness": regret,
               "robust_boxes": boxes, "extremes": extreme,
-              "tuned_levers": _tuned_table(tuned, cfg)}
+              "tuned_levers": _tuned_table(tuned, cfg),
+              "design": _design(list(points.columns), both.strategies)}
     tables = {k: v for k, v in tables.items() if len(v)}
     return Robust(tables, runs, format_robust(tables, s), files)
 
@@ -374,6 +394,14 @@ def _require_checkpoints(cfg: RunConfig, s: RobustComparison) -> None:
                 if outcome.endswith(f"_{label}") and cfg.months < month:
                     raise ConfigError(f"experiment.{field}: {outcome} is measured at month "
                                       f"{month}, after the run's {cfg.months} months")
+
+
+def _design(futures: list[str], strategies: tuple[StrategyConfig, ...]) -> pd.DataFrame:
+    """The futures' shared design, and the levers each strategy's search tuned."""
+    searched = [x for x in strategies if not x.name.endswith(TUNED_SUFFIX) and strategy_levers(x)]
+    tuning = [design_table("tuning", [p.path for p in strategy_levers(x)], [x]) for x in searched]
+    return pd.concat([design_table("futures", futures, strategies), *tuning],
+                     ignore_index=True)
 
 
 def _tuned_table(tuned: list, cfg: RunConfig) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pandas as pd
 from ..config import RunConfig
 from ..runner import Results, run_experiment
 from ..summary import appraisal_table, format_appraisal, format_summary, summary_table
-from . import bass_fit, compare, discovery, hindcast, sensitivity, win_map
+from . import bass_fit, compare, discovery, hindcast, sensitivity, space, win_map
 from .samples import require_outcomes
 from .settings import (
     BassFit,
@@ -89,17 +89,20 @@ def run_configured(cfg: RunConfig, experiment, progress: bool = False,
                                       experiment.interval, progress)
         text = win_map.format_win_map(table) + "\n\n" + win_map.tally(table).to_string(
             index=False)
+        design = space.design_table("grid", [experiment.x, experiment.y], cfg.strategies)
         return Outcome(_point_results(runs, time.perf_counter() - start),
-                       {"win_map": table}, text)
+                       {"win_map": table, "design": design}, text)
     if isinstance(experiment, Sensitivity):
         return _sensitivity(cfg, experiment, progress, start)
     if isinstance(experiment, ScenarioDiscovery):
+        params = list(experiment.parameters) if experiment.parameters else None
         boxes, runs = discovery.discover(
-            cfg, experiment.outcomes, experiment.points,
-            list(experiment.parameters) if experiment.parameters else None, experiment.margin,
+            cfg, experiment.outcomes, experiment.points, params, experiment.margin,
             experiment.depth, experiment.sampling_seed, progress, experiment.levers)
+        sampled = [p.path for p in discovery.sampled(cfg, params, experiment.levers)]
+        design = space.design_table("latin_hypercube", sampled, cfg.strategies)
         return Outcome(_point_results(runs, time.perf_counter() - start),
-                       {"discovery": boxes}, _format_boxes(boxes))
+                       {"discovery": boxes, "design": design}, _format_boxes(boxes))
     raise TypeError(f"unknown experiment {experiment!r}")
 
 
@@ -122,7 +125,9 @@ def _sensitivity(cfg: RunConfig, settings: Sensitivity, progress: bool, start: f
     morris, runs = sensitivity.morris(cfg, settings.outcome, settings.morris_trajectories,
                                       settings.morris_levels, params, settings.sampling_seed,
                                       progress)
-    tables = {"sensitivity": morris}
+    screened = [p.path for p in sensitivity.screened(cfg, params)]
+    tables = {"sensitivity": morris,
+              "design": space.design_table("morris", screened, cfg.strategies)}
     lines = ["Morris screening (mu*: mean absolute elementary effect), top 10 per target:"]
     for target, group in morris.groupby("outcome", sort=False):
         top = group.nlargest(10, "mu_star")
@@ -136,6 +141,8 @@ def _sensitivity(cfg: RunConfig, settings: Sensitivity, progress: bool, start: f
             settings.sampling_seed, progress)
         tables["sensitivity"] = pd.concat([morris, sobol], ignore_index=True)
         tables["sobol_convergence"] = convergence
+        tables["design"] = pd.concat([tables["design"], space.design_table(
+            "sobol", chosen, cfg.strategies)], ignore_index=True)
         sobol_runs = sobol_runs.assign(point=sobol_runs["point"] + runs["point"].max() + 1)
         runs = pd.concat([runs.assign(design="morris"), sobol_runs.assign(design="sobol")],
                          ignore_index=True)

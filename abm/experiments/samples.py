@@ -2,8 +2,11 @@
 
 Every point uses the same seed, so replication r shares its trusts and draws at
 every point and for every strategy (common random numbers): differences between
-points and strategies are not blurred by different luck. Points run in parallel
-on a joblib pool; a point's numbers do not depend on the pool.
+points and strategies are not blurred by different luck. A strategy runs only at
+the distinct points of the parameters that act under it (its own design); a
+parameter that does not act changes none of its numbers, so its rows at a point
+that differs only there are copied. Strategy-points run in parallel on a joblib
+pool; a point's numbers do not depend on the pool.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from tqdm.auto import tqdm
 
 from ..config import ConfigError, RunConfig, ScenarioConfig, StrategyConfig
 from ..runner import run_batch
-from .space import with_values
+from .space import acting, with_values
 
 
 @cache
@@ -39,22 +42,35 @@ def require_outcomes(outcomes: list[str] | tuple[str, ...], field: str) -> None:
         raise ConfigError(f"{field}: got {unknown[0]!r}; allowed: {list(run_outcomes())}")
 
 
-def _run_point(cfg: RunConfig, point: int) -> pd.DataFrame:
-    parts = []
-    for strategy in cfg.strategies:
-        end = cfg.first_replication + cfg.replications
-        for start in range(cfg.first_replication, end, cfg.batch_size):
-            reps = list(range(start, min(start + cfg.batch_size, end)))
-            parts.append(run_batch(cfg.scenario, strategy, cfg.seed, reps, cfg.months,
-                                   trajectories=0).run)
-    runs = pd.concat(parts, ignore_index=True)
-    runs.insert(0, "point", point)
-    return runs
+def _run_strategy(cfg: RunConfig, point: int, strategy: int) -> tuple[tuple, pd.DataFrame]:
+    """The per-run table of strategy ``strategy`` of ``cfg`` at ``point``, with its key."""
+    end = cfg.first_replication + cfg.replications
+    parts = [run_batch(cfg.scenario, cfg.strategies[strategy], cfg.seed,
+                       list(range(start, min(start + cfg.batch_size, end))), cfg.months,
+                       trajectories=0).run
+             for start in range(cfg.first_replication, end, cfg.batch_size)]
+    return (point, strategy), pd.concat(parts, ignore_index=True)
+
+
+def same_runs(points: list[dict[str, float]], strategy: StrategyConfig) -> list[int]:
+    """For each point, the first point at which ``strategy``'s runs are the same.
+
+    They are the same where every parameter that acts under the strategy has the same
+    value (``space.acts_under``): the strategy's own design is these distinct points.
+    """
+    acts = set(acting({path for point in points for path in point}, [strategy]))
+    first: dict[tuple, int] = {}
+    return [first.setdefault(tuple(sorted((k, v) for k, v in point.items() if k in acts)), i)
+            for i, point in enumerate(points)]
 
 
 def run_points(cfg: RunConfig, points: list[dict[str, float]], progress: bool = False
                ) -> pd.DataFrame:
     """Run every strategy of ``cfg`` at each point; return the per-run table.
+
+    A strategy runs only at the points of its own design (``same_runs``); at a point
+    that differs from one of them only in parameters that do not act under it, its
+    rows are that point's, number for number.
 
     Args:
         cfg: Base configuration (replications, months, seed, strategies, workers).
@@ -70,14 +86,19 @@ def run_points(cfg: RunConfig, points: list[dict[str, float]], progress: bool = 
             (checked for every point before anything runs).
     """
     configs = [with_values(cfg, point) for point in points]
-    bar = tqdm(total=len(points), disable=not progress, unit="point", desc="points")
+    same = [same_runs(points, strategy) for strategy in cfg.strategies]
+    tasks = sorted({(first, j) for j, firsts in enumerate(same) for first in firsts})
+    bar = tqdm(total=len(tasks), disable=not progress, unit="run", desc="strategy-points")
     pool = Parallel(n_jobs=cfg.workers, return_as="generator_unordered")
-    parts = []
-    for part in pool(delayed(_run_point)(c, i) for i, c in enumerate(configs)):
-        parts.append(part)
+    done = {}
+    for key, part in pool(delayed(_run_strategy)(configs[i], i, j) for i, j in tasks):
+        done[key] = part
         bar.update(1)
     bar.close()
+    parts = [done[firsts[i], j] for i in range(len(points)) for j, firsts in enumerate(same)]
     runs = pd.concat(parts, ignore_index=True)
+    runs.insert(0, "point", np.repeat(np.arange(len(parts)) // len(same),
+                                      [len(part) for part in parts]))
     order = {s.name: i for i, s in enumerate(cfg.strategies)}
     runs = runs.assign(_rank=runs["strategy"].map(order)).sort_values(
         ["point", "_rank", "replication"], kind="stable").drop(columns="_rank")

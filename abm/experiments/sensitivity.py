@@ -6,6 +6,12 @@ at a point is the mean over replications, for each strategy, and, for each
 strategy other than the status quo, its paired advantage over the status quo.
 Sobol indices are reported at increasing sample sizes, so a reader can see
 whether they have settled (convergence).
+
+The design is shared: the uncertainties that act under at least one strategy.
+Each target reports only the parameters that act under the strategies it reads
+(its strategies' own design); each strategy runs only at its own design's
+distinct points (``samples.run_points``), so a step of a trajectory in a
+parameter that does not act under it costs no run.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from SALib.sample import sobol as sobol_sample
 from ..config import BASELINE_STRATEGY, RunConfig
 from . import stats
 from .samples import run_points
-from .space import Parameter, find, uncertainties
+from .space import Parameter, acting, find, shared, uncertainties
 
 
 def problem(parameters: list[Parameter]) -> dict:
@@ -34,16 +40,48 @@ def _points(parameters: list[Parameter], matrix: np.ndarray) -> list[dict[str, f
             for row in matrix]
 
 
+def targets(outcome: str, strategies: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each target and the strategies it reads.
+
+    Every strategy's mean outcome, then each other strategy's paired advantage over
+    the status quo.
+    """
+    found = {f"{outcome} | {s}": (s,) for s in strategies}
+    if BASELINE_STRATEGY in strategies:
+        found |= {f"{outcome} | {s} - {BASELINE_STRATEGY}": (s, BASELINE_STRATEGY)
+                  for s in strategies if s != BASELINE_STRATEGY}
+    return found
+
+
 def point_outcomes(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """(points x targets) mean outcome per strategy and paired advantage over the status quo."""
     means = runs.pivot_table(index="point", columns="strategy", values=outcome, sort=False)
-    columns = {f"{outcome} | {s}": means[s] for s in means.columns}
-    if BASELINE_STRATEGY in means.columns:
-        for strategy in means.columns.drop(BASELINE_STRATEGY):
-            # the mean of paired differences equals the difference of means over the same reps
-            columns[f"{outcome} | {strategy} - {BASELINE_STRATEGY}"] = (
-                means[strategy] - means[BASELINE_STRATEGY])
+    columns = {}
+    for target, (strategy, *baseline) in targets(outcome, list(means.columns)).items():
+        # the mean of paired differences equals the difference of means over the same reps
+        columns[target] = means[strategy] - means[baseline[0]] if baseline else means[strategy]
     return pd.DataFrame(columns)
+
+
+def screened(cfg: RunConfig, parameters: list[str] | None = None) -> list[Parameter]:
+    """The parameters given, or every uncertainty that acts under one of the strategies."""
+    if parameters:
+        return [find(p) for p in parameters]
+    return shared(uncertainties(), cfg.strategies)
+
+
+def acting_rows(table: pd.DataFrame, cfg: RunConfig, outcome: str) -> pd.DataFrame:
+    """The rows of parameters that act under the strategies their target reads.
+
+    A parameter that acts under none of them changes none of their runs, so its
+    indices are zero by construction: each target keeps its strategies' own design.
+    """
+    by_name = {s.name: s for s in cfg.strategies}
+    names = list(table["parameter"].unique())
+    acts = {target: set(acting(names, [by_name[s] for s in read]))
+            for target, read in targets(outcome, list(by_name)).items()}
+    keep = [p in acts[t] for t, p in zip(table["outcome"], table["parameter"], strict=True)]
+    return table[keep].reset_index(drop=True)
 
 
 def morris_design(parameters: list[Parameter], trajectories: int, levels: int, seed: int
@@ -66,7 +104,7 @@ def morris(cfg: RunConfig, outcome: str = "embedded_share_y10", trajectories: in
     Returns:
         (indices: one row per target and parameter, the per-run table).
     """
-    params = [find(p) for p in parameters] if parameters else uncertainties()
+    params = screened(cfg, parameters)
     spec, matrix, points = morris_design(params, trajectories, levels, seed)
     runs = run_points(cfg, points, progress)
     stats.require_outcome(runs, outcome)
@@ -81,7 +119,7 @@ def morris(cfg: RunConfig, outcome: str = "embedded_share_y10", trajectories: in
                          "mu_star_conf": result["mu_star_conf"][i],
                          "sigma": result["sigma"][i], "S1": np.nan, "S1_conf": np.nan,
                          "ST": np.nan, "ST_conf": np.nan, "samples": len(matrix)})
-    return pd.DataFrame(rows), runs
+    return acting_rows(pd.DataFrame(rows), cfg, outcome), runs
 
 
 def top_parameters(morris_table: pd.DataFrame, count: int) -> list[str]:
@@ -128,7 +166,7 @@ def sobol(cfg: RunConfig, parameters: list[str], outcome: str = "embedded_share_
                              "S1": result["S1"][i], "S1_conf": result["S1_conf"][i],
                              "ST": result["ST"][i], "ST_conf": result["ST_conf"][i],
                              "samples": n * block, "base_samples": n})
-    convergence = pd.DataFrame(rows)
+    convergence = acting_rows(pd.DataFrame(rows), cfg, outcome)
     final = convergence[convergence["base_samples"] == base_samples].drop(
         columns="base_samples").reset_index(drop=True)
     return final, convergence, runs

@@ -8,127 +8,108 @@ the scaler's learning exponent or a merger's disruption, declared
 policymaker sets: contract terms, platform budget, merger programme size and
 targeting). Ranges come from the ``plausible`` metadata of the typed
 configuration, the same numbers as ``docs/parameters.md``. Values are applied by rebuilding the
-validated config, so a sampled value outside what the model allows is refused.
+validated config (``abm.config.with_values``), so a sampled value outside what the model
+allows is refused.
+
+A strategy's own design holds only the parameters that act under it: a mechanism's
+setting marked ``acts="when_on"`` acts only when the strategy switches the
+mechanism on (the scaler's, the platform's, the merger programme's rate); one
+marked ``acts="always"`` acts in every strategy (how every merger works,
+background mergers included). Under a strategy, a parameter that does not act
+changes no number: the mechanism is neutral and its random streams are its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Iterable
 
-from pydantic import BaseModel
+import pandas as pd
 
 from ..config import (
     ConfigError,
-    RunConfig,
-    ScenarioConfig,
+    Parameter,
     StrategyConfig,
-    parse_config,
-    set_at,
+    find_parameter,
+    parameters,
+    shipped_strategies,
+    with_values,
 )
 
-OBSERVATION = "scenario.observation."
-APPRAISAL = "scenario.appraisal."
+__all__ = ["Parameter", "acting", "acts_under", "design_table", "find", "levers",
+           "observations", "shared", "uncertainties", "with_values"]
+
+find = find_parameter
 
 
-@dataclass(frozen=True)
-class Parameter:
-    """One parameter that an experiment can vary."""
-
-    path: str  # e.g. "scenario.pressure.occupancy_scale" or "strategy.scaler.price_gbp_m"
-    default: float
-    low: float
-    high: float
-    integer: bool
-    kind: str  # "uncertainty" or "lever"
+def _strategy(strategy: StrategyConfig | str | None) -> StrategyConfig | None:
+    """The strategy config of a name (a shipped strategy), a config, or None."""
+    if strategy is None or isinstance(strategy, StrategyConfig):
+        return strategy
+    shipped = shipped_strategies()
+    if strategy not in shipped:
+        raise ConfigError(f"strategy: got {strategy!r}; allowed: {', '.join(shipped)}")
+    return shipped[strategy]
 
 
-def _walk(model: type[BaseModel], prefix: str, kind: str) -> list[Parameter]:
-    """Every field with a plausible range under ``model``; ``kind`` unless it says otherwise."""
-    found = []
-    for name, field in model.model_fields.items():
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            found.extend(_walk(annotation, f"{prefix}{name}.", kind))
-            continue
-        extra = field.json_schema_extra or {}
-        plausible = extra.get("plausible")
-        if plausible is None or annotation is bool:
-            continue
-        found.append(Parameter(f"{prefix}{name}", field.default, float(plausible[0]),
-                               float(plausible[1]), annotation is int,
-                               extra.get("kind", kind)))
-    return found
+def acts_under(parameter: Parameter, strategy: StrategyConfig | str | None) -> bool:
+    """Whether ``parameter`` changes anything under ``strategy`` (None: any strategy)."""
+    strategy = _strategy(strategy)
+    if strategy is None or not parameter.needs:
+        return True
+    return any(getattr(strategy, mechanism).enabled for mechanism in parameter.needs)
 
 
-def _strategy_parameters() -> list[Parameter]:
-    return _walk(StrategyConfig, "strategy.", "lever")
+def _of_kind(kind: str, strategy: StrategyConfig | str | None) -> list[Parameter]:
+    strategy = _strategy(strategy)
+    return [p for p in parameters() if p.kind == kind and acts_under(p, strategy)]
 
 
-def uncertainties() -> list[Parameter]:
-    """The conditions nobody controls, each with a plausible range.
+def uncertainties(strategy: StrategyConfig | str | None = None) -> list[Parameter]:
+    """The conditions nobody controls that act under ``strategy``, each with a plausible range.
 
     Every scenario parameter, then how strongly each mechanism works (its strategy
     block's uncertainties). The observation block (how model counts map onto
     published counts) and the appraisal block (how money is appraised) are left
-    out: they do not change the simulation. A mechanism's
-    uncertainty applies to every strategy that switches the mechanism on.
+    out: they do not change the simulation. ``strategy`` (a config or a shipped
+    strategy's name) drops the uncertainties of the mechanisms it leaves off that act
+    only when on; None keeps every one.
     """
-    scenario = [p for p in _walk(ScenarioConfig, "scenario.", "uncertainty")
-                if not p.path.startswith((OBSERVATION, APPRAISAL))]
-    return scenario + [p for p in _strategy_parameters() if p.kind == "uncertainty"]
+    return _of_kind("uncertainty", strategy)
 
 
 def observations() -> list[Parameter]:
     """The observation parameters: used only to compare the model with the record."""
-    return [Parameter(p.path, p.default, p.low, p.high, p.integer, "observation")
-            for p in _walk(ScenarioConfig, "scenario.", "uncertainty")
-            if p.path.startswith(OBSERVATION)]
+    return [p for p in parameters() if p.kind == "observation"]
 
 
-def levers() -> list[Parameter]:
-    """Every strategy setting with a plausible range that a policymaker chooses."""
-    return [p for p in _strategy_parameters() if p.kind == "lever"]
+def levers(strategy: StrategyConfig | str | None = None) -> list[Parameter]:
+    """The strategy settings with a plausible range a policymaker chooses that act under it.
 
-
-def find(path: str) -> Parameter:
-    """The parameter at ``path``.
-
-    Raises:
-        ConfigError: If no parameter with a plausible range has that path.
+    ``strategy`` as for ``uncertainties``; None keeps every lever.
     """
-    known = _by_path()
-    if path in known:
-        return known[path]
-    raise ConfigError(f"{path}: not a parameter with a plausible range (known: "
-                      f"{', '.join(known)})")
+    return _of_kind("lever", strategy)
 
 
-@cache
-def _by_path() -> dict[str, Parameter]:
-    return {p.path: p for p in uncertainties() + observations() + levers()}
+def shared(params: list[Parameter], strategies: Iterable[StrategyConfig]) -> list[Parameter]:
+    """The parameters that act under at least one of ``strategies``: their shared design."""
+    strategies = list(strategies)
+    return [p for p in params if any(acts_under(p, s) for s in strategies)]
 
 
-def with_values(cfg: RunConfig, values: dict[str, float]) -> RunConfig:
-    """A copy of ``cfg`` with parameters set; a lever applies to every strategy.
+def acting(paths: Iterable[str], strategies: Iterable[StrategyConfig]) -> list[str]:
+    """The paths (of parameters) that act under at least one of ``strategies``, in order."""
+    return [p.path for p in shared([find(path) for path in paths], strategies)]
 
-    Args:
-        cfg: The base run configuration.
-        values: Parameter path -> value ("scenario.*" or "strategy.*" paths).
 
-    Returns:
-        The validated configuration.
+def design_table(design: str, paths: Iterable[str],
+                 strategies: Iterable[StrategyConfig]) -> pd.DataFrame:
+    """One row per strategy and parameter of a shared design: whether it acts there.
 
-    Raises:
-        ConfigError: If a path is unknown or a value is not allowed.
+    Where a parameter does not act, the strategy's runs are the same at every value of
+    it: the strategy's own design is the rows where ``acts`` is true.
     """
-    raw = cfg.model_dump()
-    for path, value in values.items():
-        parameter = find(path)
-        value = int(round(value)) if parameter.integer else float(value)
-        if path.startswith("scenario."):
-            set_at(raw, path, value)
-        else:
-            for strategy in raw["strategies"]:
-                set_at(strategy, path.removeprefix("strategy."), value)
-    return parse_config(raw, RunConfig)
+    params = [find(path) for path in paths]
+    return pd.DataFrame([{"design": design, "strategy": s.name, "parameter": p.path,
+                          "kind": p.kind, "acts": acts_under(p, s)}
+                         for s in strategies for p in params],
+                        columns=["design", "strategy", "parameter", "kind", "acts"])

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pydantic import BaseModel
 
 from .config import RunConfig, ScenarioConfig, StrategyConfig
+from .fields import ALWAYS
 from .inputs import SIZE_BY_TYPE, SPECIALIST_SIZE, england
 
 SECTIONS = (
@@ -49,7 +50,8 @@ def iter_parameters(model: type[BaseModel], prefix: str) -> Iterator[dict[str, s
         allowed = "" if low is None and high is None else \
             f"[{'' if low is None else _fmt(low)}, {'' if high is None else _fmt(high)}]"
         plausible = extra.get("plausible")
-        marker = "**Uncertainty.** " if extra.get("kind") == "uncertainty" else ""
+        marker = ("**Uncertainty.** " if extra.get("kind") == "uncertainty" else "") + \
+            ("**In every strategy.** " if extra.get("acts") == ALWAYS else "")
         yield {
             "parameter": path,
             "meaning": marker + (field.description or ""),
@@ -89,7 +91,10 @@ def render_markdown() -> str:
         "mechanism works, which nobody chooses: sensitivity analysis and scenario",
         "discovery sample it with the scenario's uncertainties, and a win map may take it",
         "as an axis. The others are levers, what a policymaker sets (contract terms,",
-        "budgets, programme size).",
+        "budgets, programme size). A strategy's setting acts only when its mechanism is",
+        "switched on, and the experiments leave it out of the designs of strategies that",
+        "switch it off, unless it is marked **In every strategy** (how every merger",
+        "works: background mergers happen under every strategy).",
         "",
     ]
     for title, model, prefix in SECTIONS:

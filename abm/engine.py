@@ -29,7 +29,14 @@ from .config import ScenarioConfig, StrategyConfig
 from .economics import CELL, MoneyOwed, cell_economics, tally_money
 from .effects import draw_true_effects, learn_from_pilots, log_belief
 from .flows import Counted
-from .generators import Streams, cell_words, normals, replication_streams, uniforms
+from .generators import (
+    COMMON_STREAMS,
+    Streams,
+    cell_words,
+    normals,
+    replication_streams,
+    uniforms,
+)
 from .inputs import START_MONTH_OF_YEAR, EnglandData, england
 from .kernels import DecisionTerms, EndingTerms, EventOutcomes, UtilityTerms
 from .mechanisms import FLOWS, MECHANISM_STREAMS, CapacityTerms, Mechanisms, StatusQuo
@@ -50,7 +57,7 @@ from .start import start_from_record
 # The streams every replication draws from. Each one's seed derives from the
 # replication's seed and the stream's name (``generators.replication_streams``), so
 # their order here, and any stream added or removed, changes no other stream's draws.
-STREAMS = ("init", "dynamics", "institutions", *MECHANISM_STREAMS, "start", "programmes")
+STREAMS = (*COMMON_STREAMS, *MECHANISM_STREAMS)
 
 
 class Batch:

@@ -72,6 +72,11 @@ def as_streams(rngs: Sequence[np.random.Generator]) -> Streams:
     return rngs if isinstance(rngs, Streams) else Streams(rngs)
 
 
+# The streams every batch draws from besides the mechanisms' own, and Mesa's generator's.
+COMMON_STREAMS = ("init", "dynamics", "institutions", "start", "programmes")
+MESA_STREAM = "mesa"  # Mesa's own generator in the one-replication model: never drawn from
+
+
 def stream_key(name: str) -> int:
     """The spawn key of the stream called ``name``: 128 bits of the SHA-256 of its name.
 

@@ -22,11 +22,9 @@ from . import reporters
 from .agents import ICB, Government, Trust, Vendor
 from .config import ScenarioConfig, StrategyConfig
 from .engine import Batch
-from .generators import replication_streams
+from .generators import MESA_STREAM, replication_streams
 from .inputs import EnglandData
 from .population import STATE_NAMES, Population
-
-MESA_STREAM = "mesa"  # Mesa's own generator: a stream the simulation never draws from
 
 
 def recorded(model: NHSReformModel, name: str) -> np.ndarray:

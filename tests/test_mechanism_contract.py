@@ -91,3 +91,13 @@ def test_a_published_pilot_counts_once_after_boards_merge():
     outside = np.setdiff1d(np.arange(len(batch.data.icbs)), board)
     assert np.all((elsewhere[0, outside, 0] > 0.0) & (elsewhere[0, outside, 0] <= 1.0))
     assert np.all(elsewhere[0, :, 1:] == 0.0)
+
+
+@pytest.mark.parametrize("stream", ["dynamics", "mesa", MECHANISMS[-1].streams[0]])
+def test_a_mechanism_cannot_take_another_streams_name(stream):
+    class Thief(registry.Mechanism):
+        name = "thief"
+        streams = (stream,)
+
+    with pytest.raises(ImportError, match="stream is another's or the batch's"):
+        registry.check_registry((*MECHANISMS, Thief))

@@ -38,8 +38,9 @@ class RegionalHubsConfig(Strict):
 MODULE = '''"""Regional innovation hubs: a region's hub shares its ICBs' completed pilots.
 
 Each month a region's hub is staffed with chance ``staffed_share`` (its own stream,
-``hubs``); a staffed hub makes the pilots completed in its region's other ICBs
-evidence for each of its ICBs. Each hub costs the nation ``hub_cost_gbp_m_per_year``.
+``hubs``, drawn every month whatever else happens in the batch); a staffed hub makes
+the pilots completed in its region's ICBs outside an ICB's own board evidence for
+that ICB. Each hub costs the nation ``hub_cost_gbp_m_per_year``.
 """
 
 from __future__ import annotations
@@ -64,17 +65,26 @@ class RegionalHubs(Mechanism):
         super().__init__(batch)
         region = self.context.icb_region
         self.regions = int(region.max()) + 1
-        self.neighbours = (region[:, None] == region[None, :]).astype(float)
-        np.fill_diagonal(self.neighbours, 0.0)
+        self.same_region = (region[:, None] == region[None, :]).astype(float)
+        self.staffed = np.zeros((batch.reps, len(region)), dtype=bool)
+
+    def approach(self, month):
+        """Which hubs are staffed this month: drawn every month, in every replication."""
+        if not self.enabled:
+            return
+        staffed = uniforms(self.rngs["hubs"], (self.regions,)) < self.config.staffed_share
+        self.staffed = staffed[:, self.context.icb_region] & self.context.reform_live[:, None]
 
     def observed_pilots(self, own, per_icb, per_innovation):
-        """A staffed hub shows each ICB the pilots completed elsewhere in its region."""
+        """A staffed hub shows each ICB the pilots completed in its region outside its board."""
         if not self.enabled:
             return 0.0
-        staffed = uniforms(self.rngs["hubs"], (self.regions,)) < self.config.staffed_share
-        live = staffed[:, self.context.icb_region] & self.context.reform_live[:, None]
-        self.flow("hub_pilots_shared")[:] = (per_icb.sum(axis=2) * live).sum(axis=1)
-        return np.einsum("kj,rji->rki", self.neighbours, per_icb) * live[:, :, None]
+        boards = self.context.boards
+        apart = 1.0 - boards.same_board if self.context.boards_acting else \
+            1.0 - np.eye(len(self.same_region))
+        self.flow("hub_pilots_shared")[:] = (per_icb.sum(axis=2) * self.staffed).sum(axis=1)
+        shared = np.einsum("kj,rji->rki", self.same_region * apart, per_icb)
+        return shared * self.staffed[:, :, None]
 
     def national_cost_gbp_m(self):
         """Every hub's running cost this month, while the strategy runs."""
@@ -130,6 +140,29 @@ assert "strategy.{NAME}.staffed_share" in hubs
 assert "strategy.{NAME}.staffed_share" not in [
     p.path for p in space.uncertainties(strategy="status_quo")]
 assert "{NAME}" in shipped_strategies()
+
+import numpy as np
+from abm.config import ScenarioConfig
+from abm.engine import Batch
+from abm.runner import replication_seed
+hubs = shipped_strategies()["{NAME}"]
+seeds = [replication_seed(11, r) for r in range(3)]
+together = Batch(ScenarioConfig(), hubs, seeds).run(36).recorded()["flows"]
+for r, seed in enumerate(seeds):  # a replication's numbers do not depend on its batch
+    alone = Batch(ScenarioConfig(), hubs, [seed]).run(36).recorded()["flows"]
+    assert np.array_equal(alone[0], together[r]), r
+batch = Batch(ScenarioConfig(), hubs, seeds[:1])
+batch.month = batch.boards.merge_month  # merged boards act: a board's pilots are its own
+hub = batch.mechanisms["{NAME}"]
+hub.staffed[:] = True
+board = next(members for members in batch.boards.boards if len(members) > 1)
+per_icb = np.zeros((1, len(batch.data.icbs), len(batch.data.innovations)))
+per_icb[0, board[0], 0] = 1.0
+extra = hub.observed_pilots(batch.boards.pooled(per_icb), per_icb, per_icb.sum(axis=1))
+assert np.all(extra[0, board, 0] == 0.0)  # counted once, as the board's own
+region = batch.data.icbs.region
+others = [k for k in range(len(region)) if region[k] == region[board[0]] and k not in board]
+assert others and np.all(extra[0, others, 0] == 1.0)
 print("checked")
 '''
 

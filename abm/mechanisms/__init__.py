@@ -26,6 +26,7 @@ import numpy as np
 from .. import config
 from ..economics import MoneyOwed
 from ..flows import FlowSchema, schema
+from ..generators import COMMON_STREAMS, MESA_STREAM
 from ..kernels import EndingTerms, EventOutcomes, UtilityTerms
 from .base import CapacityTerms, Charges, Context, Mechanism
 from .consolidation import Consolidation
@@ -44,15 +45,18 @@ def check_registry(mechanisms: tuple[type[Mechanism], ...]) -> None:
     """Every settings block has one module, and every mechanism's streams are its own.
 
     Raises:
-        ImportError: If the registry and the strategy settings differ, or two
-            mechanisms name the same stream.
+        ImportError: If a mechanism names a stream another mechanism, the batch
+            (``generators.COMMON_STREAMS``) or Mesa's generator has, or the registry
+            and the strategy settings differ.
     """
+    streams = [stream for mechanism in mechanisms for stream in mechanism.streams]
+    taken = [*COMMON_STREAMS, MESA_STREAM, *streams]
+    if len(set(taken)) != len(taken):
+        raise ImportError(f"a mechanism's stream is another's or the batch's: {streams} "
+                          f"(the batch's: {COMMON_STREAMS}, Mesa's: {MESA_STREAM!r})")
     if sorted(MECHANISM_NAMES) != sorted(m.name for m in mechanisms):
         raise ImportError(f"strategy settings {MECHANISM_NAMES} and mechanism modules "
                           f"{[m.name for m in mechanisms]} differ")
-    streams = [stream for mechanism in mechanisms for stream in mechanism.streams]
-    if len(set(streams)) != len(streams):
-        raise ImportError(f"two mechanisms draw from one stream: {streams}")
 
 
 def flow_schema(mechanisms: tuple[type[Mechanism], ...]) -> FlowSchema:

@@ -31,8 +31,8 @@ class RegionalHubsConfig(Strict):
         "assumption: a worked example", (0.5, 1.0), kind=UNCERTAIN, acts=WHEN_ON)
     hub_cost_gbp_m_per_year: float = param(
         1.0, "Yearly cost of one region's hub, paid nationally", "GBP m a year",
-        "assumption: a worked example", ge=0.0, le=50.0, plausible=(0.5, 3.0), acts=WHEN_ON,
-        workshop="Hubs: cost of a hub (GBP m a year)")
+        "assumption: a worked example", ge=0.0, le=50.0, plausible=(0.5, 3.0),
+        acts=WHEN_ON, workshop="Hubs: cost of a hub (GBP m a year)")
 '''
 
 MODULE = '''"""Regional innovation hubs: a region's hub shares its ICBs' completed pilots.
@@ -80,7 +80,7 @@ class RegionalHubs(Mechanism):
         if not self.enabled:
             return 0.0
         boards = self.context.boards
-        apart = 1.0 - boards.same_board if self.context.boards_acting else \
+        apart = 1.0 - boards.same_board if self.context.boards_acting else \\
             1.0 - np.eye(len(self.same_region))
         self.flow("hub_pilots_shared")[:] = (per_icb.sum(axis=2) * self.staffed).sum(axis=1)
         shared = np.einsum("kj,rji->rki", self.same_region * apart, per_icb)
@@ -252,3 +252,12 @@ def test_a_new_mechanism_needs_only_its_own_files(tmp_path):
     assert "FAILED" not in ran and "ERROR" not in ran
     assert {path for path, digest in _digests(tree).items()
             if before.get(path) != digest} == ALLOWED  # running it wrote nothing else
+
+
+def test_the_guide_shows_the_example_this_test_adds():
+    """docs/extending.md's worked example is this test's, line for line (docstrings aside)."""
+    guide = {line.strip() for line in (ROOT / "docs/extending.md").read_text().splitlines()}
+    code = SETTINGS + MODULE[MODULE.index("class RegionalHubs"):]
+    shown = [line.strip() for line in code.splitlines()
+             if line.strip() and not line.strip().startswith('"""')]
+    assert [line for line in shown if line not in guide] == []
